@@ -1,0 +1,109 @@
+// The one entry point: a stack's config in, a validated LabSpec (or every problem) out.
+import { buildDraft, Draft } from "./build";
+import { parseConfig } from "./parse";
+import { Problems } from "./problems";
+import { checkAddresses, checkIdentities, checkNames, checkNetworks, checkPaths, checkReachability, checkRoles, checkSizes } from "./rules";
+import { SECRET_KEYS, SecretKey } from "./schema";
+import type { DhcpReservation, LabResult, LabSpec, NetworkSpec, SecretRef, VmSpec } from "./types";
+
+export interface StackConfig {
+  stack: string;
+  /** Values of the `homelab` namespace, keys without the `homelab:` prefix. Secret values may be absent. */
+  config: Record<string, unknown>;
+  /** Keys whose values are Pulumi secrets. */
+  secretKeys?: ReadonlySet<string>;
+}
+
+const MEDIA_ROLES = new Set(["dc", "sql", "site-server"]);
+
+function requiredSecrets(spec: Pick<LabSpec, "vms" | "domain" | "sccm">): SecretRef[] {
+  const keys: SecretKey[] = [];
+  if (spec.vms.some((vm) => vm.template === "windows")) keys.push("adminPassword");
+  if (spec.domain) keys.push("dsrmPassword");
+  if (spec.sccm) keys.push("sqlServicePassword", "networkAccessPassword", "clientPushPassword");
+  return keys.map((key) => ({ key, purpose: SECRET_KEYS[key] }));
+}
+
+function checkSecrets(input: StackConfig, problems: Problems): void {
+  for (const key of Object.keys(SECRET_KEYS)) {
+    if (input.config[key] !== undefined && !input.secretKeys?.has(key)) {
+      problems.error([key], `holds a password in plain config: remove it and run \`pulumi config set --secret homelab:${key}\``);
+    }
+  }
+}
+
+function reservationsFor(network: NetworkSpec, vms: VmSpec[]): DhcpReservation[] {
+  return vms.flatMap((vm) => vm.nics
+    .filter((nic) => nic.network === network.name && nic.addressing === "reserved" && nic.ip)
+    .map((nic) => ({ mac: nic.mac, name: vm.hostname, ip: nic.ip!, vm: vm.name })));
+}
+
+function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
+  const served = (name: string) => networks.find((n) => n.name === name)?.dhcp?.server === "libvirt";
+  return vm.nics.find((nic) => nic.addressing === "static")?.ip
+    ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
+}
+
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string }): LabSpec {
+  const networks = d.networks.map(({ spec }) => spec);
+  const vms = d.vms.map(({ spec }) => ({
+    ...spec,
+    isos: { ...spec.isos, ...(media && MEDIA_ROLES.has(spec.role) ? { media: media.iso } : {}) },
+    managementIp: managementIp(spec, networks),
+  }));
+  for (const n of networks) n.reservations = reservationsFor(n, vms);
+  const domain = d.domain && { ...d.domain };
+  if (domain && domain.forwarders.length === 0) {
+    const dc = vms.find((vm) => vm.name === domain.dc);
+    const nic = dc?.nics.find((nic) => nic.addressing === "static");
+    const gateway = networks.find((n) => n.name === nic?.network)?.gateway;
+    if (gateway) domain.forwarders = [gateway];
+  }
+  const spec: LabSpec = {
+    stack: input.stack,
+    libvirt: d.libvirt,
+    networks,
+    pool: d.pool!,
+    volumes: d.volumes,
+    vms,
+    domain,
+    sccm: d.sccm,
+    secrets: [],
+    guest: {
+      phases: scalars.guestPhases,
+      transport: scalars.winrmTransport,
+      port: scalars.winrmTransport === "basic-https" ? 5986 : 5985,
+      user: scalars.winrmUser,
+    },
+    media,
+  };
+  spec.secrets = requiredSecrets(spec);
+  return spec;
+}
+
+export function loadLabSpec(input: StackConfig): LabResult {
+  const problems = new Problems();
+  if (!/^[A-Za-z0-9_.-]+$/.test(input.stack)) problems.error([], `stack name ${JSON.stringify(input.stack)} is not usable: use letters, digits, '-', '_' or '.'`);
+  const parsed = parseConfig(input.config, problems);
+  const draft = buildDraft(input.stack, parsed, problems);
+  for (const rule of [checkNames, checkIdentities, checkNetworks, checkPaths, checkAddresses, checkSizes, checkRoles, checkReachability]) {
+    rule(draft, problems);
+  }
+  checkSecrets(input, problems);
+  if (problems.errors.length > 0 || !draft.pool) return { ok: false, errors: problems.errors, warnings: problems.warnings };
+  return { ok: true, spec: finish(input, draft, parsed.media, parsed.scalars), warnings: problems.warnings };
+}
+
+export class LabConfigError extends Error {
+  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>) {
+    super(`the lab config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+    this.name = "LabConfigError";
+  }
+}
+
+/** loadLabSpec for callers that want an exception. */
+export function requireLabSpec(input: StackConfig): { spec: LabSpec; warnings: LabResult["warnings"] } {
+  const result = loadLabSpec(input);
+  if (!result.ok) throw new LabConfigError(result.errors);
+  return { spec: result.spec, warnings: result.warnings };
+}

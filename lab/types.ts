@@ -1,0 +1,184 @@
+// The one typed description of a lab that every other part consumes.
+// Nothing here may import Pulumi, libvirt or Nix code.
+
+export type DomainType = "kvm" | "qemu";
+export type NetworkMode = "nat" | "route" | "isolated";
+export type DhcpServer = "libvirt" | "dc";
+export type Role = "dc" | "sql" | "site-server" | "client" | "windows" | "linux";
+export type OsName = "windows-server-2022" | "windows-server-2025" | "windows-11" | "windows-10" | "linux";
+export type OsTemplate = "windows" | "linux";
+export type NicModel = "e1000e" | "virtio";
+export type DiskBus = "sata" | "virtio";
+export type Graphics = "vnc" | "spice";
+export type Transport = "ntlm" | "basic" | "basic-https";
+
+export interface LibvirtSpec {
+  uri: string;
+  domainType: DomainType;
+  nvramDir: string;
+  graphics: Graphics;
+}
+
+export interface DhcpReservation {
+  mac: string;
+  /** The guest's hostname, as the DHCP server names the lease. */
+  name: string;
+  ip: string;
+  vm: string;
+}
+
+export interface DhcpSpec {
+  start: string;
+  end: string;
+  /** Who answers DHCP on this network: libvirt's dnsmasq, or the domain controller's DHCP role. Never both. */
+  server: DhcpServer;
+}
+
+export interface NetworkSpec {
+  name: string;
+  uuid: string;
+  bridge: string;
+  mac: string;
+  mode: NetworkMode;
+  /** CIDR, e.g. 192.168.56.0/24. */
+  subnet: string;
+  prefix: number;
+  netmask: string;
+  gateway: string;
+  dhcp?: DhcpSpec;
+  /** Reservations collected from the VMs' NICs that ask for one on this network. */
+  reservations: DhcpReservation[];
+  autostart: boolean;
+  active: boolean;
+}
+
+export interface PoolSpec {
+  name: string;
+  uuid: string;
+  type: "dir";
+  path: string;
+  autostart: boolean;
+  active: boolean;
+}
+
+export interface VolumeSpec {
+  name: string;
+  pool: string;
+  vm: string;
+  capacityBytes: number;
+  format: "qcow2";
+  /** A VM's disk survives `pulumi destroy` unless the stack opts in. */
+  deleteOnDestroy: boolean;
+}
+
+/** static: configured inside the guest; reserved: a DHCP reservation on the network; dhcp: whatever the server hands out. */
+export type Addressing = "static" | "reserved" | "dhcp";
+
+export interface NicSpec {
+  network: string;
+  mac: string;
+  addressing: Addressing;
+  ip?: string;
+  model: NicModel;
+}
+
+export interface FirmwareSpec {
+  uefi: boolean;
+  secureBoot: boolean;
+}
+
+export interface VmIsos {
+  install?: string;
+  virtio?: string;
+  /** The lab media ISO (installers for SQL, SCCM, ADK) for VMs whose phases need it. */
+  media?: string;
+}
+
+export interface VmSpec {
+  name: string;
+  hostname: string;
+  uuid: string;
+  role: Role;
+  os: OsName;
+  template: OsTemplate;
+  vcpus: number;
+  memoryMiB: number;
+  diskBytes: number;
+  diskBus: DiskBus;
+  volume: string;
+  nics: NicSpec[];
+  isos: VmIsos;
+  firmware: FirmwareSpec;
+  tpm: boolean;
+  nvramPath: string;
+  /** Start the domain when it is created (NixVirt's `active`). */
+  start: boolean;
+  /** The address the host uses to reach the guest: a static IP, or a reservation served by libvirt. */
+  managementIp?: string;
+}
+
+export interface AdDomainSpec {
+  fqdn: string;
+  netbios: string;
+  /** LDAP distinguished name of the domain, e.g. DC=corp,DC=lab,DC=test. */
+  dn: string;
+  dc: string;
+  /** DNS forwarders for the DC; defaults to the gateway of the DC's first network. */
+  forwarders: string[];
+}
+
+export interface SccmSpec {
+  siteCode: string;
+  siteName: string;
+  siteServer: string;
+  sqlServer: string;
+  /** SQL runs on the site server itself. */
+  sqlColocated: boolean;
+}
+
+export interface SecretRef {
+  /** The config key without the namespace, e.g. adminPassword for homelab:adminPassword. */
+  key: string;
+  purpose: string;
+}
+
+export interface GuestSpec {
+  /** Guest phases run only once the guests are installed and reachable. */
+  phases: boolean;
+  transport: Transport;
+  port: number;
+  user: string;
+}
+
+export interface MediaSpec {
+  /** Host folder holding the installers listed in the media manifest. */
+  dir: string;
+  /** The ISO built from that folder and attached to the VMs that install from it. */
+  iso: string;
+}
+
+export interface LabSpec {
+  stack: string;
+  libvirt: LibvirtSpec;
+  networks: NetworkSpec[];
+  pool: PoolSpec;
+  volumes: VolumeSpec[];
+  vms: VmSpec[];
+  domain?: AdDomainSpec;
+  sccm?: SccmSpec;
+  secrets: SecretRef[];
+  guest: GuestSpec;
+  media?: MediaSpec;
+}
+
+export interface LabProblem {
+  /** Config path, e.g. homelab:vms[2].nics[0].ip */
+  path: string;
+  message: string;
+}
+
+export type LabResult =
+  | { ok: true; spec: LabSpec; warnings: LabProblem[] }
+  | { ok: false; errors: LabProblem[]; warnings: LabProblem[] };
+
+export const isWindows = (vm: Pick<VmSpec, "template">): boolean => vm.template === "windows";

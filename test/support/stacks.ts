@@ -1,0 +1,22 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readStackConfig, requireLabSpec, StackConfig } from "../../lab";
+import type { LabSpec } from "../../lab";
+
+export const PROJECT_DIR = join(__dirname, "..", "..");
+
+/** Every variant, from the Pulumi.<stack>.yaml files in the project. */
+export const STACKS: string[] = readdirSync(PROJECT_DIR)
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => s !== undefined)
+  .sort();
+
+export function stackConfig(stack: string): StackConfig {
+  return readStackConfig(PROJECT_DIR, stack);
+}
+
+export function stackSpec(stack: string): LabSpec {
+  return requireLabSpec(stackConfig(stack)).spec;
+}
+
+export const clone = <T>(value: T): T => structuredClone(value);
