@@ -1,0 +1,138 @@
+import type { LabSpec, NicSpec, VmSpec } from "../../lab";
+import { emptyElement, rootElement, serialize, textElement, XMLBuilder } from "./xml";
+
+export type DomainContext = Pick<LabSpec, "libvirt" | "pool" | "networks">;
+
+/**
+ * libvirt domain XML (formatdomain) for one VM. Elements follow the order libvirt itself writes
+ * them, so `virsh dumpxml` and this output diff cleanly.
+ */
+export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
+  const windows = vm.template === "windows";
+  const domain = rootElement("domain", { type: lab.libvirt.domainType });
+  textElement(domain, "name", vm.name);
+  textElement(domain, "uuid", vm.uuid);
+  textElement(domain, "memory", vm.memoryMiB, { unit: "MiB" });
+  textElement(domain, "currentMemory", vm.memoryMiB, { unit: "MiB" });
+  textElement(domain, "vcpu", vm.vcpus);
+  addOs(domain, vm);
+  addFeatures(domain, vm, windows);
+  // TCG cannot pass a host CPU through; there QEMU's default model is left alone.
+  if (lab.libvirt.domainType === "kvm") emptyElement(domain, "cpu", { mode: "host-passthrough" });
+  addClock(domain, windows);
+  textElement(domain, "on_poweroff", "destroy");
+  textElement(domain, "on_reboot", "restart");
+  textElement(domain, "on_crash", "destroy");
+  const pm = domain.ele("pm");
+  emptyElement(pm, "suspend-to-mem", { enabled: "no" });
+  emptyElement(pm, "suspend-to-disk", { enabled: "no" });
+  addDevices(domain.ele("devices"), vm, lab, windows);
+  return serialize(domain);
+}
+
+/** Secure Boot needs SMM so the firmware's variable store cannot be written from the OS. */
+const secureBoot = (vm: VmSpec): boolean => vm.firmware.uefi && vm.firmware.secureBoot;
+
+function addOs(domain: XMLBuilder, vm: VmSpec): void {
+  // Firmware auto-selection: libvirt picks the OVMF build whose descriptor matches the features.
+  const os = domain.ele("os", vm.firmware.uefi ? { firmware: "efi" } : {});
+  textElement(os, "type", "hvm", { arch: "x86_64", machine: "q35" });
+  if (vm.firmware.uefi) {
+    const yesNo = vm.firmware.secureBoot ? "yes" : "no";
+    const firmware = os.ele("firmware");
+    // Enrolled Microsoft keys: without them Secure Boot is on but refuses the Windows loader.
+    emptyElement(firmware, "feature", { enabled: yesNo, name: "enrolled-keys" });
+    emptyElement(firmware, "feature", { enabled: yesNo, name: "secure-boot" });
+    if (vm.firmware.secureBoot) emptyElement(os, "loader", { secure: "yes" });
+    // A fixed per-VM path so NixVirt and Pulumi point the same domain at the same variables.
+    textElement(os, "nvram", vm.nvramPath);
+  }
+  emptyElement(os, "boot", { dev: "hd" });
+  emptyElement(os, "boot", { dev: "cdrom" });
+}
+
+function addFeatures(domain: XMLBuilder, vm: VmSpec, windows: boolean): void {
+  const features = domain.ele("features");
+  emptyElement(features, "acpi");
+  emptyElement(features, "apic");
+  if (windows) {
+    // The enlightenments virt-manager enables for Windows; without them Windows spins on
+    // locks and its timers drift.
+    const hyperv = features.ele("hyperv", { mode: "custom" });
+    for (const name of ["relaxed", "vapic"]) emptyElement(hyperv, name, { state: "on" });
+    emptyElement(hyperv, "spinlocks", { state: "on", retries: 8191 });
+    for (const name of ["vpindex", "runtime", "synic", "stimer", "reset", "frequencies"]) emptyElement(hyperv, name, { state: "on" });
+  }
+  if (secureBoot(vm)) emptyElement(features, "smm", { state: "on" });
+}
+
+function addClock(domain: XMLBuilder, windows: boolean): void {
+  // Windows keeps the RTC in local time; Linux in UTC.
+  const clock = domain.ele("clock", { offset: windows ? "localtime" : "utc" });
+  emptyElement(clock, "timer", { name: "rtc", tickpolicy: "catchup" });
+  emptyElement(clock, "timer", { name: "pit", tickpolicy: "delay" });
+  emptyElement(clock, "timer", { name: "hpet", present: "no" });
+  if (windows) emptyElement(clock, "timer", { name: "hypervclock", present: "yes" });
+}
+
+function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows: boolean): void {
+  const sata = sataNames(vm.diskBus === "sata" ? 1 : 0);
+  const disk = devices.ele("disk", { type: "volume", device: "disk" });
+  emptyElement(disk, "driver", { name: "qemu", type: "qcow2", discard: "unmap" });
+  emptyElement(disk, "source", { pool: lab.pool.name, volume: vm.volume });
+  emptyElement(disk, "target", vm.diskBus === "virtio" ? { dev: "vda", bus: "virtio" } : { dev: "sda", bus: "sata" });
+
+  // q35 has no IDE: CD-ROMs sit on SATA, after the system disk when that is SATA too.
+  for (const iso of cdromIsos(vm)) {
+    const cdrom = devices.ele("disk", { type: "file", device: "cdrom" });
+    emptyElement(cdrom, "driver", { name: "qemu", type: "raw" });
+    emptyElement(cdrom, "source", { file: iso });
+    emptyElement(cdrom, "target", { dev: sata.next(), bus: "sata" });
+    emptyElement(cdrom, "readonly");
+  }
+
+  emptyElement(devices, "controller", { type: "usb", model: "qemu-xhci" });
+  for (const nic of vm.nics) addInterface(devices, nic);
+
+  const channel = devices.ele("channel", { type: "unix" });
+  emptyElement(channel, "target", { type: "virtio", name: "org.qemu.guest_agent.0" });
+  // An absolute pointer: the VNC/SPICE cursor follows the host's without grabbing.
+  emptyElement(devices, "input", { type: "tablet", bus: "usb" });
+  if (vm.tpm) {
+    const tpm = devices.ele("tpm", { model: "tpm-crb" });
+    emptyElement(tpm, "backend", { type: "emulator", version: "2.0" });
+  }
+  // Loopback only: the console is reached through an SSH tunnel, never from the network.
+  const graphics = devices.ele("graphics", { type: lab.libvirt.graphics, autoport: "yes", listen: "127.0.0.1" });
+  emptyElement(graphics, "listen", { type: "address", address: "127.0.0.1" });
+  // Windows has no in-box virtio-gpu driver: the standard VGA adapter is driven by OVMF's
+  // QemuVideoDxe and SeaBIOS alike and by Windows' basic display driver, so the installer
+  // shows up without any driver. Linux ships virtio-gpu.
+  const video = devices.ele("video");
+  emptyElement(video, "model", { type: windows ? "vga" : "virtio" });
+  // No ballooning: a builder's memory must not shrink under SQL or the SCCM setup.
+  emptyElement(devices, "memballoon", { model: "none" });
+}
+
+function addInterface(devices: XMLBuilder, nic: NicSpec): void {
+  const iface = devices.ele("interface", { type: "network" });
+  emptyElement(iface, "mac", { address: nic.mac });
+  emptyElement(iface, "source", { network: nic.network });
+  emptyElement(iface, "model", { type: nic.model });
+}
+
+/** The set ISOs in a fixed order: installer first, so the first CD-ROM boots. */
+function cdromIsos(vm: VmSpec): string[] {
+  return [vm.isos.install, vm.isos.virtio, vm.isos.media].filter((iso): iso is string => iso !== undefined);
+}
+
+/** sda, sdb, ... skipping the `taken` first names. q35's AHCI controller has six ports. */
+function sataNames(taken: number): { next(): string } {
+  let index = taken;
+  return {
+    next() {
+      if (index >= 6) throw new Error(`more than 6 SATA devices: q35's AHCI controller has 6 ports`);
+      return `sd${String.fromCharCode("a".charCodeAt(0) + index++)}`;
+    },
+  };
+}
