@@ -1,0 +1,111 @@
+// Checks, before anything is created, that the files a lab needs exist on the hypervisor host.
+// Only for local connections: for a remote URI the files live on another machine.
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import type { LabSpec, OsName, VmSpec } from "../lab";
+
+export interface PreflightProblem {
+  what: string;
+  /** Where it was looked for. */
+  where: string;
+  /** How to get it. */
+  fix: string;
+}
+
+export interface PreflightResult {
+  skipped?: string;
+  problems: PreflightProblem[];
+}
+
+/** The file system as the preflight sees it; tests give their own. */
+export interface HostView {
+  exists(path: string): boolean;
+  /** Names in a folder, or [] when it does not exist. */
+  list(dir: string): string[];
+  read(path: string): string;
+  /** The PATH to search for executables. */
+  path: string;
+  isExecutable(path: string): boolean;
+}
+
+export const realHost: HostView = {
+  exists: (p) => existsSync(p),
+  list: (d) => { try { return readdirSync(d); } catch { return []; } },
+  read: (p) => readFileSync(p, "utf8"),
+  path: process.env.PATH ?? "/usr/bin:/bin",
+  isExecutable: (p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } },
+};
+
+const DOWNLOAD_PAGES: Record<OsName, string> = {
+  "windows-server-2022": "download the Windows Server 2022 evaluation ISO from https://www.microsoft.com/en-us/evalcenter/download-windows-server-2022",
+  "windows-server-2025": "download the Windows Server 2025 evaluation ISO from https://www.microsoft.com/en-us/evalcenter/download-windows-server-2025",
+  "windows-11": "download the Windows 11 Enterprise evaluation ISO from https://www.microsoft.com/en-us/evalcenter/download-windows-11-enterprise",
+  "windows-10": "download the Windows 10 Enterprise evaluation ISO from https://www.microsoft.com/en-us/evalcenter/download-windows-10-enterprise",
+  linux: "download your distribution's installer ISO",
+};
+const VIRTIO_HINT = "download virtio-win.iso (stable) from https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/";
+const MEDIA_HINT = "put the installers in the media folder and run `npm run media -- build --stack STACK` (see README, Media)";
+const FIRMWARE_HINT = "install UEFI firmware with Secure Boot: `apt install ovmf` (Debian/Ubuntu), `dnf install edk2-ovmf` (Fedora), or on NixOS enable virtualisation.libvirtd.qemu.ovmf";
+const SWTPM_HINT = "install swtpm: `apt install swtpm swtpm-tools` (Debian/Ubuntu), `dnf install swtpm swtpm-tools` (Fedora), or on NixOS set virtualisation.libvirtd.qemu.swtpm.enable";
+
+/** libvirt reads firmware descriptors from these folders (QEMU's firmware.json interop spec). */
+export const FIRMWARE_DESCRIPTOR_DIRS = ["/etc/qemu/firmware", "/usr/share/qemu/firmware", "/run/libvirt/nix-ovmf"];
+
+/** A URI names a remote hypervisor when it has a host part (qemu+ssh://user@host/system). */
+export function isRemoteUri(uri: string): boolean {
+  const m = /^[a-z0-9+]+:\/\/([^/?]*)\//.exec(uri);
+  return m !== null && m[1] !== "" && m[1] !== "localhost";
+}
+
+function hasSecureBootFirmware(host: HostView): boolean {
+  for (const dir of FIRMWARE_DESCRIPTOR_DIRS) {
+    for (const name of host.list(dir).filter((n) => n.endsWith(".json"))) {
+      try {
+        const d = JSON.parse(host.read(join(dir, name))) as { features?: string[]; targets?: { architecture?: string }[] };
+        const x86 = d.targets?.some((t) => t.architecture === "x86_64") ?? false;
+        if (x86 && d.features?.includes("secure-boot") && d.features.includes("enrolled-keys")) return true;
+      } catch {
+        // A descriptor that does not parse is libvirt's concern, not a missing firmware.
+      }
+    }
+  }
+  return false;
+}
+
+function onPath(host: HostView, binary: string): boolean {
+  return host.path.split(delimiter).some((dir) => dir !== "" && host.isExecutable(join(dir, binary)));
+}
+
+function isoProblems(vm: VmSpec, host: HostView): PreflightProblem[] {
+  const checks: [string | undefined, string, string][] = [
+    [vm.isos.install, `the install ISO of ${vm.name}`, DOWNLOAD_PAGES[vm.os]],
+    [vm.isos.virtio, `the VirtIO driver ISO of ${vm.name}`, VIRTIO_HINT],
+    [vm.isos.media, `the lab media ISO of ${vm.name}`, MEDIA_HINT],
+  ];
+  return checks
+    .filter(([path]) => path !== undefined && !host.exists(path))
+    .map(([path, what, fix]) => ({ what, where: path!, fix: `${fix}, and save it as ${path}` }));
+}
+
+export function preflight(spec: LabSpec, host: HostView = realHost): PreflightResult {
+  if (isRemoteUri(spec.libvirt.uri)) {
+    return { skipped: `${spec.libvirt.uri} is a remote hypervisor: its ISOs, firmware and swtpm are not checked from here`, problems: [] };
+  }
+  const problems: PreflightProblem[] = spec.vms.flatMap((vm) => isoProblems(vm, host));
+  const poolParent = dirname(spec.pool.path);
+  if (!host.exists(poolParent)) {
+    problems.push({ what: `the parent folder of pool ${spec.pool.name}`, where: poolParent, fix: `create it (mkdir -p ${poolParent}); libvirt builds ${spec.pool.path} itself` });
+  }
+  if (spec.vms.some((vm) => vm.firmware.secureBoot) && !hasSecureBootFirmware(host)) {
+    problems.push({ what: "UEFI firmware with Secure Boot and enrolled keys", where: `firmware descriptors in ${FIRMWARE_DESCRIPTOR_DIRS.join(", ")}`, fix: FIRMWARE_HINT });
+  }
+  if (spec.vms.some((vm) => vm.tpm) && !onPath(host, "swtpm")) {
+    problems.push({ what: "swtpm, the TPM 2.0 emulator", where: "on PATH", fix: SWTPM_HINT });
+  }
+  return { problems };
+}
+
+export function formatPreflight(problems: PreflightProblem[]): string {
+  return `the host is missing ${problems.length} thing${problems.length === 1 ? "" : "s"} the lab needs:\n`
+    + problems.map((p) => `  ${p.what}: not found at ${p.where}; ${p.fix}`).join("\n");
+}
