@@ -1,0 +1,196 @@
+/**
+ * homelab-winrm: run a PowerShell script on a Windows guest, or wait for it to be ready.
+ * The password comes only from WINRM_PASSWORD so it never shows in `ps`, shell history or logs.
+ *
+ * Exit codes: the script's own code for `run` (0 after a successful 3010/1641 reboot);
+ * 2 usage or configuration error; 3 authentication failure; 4 timeout or unreachable host;
+ * 5 other WinRM/protocol error.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { readFileSync } from "fs";
+import { ClientOptions } from "./client";
+import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
+import { LinePrefixer } from "./line-prefixer";
+import { parseParamAssignments } from "./powershell-stdin";
+import { waitForReady } from "./readiness";
+import { runScript } from "./run";
+import { TransportKind } from "./transport";
+
+export const EXIT_USAGE = 2;
+export const EXIT_AUTH = 3;
+export const EXIT_TIMEOUT = 4;
+export const EXIT_PROTOCOL = 5;
+
+interface CommonFlags {
+  host: string;
+  port?: string;
+  transport: TransportKind;
+  allowUnencrypted?: boolean;
+  ca?: string;
+  pin?: string;
+  user: string;
+  name?: string;
+  timeout?: string;
+  operationTimeout?: string;
+}
+
+interface RunFlags extends CommonFlags {
+  script: string;
+  param: string[];
+}
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  env: process.env,
+};
+
+function positiveNumber(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigurationError(`${flag} must be a positive number of seconds, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function clientOptions(f: CommonFlags, env: NodeJS.ProcessEnv): ClientOptions {
+  const password = env.WINRM_PASSWORD;
+  if (password === undefined || password === "") {
+    throw new ConfigurationError("the password must be given in the environment variable WINRM_PASSWORD (it is never read from the command line)");
+  }
+  if (f.ca && f.pin) throw new ConfigurationError("use either --ca or --pin, not both");
+  if ((f.ca || f.pin) && f.transport !== "basic-https") throw new ConfigurationError("--ca and --pin apply to --transport basic-https only");
+  let port: number | undefined;
+  if (f.port !== undefined) {
+    port = Number(f.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigurationError(`--port must be 1..65535, got ${JSON.stringify(f.port)}`);
+  }
+  return {
+    host: f.host,
+    port,
+    kind: f.transport,
+    allowUnencrypted: f.allowUnencrypted === true,
+    caFile: f.ca,
+    pinSha256: f.pin,
+    user: f.user,
+    password,
+    operationTimeoutSec: f.operationTimeout ? positiveNumber("--operation-timeout", f.operationTimeout, 20) : undefined,
+  };
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .requiredOption("--host <host>", "guest address")
+    .option("--port <port>", "WinRM port (default 5985, or 5986 for basic-https)")
+    .addOption(new Option("--transport <kind>", "ntlm (sealed, default), basic-https, or basic").choices(["ntlm", "basic", "basic-https"]).default("ntlm"))
+    .option("--allow-unencrypted", "permit Basic over plain HTTP (password in clear on the wire)")
+    .option("--ca <file>", "PEM CA (or certificate) to trust for basic-https")
+    .option("--pin <sha256>", "SHA-256 fingerprint of the guest's certificate for basic-https")
+    .requiredOption("--user <user>", "user, DOMAIN\\user or user@domain (password: env WINRM_PASSWORD)")
+    .option("--name <vmname>", "prefix for output lines (default: the host)")
+    .option("--timeout <seconds>", "bound for the whole operation")
+    .option("--operation-timeout <seconds>", "WS-Man OperationTimeout for Receive (default 20)");
+}
+
+/** Refuses a password on the command line without echoing it (commander would quote it back). */
+function rejectPasswordArgs(argv: string[]): string | undefined {
+  for (const a of argv) {
+    if (/^--?(password|pass|pw|p)(=|$)/i.test(a)) {
+      return "passwords are not accepted on the command line; set WINRM_PASSWORD in the environment";
+    }
+  }
+  return undefined;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof ConfigurationError) return EXIT_USAGE;
+  if (err instanceof AuthenticationError) return EXIT_AUTH;
+  if (err instanceof TimeoutError || err instanceof TransportError) return EXIT_TIMEOUT;
+  if (err instanceof WinRmError) return EXIT_PROTOCOL;
+  return EXIT_PROTOCOL;
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const refused = rejectPasswordArgs(argv);
+  if (refused) {
+    io.stderr(`homelab-winrm: ${refused}\n`);
+    return EXIT_USAGE;
+  }
+  let result = 0;
+  const program = new Command("homelab-winrm")
+    .description("Run PowerShell on Windows guests over WinRM (NTLM-sealed HTTP, or Basic over HTTPS)")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError(false);
+
+  const fail = (err: unknown, name: string): number => {
+    io.stderr(`[${name}] homelab-winrm: ${errorMessage(err)}\n`);
+    return exitCodeFor(err);
+  };
+
+  addCommon(program.command("run").description("run a PowerShell script; exits with the script's exit code"))
+    .requiredOption("--script <file>", "PowerShell script to run")
+    .option("--param <k=v>", "script parameter (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (f: RunFlags) => {
+      const name = f.name ?? f.host;
+      try {
+        const opts = clientOptions(f, io.env);
+        const params = parseParamAssignments(f.param);
+        let script: string;
+        try {
+          script = readFileSync(f.script, "utf8");
+        } catch (e) {
+          throw new ConfigurationError(`cannot read --script ${f.script}: ${errorMessage(e)}`);
+        }
+        const out = new LinePrefixer(`[${name}] `, io.stdout);
+        const err = new LinePrefixer(`[${name}] `, io.stderr);
+        try {
+          const r = await runScript({
+            ...opts,
+            script,
+            params,
+            timeoutMs: positiveNumber("--timeout", f.timeout, 3600) * 1000,
+            onStdout: (t) => out.push(t),
+            onStderr: (t) => err.push(t),
+            onEvent: (m) => io.stderr(`[${name}] homelab-winrm: ${m}\n`),
+          });
+          result = r.exitCode;
+        } finally {
+          out.flush();
+          err.flush();
+        }
+      } catch (e) {
+        result = fail(e, name);
+      }
+    });
+
+  addCommon(program.command("wait").description("wait until WinRM runs commands; prints the boot time")).action(async (f: CommonFlags) => {
+    const name = f.name ?? f.host;
+    try {
+      const opts = clientOptions(f, io.env);
+      const { bootTime } = await waitForReady(opts, {
+        timeoutMs: positiveNumber("--timeout", f.timeout, 600) * 1000,
+        pollIntervalMs: 1000,
+      });
+      io.stdout(`${bootTime}\n`);
+      result = 0;
+    } catch (e) {
+      result = fail(e, name);
+    }
+  });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version" ? 0 : EXIT_USAGE;
+    }
+    throw e;
+  }
+  return result;
+}

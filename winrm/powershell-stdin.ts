@@ -1,0 +1,42 @@
+/**
+ * What we write to `powershell.exe -Command -`. PowerShell reads -Command - line by line like an
+ * interactive prompt (multi-line statements need blank-line terminators, param() blocks do not
+ * bind, and the console code page mangles non-ASCII). So the script and every parameter value
+ * travel base64-encoded inside one bootstrap line that rebuilds the script as a ScriptBlock and
+ * invokes it with the parameters splatted: params bind as real PowerShell parameters and no
+ * value can inject code, whatever quotes or newlines it holds.
+ */
+import { ConfigurationError } from "./errors";
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function decodeExpr(value: string): string {
+  return `[System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${Buffer.from(value, "utf8").toString("base64")}'))`;
+}
+
+export function buildStdinScript(script: string, params: Record<string, string> = {}): string {
+  const entries = Object.entries(params).map(([k, v]) => {
+    if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} is not a PowerShell identifier`);
+    return `'${k}' = ${decodeExpr(v)}`;
+  });
+  return (
+    "$ProgressPreference = 'SilentlyContinue'; " +
+    "try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch {}; " +
+    `$__hl_script = ${decodeExpr(script)}; ` +
+    `$__hl_params = @{ ${entries.join("; ")} }; ` +
+    "& ([ScriptBlock]::Create($__hl_script)) @__hl_params\r\n"
+  );
+}
+
+/** Parses `--param k=v` values (the first `=` splits; values may contain more). */
+export function parseParamAssignments(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i <= 0) throw new ConfigurationError(`--param expects NAME=VALUE, got ${JSON.stringify(item)}`);
+    const k = item.slice(0, i);
+    if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} is not a PowerShell identifier`);
+    out[k] = item.slice(i + 1);
+  }
+  return out;
+}
