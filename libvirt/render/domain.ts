@@ -16,10 +16,12 @@ export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   textElement(domain, "currentMemory", vm.memoryMiB, { unit: "MiB" });
   textElement(domain, "vcpu", vm.vcpus);
   addOs(domain, vm);
-  addFeatures(domain, vm, windows);
-  // TCG cannot pass a host CPU through; there QEMU's default model is left alone.
-  if (lab.libvirt.domainType === "kvm") emptyElement(domain, "cpu", { mode: "host-passthrough" });
-  addClock(domain, windows);
+  // Hyper-V enlightenments are KVM's (the kernel implements them). Under TCG QEMU 7.2 refuses
+  // to start with vpindex ("kernel doesn't allow setting HyperV VP_INDEX") and the rest do nothing.
+  const hyperv = windows && lab.libvirt.domainType === "kvm";
+  addFeatures(domain, vm, hyperv);
+  addCpu(domain, vm, lab.libvirt.domainType);
+  addClock(domain, windows, hyperv);
   textElement(domain, "on_poweroff", "destroy");
   textElement(domain, "on_reboot", "restart");
   textElement(domain, "on_crash", "destroy");
@@ -51,11 +53,11 @@ function addOs(domain: XMLBuilder, vm: VmSpec): void {
   emptyElement(os, "boot", { dev: "cdrom" });
 }
 
-function addFeatures(domain: XMLBuilder, vm: VmSpec, windows: boolean): void {
+function addFeatures(domain: XMLBuilder, vm: VmSpec, hypervEnlightenments: boolean): void {
   const features = domain.ele("features");
   emptyElement(features, "acpi");
   emptyElement(features, "apic");
-  if (windows) {
+  if (hypervEnlightenments) {
     // The enlightenments virt-manager enables for Windows; without them Windows spins on
     // locks and its timers drift.
     const hyperv = features.ele("hyperv", { mode: "custom" });
@@ -66,13 +68,23 @@ function addFeatures(domain: XMLBuilder, vm: VmSpec, windows: boolean): void {
   if (secureBoot(vm)) emptyElement(features, "smm", { state: "on" });
 }
 
-function addClock(domain: XMLBuilder, windows: boolean): void {
+function addCpu(domain: XMLBuilder, vm: VmSpec, type: DomainContext["libvirt"]["domainType"]): void {
+  // KVM: the host's CPU as is. TCG cannot pass a host CPU through, and its default model
+  // (qemu64) lacks SSE4.2 and POPCNT, without which Windows 11 24H2 and Server 2025 do not
+  // boot; "maximum" is every feature TCG emulates.
+  const cpu = domain.ele("cpu", type === "kvm" ? { mode: "host-passthrough", check: "none" } : { mode: "maximum", check: "none" });
+  // One socket of N cores: Windows client editions use at most one or two sockets, and libvirt's
+  // default is one socket per vCPU.
+  emptyElement(cpu, "topology", { sockets: 1, dies: 1, cores: vm.vcpus, threads: 1 });
+}
+
+function addClock(domain: XMLBuilder, windows: boolean, hypervClock: boolean): void {
   // Windows keeps the RTC in local time; Linux in UTC.
   const clock = domain.ele("clock", { offset: windows ? "localtime" : "utc" });
   emptyElement(clock, "timer", { name: "rtc", tickpolicy: "catchup" });
   emptyElement(clock, "timer", { name: "pit", tickpolicy: "delay" });
   emptyElement(clock, "timer", { name: "hpet", present: "no" });
-  if (windows) emptyElement(clock, "timer", { name: "hypervclock", present: "yes" });
+  if (hypervClock) emptyElement(clock, "timer", { name: "hypervclock", present: "yes" });
 }
 
 function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows: boolean): void {

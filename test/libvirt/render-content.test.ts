@@ -32,6 +32,7 @@ describe("dev domains", () => {
       expect(textOf(domain.currentMemory)).toBe(String(vm.memoryMiB));
       expect(domain.vcpu).toBe(String(vm.vcpus));
       expect(domain.cpu["@mode"]).toBe("host-passthrough");
+      expect(domain.cpu.topology).toEqual({ "@sockets": "1", "@dies": "1", "@cores": String(vm.vcpus), "@threads": "1" });
     });
 
     test("one interface per NIC, with the spec's MAC, network and model, in order", () => {
@@ -167,11 +168,18 @@ describe("storage", () => {
 });
 
 describe("nokvm: software emulation", () => {
-  test.each(nokvm.vms.map((vm) => [vm.name] as const))("%s is type qemu with no host CPU passthrough", (name) => {
+  test.each(nokvm.vms.map((vm) => [vm.name, vm] as const))("%s is type qemu with TCG's maximum CPU and no Hyper-V enlightenments", (name, vm) => {
     const domain = domainOf(nokvm, name);
     expect(nokvm.libvirt.domainType).toBe("qemu");
+    expect(vm.template).toBe("windows");
     expect(domain["@type"]).toBe("qemu");
-    expect(domain).not.toHaveProperty("cpu");
+    expect(domain.cpu["@mode"]).toBe("maximum");
+    expect(domain.features).not.toHaveProperty("hyperv");
+    expect((domain.clock.timer as Node[]).map((t) => t["@name"])).toEqual(["rtc", "pit", "hpet"]);
+    // Everything else Windows needs stays: local-time clock, Secure Boot with SMM, TPM.
+    expect(domain.clock["@offset"]).toBe("localtime");
+    expect(domain.features.smm["@state"]).toBe("on");
+    expect(domain.devices.tpm["@model"]).toBe("tpm-crb");
   });
 });
 
