@@ -88,18 +88,18 @@ function addClock(domain: XMLBuilder, windows: boolean, hypervClock: boolean): v
 }
 
 function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows: boolean): void {
-  const sata = sataNames(vm.diskBus === "sata" ? 1 : 0);
   const disk = devices.ele("disk", { type: "volume", device: "disk" });
   emptyElement(disk, "driver", { name: "qemu", type: "qcow2", discard: "unmap" });
   emptyElement(disk, "source", { pool: lab.pool.name, volume: vm.volume });
   emptyElement(disk, "target", vm.diskBus === "virtio" ? { dev: "vda", bus: "virtio" } : { dev: "sda", bus: "sata" });
 
   // q35 has no IDE: CD-ROMs sit on SATA, after the system disk when that is SATA too.
-  for (const iso of cdromIsos(vm)) {
+  const firstCdrom = vm.diskBus === "sata" ? 1 : 0;
+  for (const [index, iso] of cdromIsos(vm).entries()) {
     const cdrom = devices.ele("disk", { type: "file", device: "cdrom" });
     emptyElement(cdrom, "driver", { name: "qemu", type: "raw" });
     emptyElement(cdrom, "source", { file: iso });
-    emptyElement(cdrom, "target", { dev: sata.next(), bus: "sata" });
+    emptyElement(cdrom, "target", { dev: sataName(firstCdrom + index), bus: "sata" });
     emptyElement(cdrom, "readonly");
   }
 
@@ -138,13 +138,5 @@ function cdromIsos(vm: VmSpec): string[] {
   return [vm.isos.install, vm.isos.virtio, vm.isos.media].filter((iso): iso is string => iso !== undefined);
 }
 
-/** sda, sdb, ... skipping the `taken` first names. q35's AHCI controller has six ports. */
-function sataNames(taken: number): { next(): string } {
-  let index = taken;
-  return {
-    next() {
-      if (index >= 6) throw new Error(`more than 6 SATA devices: q35's AHCI controller has 6 ports`);
-      return `sd${String.fromCharCode("a".charCodeAt(0) + index++)}`;
-    },
-  };
-}
+/** The n-th SATA target name: sda, sdb, ... (at most a disk and three CD-ROMs, within q35's six AHCI ports). */
+const sataName = (index: number): string => `sd${String.fromCharCode("a".charCodeAt(0) + index)}`;
