@@ -157,6 +157,7 @@ export class HttpConnection {
             const end = buf.indexOf("\r\n\r\n");
             if (end < 0) {
               if (buf.length > MAX_HEADER_BYTES) throw new TransportError(`HTTP headers from ${this.describe} exceed ${MAX_HEADER_BYTES} bytes`);
+              if (this.ended) throw new TransportError(`${this.describe} closed the connection without an HTTP response`, "ECONNRESET");
               return;
             }
             const parsed = parseHead(buf.subarray(0, end).toString("latin1"));
