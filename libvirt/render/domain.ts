@@ -4,8 +4,8 @@ import { emptyElement, rootElement, serialize, textElement, XMLBuilder } from ".
 export type DomainContext = Pick<LabSpec, "libvirt" | "pool" | "networks">;
 
 /**
- * libvirt domain XML (formatdomain) for one VM. Elements follow the order libvirt itself writes
- * them, so `virsh dumpxml` and this output diff cleanly.
+ * libvirt domain XML (formatdomain) for one VM, elements in the order libvirt writes them so
+ * the output reads side by side with `virsh dumpxml`.
  */
 export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   const windows = vm.template === "windows";
@@ -16,8 +16,9 @@ export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   textElement(domain, "currentMemory", vm.memoryMiB, { unit: "MiB" });
   textElement(domain, "vcpu", vm.vcpus);
   addOs(domain, vm);
-  // Hyper-V enlightenments are KVM's (the kernel implements them). Under TCG QEMU 7.2 refuses
-  // to start with vpindex ("kernel doesn't allow setting HyperV VP_INDEX") and the rest do nothing.
+  // Hyper-V enlightenments are a KVM interface (the kernel implements them). Under TCG, QEMU 7.2
+  // refuses to start with vpindex ("kernel doesn't allow setting HyperV VP_INDEX"), so TCG
+  // domains get none.
   const hyperv = windows && lab.libvirt.domainType === "kvm";
   addFeatures(domain, vm, hyperv);
   addCpu(domain, vm, lab.libvirt.domainType);
