@@ -1,0 +1,178 @@
+import type { LabSpec, NicSpec, Role, VmSpec } from "../lab";
+import { comment, fileHeader, indentLines } from "./header";
+import { NixAttrs, printNix } from "./nix";
+
+// The helpers turn NixVirt's templates into the machine the Pulumi path renders
+// (libvirt/render/domain.ts). What NixVirt 0.6.0 cannot write at all is listed in the README.
+const HELPERS = `  inherit (nixvirt.lib) domain;
+
+  # A NIC on a lab network, with the MAC the Pulumi path gives it too.
+  nic = { network, mac, model }: {
+    type = "network";
+    mac = { address = mac; };
+    source = { inherit network; };
+    model = { type = model; };
+  };
+
+  # q35 has no IDE: the CD-ROMs sit on SATA after the system disk, installer first.
+  sataNames = [ "sda" "sdb" "sdc" "sdd" "sde" "sdf" ];
+  cdroms = diskBus: isos:
+    let first = if diskBus == "sata" then 1 else 0;
+    in builtins.genList
+      (i: {
+        type = "file";
+        device = "cdrom";
+        driver = { name = "qemu"; type = "raw"; };
+        source = { file = builtins.elemAt isos i; };
+        target = { dev = builtins.elemAt sataNames (first + i); bus = "sata"; };
+        readonly = true;
+      })
+      (builtins.length isos);
+
+  tpm2 = { model = "tpm-crb"; backend = { type = "emulator"; version = "2.0"; }; };
+
+  # What both templates are changed to: the domain type, disk first in the boot order, the lab's
+  # ISOs, one NIC per lab network, the guest agent channel, a VNC/SPICE console that listens on
+  # the address libvirt's qemu.conf sets (127.0.0.1 unless changed there), no SPICE-only devices,
+  # no memory balloon. TCG cannot pass the host CPU through, so type qemu keeps QEMU's default CPU.
+  labMachine = base: { os, diskBus, isos, nics, tpm, video }:
+    builtins.removeAttrs
+      (base // {
+        type = domainType;
+        os = os // { boot = [ { dev = "hd"; } { dev = "cdrom"; } ]; };
+        on_poweroff = "destroy";
+        on_reboot = "restart";
+        on_crash = "destroy";
+        devices = builtins.removeAttrs base.devices [ "tpm" "sound" "audio" "redirdev" ] // {
+          disk = [ (builtins.head base.devices.disk) ] ++ cdroms diskBus isos;
+          controller = [ { type = "usb"; model = "qemu-xhci"; } ];
+          interface = map nic nics;
+          channel = [ { type = "unix"; target = { type = "virtio"; name = "org.qemu.guest_agent.0"; }; } ];
+          input = [ { type = "tablet"; bus = "usb"; } ];
+          graphics = { type = console; autoport = true; listen = { type = "address"; }; };
+          video = { model = { type = video; }; };
+          memballoon = { model = "none"; };
+        } // (if tpm then { tpm = tpm2; } else { });
+      })
+      (if domainType == "kvm" then [ ] else [ "cpu" ]);
+
+  # Windows through NixVirt's template: q35, OVMF's Secure Boot build with Microsoft keys,
+  # Hyper-V enlightenments, TPM 2.0.
+  windowsVm = { name, uuid, vcpus, memoryMiB, volume, diskBus, installIso, extraIsos, nics, uefi, nvram, tpm, active }:
+    let
+      base = domain.templates.windows {
+        inherit name uuid;
+        vcpu = { count = vcpus; };
+        memory = { count = memoryMiB; unit = "MiB"; };
+        storage_vol = { inherit pool volume; };
+        install_vol = installIso;
+        nvram_path = nvram;
+        # The first install: Windows has no VirtIO drivers yet, so disk and NICs are emulated
+        # hardware, and the driver ISO is the lab's own (extraIsos), not NixVirt's copy.
+        virtio_drive = diskBus == "virtio";
+        virtio_net = false;
+        virtio_video = false;
+        install_virtio = false;
+      };
+    in
+    {
+      definition = domain.writeXML (labMachine base {
+        inherit diskBus nics tpm;
+        # BIOS boot drops the template's OVMF loader and variable store.
+        os = if uefi then base.os else builtins.removeAttrs base.os [ "loader" "nvram" ];
+        isos = (if installIso == null then [ ] else [ installIso ]) ++ extraIsos;
+        # Windows has no in-box virtio-gpu driver; the standard VGA adapter needs none.
+        video = "vga";
+      });
+      inherit active;
+    };
+
+  # Linux through NixVirt's template: q35, VirtIO disk and NICs, the guest agent.
+  linuxVm = { name, uuid, vcpus, memoryMiB, volume, diskBus, installIso, extraIsos, nics, uefi, nvram, tpm, active }:
+    let
+      base = domain.templates.linux {
+        inherit name uuid;
+        memory = { count = memoryMiB; unit = "MiB"; };
+        storage_vol = { inherit pool volume; };
+        install_vol = installIso;
+        virtio_drive = diskBus == "virtio";
+      };
+    in
+    {
+      definition = domain.writeXML (labMachine base {
+        inherit diskBus nics tpm;
+        # UEFI without Secure Boot: libvirt picks the firmware and keeps the variables at nvram.
+        os = base.os // (if uefi then { firmware = "efi"; nvram = { path = nvram; }; } else { });
+        isos = (if installIso == null then [ ] else [ installIso ]) ++ extraIsos;
+        video = "virtio";
+      } // {
+        # templates.linux takes no vcpu argument.
+        vcpu = { count = vcpus; };
+      });
+      inherit active;
+    };
+in`;
+
+const ROLES: Record<Role, string> = {
+  dc: "domain controller",
+  sql: "SQL Server",
+  "site-server": "SCCM site server",
+  client: "managed client",
+  windows: "Windows server",
+  linux: "Linux",
+};
+
+const ADDRESSING: Record<NicSpec["addressing"], string> = {
+  static: "static",
+  reserved: "DHCP reservation",
+  dhcp: "DHCP",
+};
+
+function describe(vm: VmSpec, spec: LabSpec): string {
+  const sqlHere = spec.sccm?.sqlColocated && spec.sccm.siteServer === vm.name ? " with SQL Server" : "";
+  const nics = vm.nics.map((n) => `${n.ip ?? "DHCP"} on ${n.network} (${ADDRESSING[n.addressing]})`).join(", ");
+  return `${vm.name}: ${ROLES[vm.role]}${sqlHere}, ${vm.os}; ${nics}`;
+}
+
+function vmArgs(vm: VmSpec): NixAttrs {
+  return {
+    name: vm.name,
+    uuid: vm.uuid,
+    vcpus: vm.vcpus,
+    memoryMiB: vm.memoryMiB,
+    volume: vm.volume,
+    diskBus: vm.diskBus,
+    installIso: vm.isos.install ?? null,
+    extraIsos: [vm.isos.virtio, vm.isos.media].filter((iso): iso is string => iso !== undefined),
+    nics: vm.nics.map((n) => ({ network: n.network, mac: n.mac, model: n.model })),
+    uefi: vm.firmware.uefi,
+    nvram: vm.nvramPath,
+    tpm: vm.tpm,
+    active: vm.start,
+  };
+}
+
+export function domainsNix(spec: LabSpec): string {
+  const settings = [
+    "{ nixvirt, ... }:",
+    "let",
+    "  # Lab-wide settings from the stack config.",
+    `  domainType = ${printNix(spec.libvirt.domainType)};`,
+    `  pool = ${printNix(spec.pool.name)};`,
+    `  console = ${printNix(spec.libvirt.graphics)};`,
+    "",
+  ].join("\n");
+  const items = spec.vms.map((vm) => {
+    const helper = vm.template === "windows" ? "windowsVm" : "linuxVm";
+    return `${comment(describe(vm, spec))}\n(${helper} ${printNix(vmArgs(vm))})`;
+  });
+  return [
+    fileHeader(spec.stack, "The lab's virtual machines", "domains"),
+    settings,
+    HELPERS,
+    "[",
+    indentLines(items.join("\n"), "  "),
+    "]",
+    "",
+  ].join("\n");
+}
