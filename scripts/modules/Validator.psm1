@@ -1,0 +1,255 @@
+<#
+.SYNOPSIS
+    Probes and small helpers shared by the homelab phase scripts: is a feature installed, the
+    domain joined, a service running, the SCCM site reachable, a reboot pending; where the lab
+    media and the Windows install media are; bounded waits; running installers.
+
+.DESCRIPTION
+    Every phase probes first and exits "already done" when the state is reached, so these
+    functions return booleans or values and never change the machine (the helpers that do,
+    Invoke-LabProcess and Write-LabAsciiFile, say so in their names). Import Logger.psm1 before
+    this module: the helpers log through Write-LabLog.
+
+.PARAMETER MediaLabel
+    Volume label of the lab media ISO that the host builds with `npm run media -- build`.
+#>
+[CmdletBinding()]
+param(
+    [string]$MediaLabel = 'HOMELAB_MEDIA'
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$script:MediaLabel = $MediaLabel
+
+function Test-LabFeatureInstalled {
+    <# .SYNOPSIS True when every named Windows feature is installed (Server: Get-WindowsFeature; client: optional features). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string[]]$Name)
+    foreach ($feature in $Name) {
+        if (Get-Command Get-WindowsFeature -ErrorAction SilentlyContinue) {
+            $state = Get-WindowsFeature -Name $feature
+            if ($null -eq $state -or -not $state.Installed) { return $false }
+        } else {
+            $state = Get-WindowsOptionalFeature -Online -FeatureName $feature
+            if ($null -eq $state -or $state.State -ne 'Enabled') { return $false }
+        }
+    }
+    return $true
+}
+
+function Test-LabDomainJoined {
+    <# .SYNOPSIS True when this computer is a member (or a DC) of the named DNS domain. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$DomainName)
+    $cs = Get-CimInstance -ClassName Win32_ComputerSystem
+    return ($cs.PartOfDomain -and $cs.Domain -ieq $DomainName)
+}
+
+function Test-LabServiceRunning {
+    <# .SYNOPSIS True when the service exists and runs. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Name)
+    $service = Get-Service -Name $Name -ErrorAction SilentlyContinue
+    return ($null -ne $service -and $service.Status -eq 'Running')
+}
+
+function Test-LabSccmSite {
+    <# .SYNOPSIS True when the SMS Provider answers with the SMS_Site of the given site code. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$SiteCode,
+        [string]$ComputerName = $env:COMPUTERNAME
+    )
+    try {
+        $site = Get-CimInstance -ComputerName $ComputerName -Namespace ("ROOT\SMS\site_{0}" -f $SiteCode) -ClassName SMS_Site -ErrorAction Stop |
+            Where-Object { $_.SiteCode -eq $SiteCode }
+        return ($null -ne $site)
+    } catch {
+        return $false
+    }
+}
+
+function Get-LabPendingReboot {
+    <#
+    .SYNOPSIS
+        The reasons a reboot is pending (empty when none): SQL and ConfigMgr setup refuse to run
+        with any of them set.
+    #>
+    [CmdletBinding()]
+    param()
+    $reasons = @()
+    if (Test-Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending') { $reasons += 'CBS RebootPending' }
+    if (Test-Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired') { $reasons += 'WindowsUpdate RebootRequired' }
+    $session = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -Name PendingFileRenameOperations -ErrorAction SilentlyContinue
+    if ($null -ne $session -and $session.PendingFileRenameOperations) { $reasons += 'PendingFileRenameOperations' }
+    $active = (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\ComputerName\ActiveComputerName').ComputerName
+    $pending = (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName').ComputerName
+    if ($active -ne $pending) { $reasons += ("computer rename {0} -> {1}" -f $active, $pending) }
+    return , $reasons
+}
+
+function Test-LabPendingReboot {
+    <# .SYNOPSIS True when Get-LabPendingReboot finds any reason. #>
+    [CmdletBinding()]
+    param()
+    return ((Get-LabPendingReboot).Count -gt 0)
+}
+
+function Get-LabMediaRoot {
+    <#
+    .SYNOPSIS
+        Root (e.g. E:\) of the drive whose volume label is the lab media label; throws with the
+        fix when the ISO is not attached.
+    #>
+    [CmdletBinding()]
+    param([string]$Label = $script:MediaLabel)
+    $volume = Get-Volume | Where-Object { $_.FileSystemLabel -eq $Label -and $_.DriveLetter } | Select-Object -First 1
+    if ($null -eq $volume) {
+        throw ("no drive with the volume label {0}: build the media ISO on the host (npm run media -- build --stack <stack>) and attach it to this VM" -f $Label)
+    }
+    return ('{0}:\' -f $volume.DriveLetter)
+}
+
+function Get-LabMediaPath {
+    <# .SYNOPSIS Full path of an entry of the lab media (a manifest path such as sql2022\setup.exe); throws when it is missing. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$RelativePath)
+    $path = Join-Path (Get-LabMediaRoot) $RelativePath
+    if (-not (Test-Path -LiteralPath $path)) {
+        throw ("{0} is not on the lab media: add it to the media folder on the host, run npm run media -- check, rebuild the ISO" -f $RelativePath)
+    }
+    return $path
+}
+
+function Get-LabWindowsSxsSource {
+    <# .SYNOPSIS The sources\sxs folder of an attached Windows install medium (for .NET 3.5 without Windows Update). #>
+    [CmdletBinding()]
+    param()
+    foreach ($volume in (Get-Volume | Where-Object { $_.DriveLetter })) {
+        $candidate = '{0}:\sources\sxs' -f $volume.DriveLetter
+        if (Test-Path -LiteralPath $candidate) { return $candidate }
+    }
+    throw 'no drive holds sources\sxs: attach the Windows Server install ISO (the VM definition keeps it as the install CD-ROM)'
+}
+
+function ConvertTo-LabCredential {
+    <#
+    .SYNOPSIS
+        A PSCredential from a user name and a secret that arrived as a parameter; the plain text
+        is not kept in any variable of the caller.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$UserName,
+        [Parameter(Mandatory)][object]$Secret
+    )
+    return New-Object System.Management.Automation.PSCredential ($UserName, (ConvertTo-LabSecureString -Secret $Secret))
+}
+
+function ConvertTo-LabSecureString {
+    <# .SYNOPSIS A SecureString from a secret parameter (already secure, or plain text delivered by the phase runner). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][object]$Secret)
+    if ($Secret -is [System.Security.SecureString]) { return $Secret }
+    if ([string]::IsNullOrEmpty([string]$Secret)) { throw 'a secret parameter is empty: set it in the stack (pulumi config set --secret ...) or in the environment variable the runner reads' }
+    return (ConvertTo-SecureString -String ([string]$Secret) -AsPlainText -Force)
+}
+
+function ConvertFrom-LabSecureString {
+    <# .SYNOPSIS Plain text of a SecureString, for the few tools (setup ini, net use) that take no other form. Never log it. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][System.Security.SecureString]$Secret)
+    $bstr = [Runtime.InteropServices.Marshal]::SecureStringToBSTR($Secret)
+    try { return [Runtime.InteropServices.Marshal]::PtrToStringBSTR($bstr) }
+    finally { [Runtime.InteropServices.Marshal]::ZeroFreeBSTR($bstr) }
+}
+
+function Wait-LabCondition {
+    <#
+    .SYNOPSIS
+        Polls a condition until it is true; throws after the timeout naming what was awaited and
+        the last error seen.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Description,
+        [Parameter(Mandatory)][scriptblock]$Condition,
+        [int]$TimeoutSeconds = 600,
+        [int]$IntervalSeconds = 10
+    )
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    $lastError = 'none'
+    while ($true) {
+        try {
+            if (& $Condition) { return }
+        } catch {
+            $lastError = $_.Exception.Message
+        }
+        if ((Get-Date) -ge $deadline) {
+            throw ("timed out after {0} s waiting for {1} (last error: {2})" -f $TimeoutSeconds, $Description, $lastError)
+        }
+        Write-LabLog -Message ("waiting for {0}" -f $Description)
+        Start-Sleep -Seconds $IntervalSeconds
+    }
+}
+
+function Invoke-LabProcess {
+    <#
+    .SYNOPSIS
+        Runs an installer, waits, and returns its exit code when it is one of the success codes
+        (0, 3010 and 1641 by default); throws otherwise, naming the installer's own log.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [int[]]$SuccessCodes = @(0, 3010, 1641),
+        [string]$InstallerLog = ''
+    )
+    Write-LabLog -Message ("running {0} {1}" -f $FilePath, ($ArgumentList -join ' '))
+    $process = Start-Process -FilePath $FilePath -ArgumentList $ArgumentList -Wait -PassThru -NoNewWindow
+    $code = $process.ExitCode
+    if ($SuccessCodes -notcontains $code) {
+        $hint = if ($InstallerLog) { " (installer log: $InstallerLog)" } else { '' }
+        throw ("{0} exited with {1}{2}" -f (Split-Path -Leaf $FilePath), $code, $hint)
+    }
+    Write-LabLog -Message ("{0} exited with {1}" -f (Split-Path -Leaf $FilePath), $code)
+    return $code
+}
+
+function Write-LabAsciiFile {
+    <#
+    .SYNOPSIS
+        Writes text as ASCII with CRLF line ends and no byte order mark (SQL and ConfigMgr setup
+        reject a UTF-8 BOM); throws on any non-ASCII character instead of writing a '?'.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Path,
+        [Parameter(Mandatory)][string]$Content
+    )
+    if ($Content -match '[^\x00-\x7F]') { throw ("{0} would hold non-ASCII text: fix the value in the stack config" -f $Path) }
+    $text = ($Content -replace "`r?`n", "`r`n")
+    $dir = Split-Path -Parent $Path
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
+    [System.IO.File]::WriteAllText($Path, $text, [System.Text.Encoding]::ASCII)
+}
+
+function Get-LabNetAdapterByMac {
+    <# .SYNOPSIS The network adapter with the given MAC (interface names differ between installs; MACs are fixed in the LabSpec). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$MacAddress)
+    $wanted = ($MacAddress -replace '[:-]', '').ToUpperInvariant()
+    $adapter = Get-NetAdapter -Physical | Where-Object { ($_.MacAddress -replace '-', '').ToUpperInvariant() -eq $wanted } | Select-Object -First 1
+    if ($null -eq $adapter) { throw ("no network adapter has the MAC {0}: compare the VM's NICs (virsh domiflist) with the stack config" -f $MacAddress) }
+    return $adapter
+}
+
+Export-ModuleMember -Function @(
+    'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabServiceRunning', 'Test-LabSccmSite',
+    'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
+    'ConvertTo-LabCredential', 'ConvertTo-LabSecureString', 'ConvertFrom-LabSecureString', 'Wait-LabCondition', 'Invoke-LabProcess',
+    'Write-LabAsciiFile', 'Get-LabNetAdapterByMac'
+)
