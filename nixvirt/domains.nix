@@ -38,30 +38,42 @@ let
 
   tpm2 = { model = "tpm-crb"; backend = { type = "emulator"; version = "2.0"; }; };
 
-  # What both templates are changed to: the domain type, disk first in the boot order, the lab's
-  # ISOs, one NIC per lab network, the guest agent channel, a VNC/SPICE console that listens on
-  # the address libvirt's qemu.conf sets (127.0.0.1 unless changed there), no SPICE-only devices,
-  # no memory balloon. TCG cannot pass the host CPU through, so type qemu keeps QEMU's default CPU.
-  labMachine = base: { os, diskBus, isos, nics, tpm, video }:
-    builtins.removeAttrs
-      (base // {
-        type = domainType;
-        os = os // { boot = [ { dev = "hd"; } { dev = "cdrom"; } ]; };
-        on_poweroff = "destroy";
-        on_reboot = "restart";
-        on_crash = "destroy";
-        devices = builtins.removeAttrs base.devices [ "tpm" "sound" "audio" "redirdev" ] // {
-          disk = [ (builtins.head base.devices.disk) ] ++ cdroms diskBus isos;
-          controller = [ { type = "usb"; model = "qemu-xhci"; } ];
-          interface = map nic nics;
-          channel = [ { type = "unix"; target = { type = "virtio"; name = "org.qemu.guest_agent.0"; }; } ];
-          input = [ { type = "tablet"; bus = "usb"; } ];
-          graphics = { type = console; autoport = true; listen = { type = "address"; }; };
-          video = { model = { type = video; }; };
-          memballoon = { model = "none"; };
-        } // (if tpm then { tpm = tpm2; } else { });
-      })
-      (if domainType == "kvm" then [ ] else [ "cpu" ]);
+  # KVM: the host's CPU as is. TCG can neither pass the host CPU through nor offer Hyper-V
+  # enlightenments (QEMU 7.2 refuses vpindex there), so type qemu gets every CPU feature TCG
+  # emulates (Windows 11 24H2 needs SSE4.2 and POPCNT) and no enlightenments.
+  kvm = domainType == "kvm";
+  labCpu = vcpus: {
+    mode = if kvm then "host-passthrough" else "maximum";
+    check = "none";
+    # One socket of N cores: Windows client editions use at most two sockets.
+    topology = { sockets = 1; dies = 1; cores = vcpus; threads = 1; };
+  };
+
+  # What both templates are changed to: the domain type and CPU, disk first in the boot order,
+  # the lab's ISOs, one NIC per lab network, the guest agent channel, a VNC/SPICE console that
+  # listens where libvirt's qemu.conf says (127.0.0.1 unless changed there), no SPICE-only
+  # devices, no memory balloon.
+  labMachine = base: { vcpus, os, diskBus, isos, nics, tpm, video }:
+    base // {
+      type = domainType;
+      cpu = labCpu vcpus;
+      os = os // { boot = [ { dev = "hd"; } { dev = "cdrom"; } ]; };
+      features = if kvm then base.features else builtins.removeAttrs base.features [ "hyperv" ];
+      clock = base.clock // { timer = builtins.filter (t: kvm || t.name != "hypervclock") base.clock.timer; };
+      on_poweroff = "destroy";
+      on_reboot = "restart";
+      on_crash = "destroy";
+      devices = builtins.removeAttrs base.devices [ "tpm" "sound" "audio" "redirdev" ] // {
+        disk = [ (builtins.head base.devices.disk) ] ++ cdroms diskBus isos;
+        controller = [ { type = "usb"; model = "qemu-xhci"; } ];
+        interface = map nic nics;
+        channel = [ { type = "unix"; target = { type = "virtio"; name = "org.qemu.guest_agent.0"; }; } ];
+        input = [ { type = "tablet"; bus = "usb"; } ];
+        graphics = { type = console; autoport = true; listen = { type = "address"; }; };
+        video = { model = { type = video; }; };
+        memballoon = { model = "none"; };
+      } // (if tpm then { tpm = tpm2; } else { });
+    };
 
   # Windows through NixVirt's template: q35, OVMF's Secure Boot build with Microsoft keys,
   # Hyper-V enlightenments, TPM 2.0.
@@ -84,7 +96,7 @@ let
     in
     {
       definition = domain.writeXML (labMachine base {
-        inherit diskBus nics tpm;
+        inherit vcpus diskBus nics tpm;
         # BIOS boot drops the template's OVMF loader and variable store.
         os = if uefi then base.os else builtins.removeAttrs base.os [ "loader" "nvram" ];
         isos = (if installIso == null then [ ] else [ installIso ]) ++ extraIsos;
@@ -107,7 +119,7 @@ let
     in
     {
       definition = domain.writeXML (labMachine base {
-        inherit diskBus nics tpm;
+        inherit vcpus diskBus nics tpm;
         # UEFI without Secure Boot: libvirt picks the firmware and keeps the variables at nvram.
         os = base.os // (if uefi then { firmware = "efi"; nvram = { path = nvram; }; } else { });
         isos = (if installIso == null then [ ] else [ installIso ]) ++ extraIsos;

@@ -78,8 +78,11 @@ describe.each(STACKS)("NixVirt export of stack %s", (stack) => {
       expect(d.type).toBe(spec.libvirt.domainType);
       expect(d.os.boot).toEqual([{ dev: "hd" }, { dev: "cdrom" }]);
       expect(d.devices.graphics).toEqual({ type: spec.libvirt.graphics, autoport: true, listen: { type: "address" } });
-      // TCG cannot pass the host CPU through.
-      expect(d.cpu !== undefined).toBe(spec.libvirt.domainType === "kvm");
+      // TCG can neither pass the host CPU through nor offer Hyper-V enlightenments.
+      const kvm = spec.libvirt.domainType === "kvm";
+      expect(d.cpu).toEqual({ mode: kvm ? "host-passthrough" : "maximum", check: "none", topology: { sockets: 1, dies: 1, cores: vm.vcpus, threads: 1 } });
+      expect(d.features.hyperv !== undefined).toBe(kvm && vm.template === "windows");
+      expect(d.clock.timer.some((t) => t.name === "hypervclock")).toBe(kvm && vm.template === "windows");
       const interfaces = Array.isArray(d.devices.interface) ? d.devices.interface : [d.devices.interface];
       expect(interfaces.map((n) => n.type)).toEqual(vm.nics.map(() => "network"));
       if (vm.firmware.uefi) expect(d.os.nvram?.path).toBe(vm.nvramPath);

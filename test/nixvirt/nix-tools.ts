@@ -101,7 +101,9 @@ export interface DomainDefinition {
   vcpu: { count: number };
   memory: Count;
   os: { firmware?: string; loader?: { path: string }; nvram?: { path: string; template?: string }; boot: { dev: string }[] };
-  cpu?: { mode: string };
+  cpu?: { mode: string; check?: string; topology?: Record<string, number> };
+  features: { hyperv?: unknown };
+  clock: { offset: string; timer: { name: string }[] };
   devices: {
     disk: DiskDefinition[];
     interface: InterfaceDefinition[] | InterfaceDefinition;

@@ -82,7 +82,11 @@ let
       acpi = leaf; apic = leaf; pae = leaf; privnet = leaf; pvspinlock = leaf; hyperv = leaf;
       capabilities = leaf; vmport = leaf; kvm = leaf; ioapic = leaf;
     };
-    cpu = leaf; clock = leaf; on_poweroff = leaf; on_reboot = leaf; on_crash = leaf; pm = leaf;
+    cpu = {
+      mode = leaf; match = leaf; check = leaf; migratable = leaf; model = leaf; cache = leaf; feature = leaf;
+      topology = { sockets = leaf; dies = leaf; cores = leaf; threads = leaf; };
+    };
+    clock = leaf; on_poweroff = leaf; on_reboot = leaf; on_crash = leaf; pm = leaf;
     devices = {
       type = leaf;
       emulator = leaf;
