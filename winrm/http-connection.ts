@@ -59,8 +59,10 @@ export class HttpConnection {
   }
 
   close(): void {
-    this.socket?.destroy();
+    const s = this.socket;
     this.socket = undefined;
+    this.ended = true;
+    s?.destroy();
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -97,18 +99,23 @@ export class HttpConnection {
     this.ended = false;
     this.gen++;
     socket.setNoDelay(true);
+    // Events of a socket we already replaced must not touch the state of the current one.
+    const current = (): boolean => this.socket === socket;
     socket.on("data", (d: Buffer) => {
+      if (!current()) return;
       this.chunks.push(d);
       this.bufferedBytes += d.length;
       this.pending?.onData();
     });
     const onGone = (): void => {
+      if (!current()) return;
       this.ended = true;
       this.pending?.onEnd();
     };
     socket.on("end", onGone);
     socket.on("close", onGone);
     socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (!current()) return;
       this.ended = true;
       const p = this.pending;
       this.pending = undefined;

@@ -3,7 +3,7 @@
  * domain-joined or workgroup Windows with stock settings), Basic over HTTPS, or Basic over plain
  * HTTP only when the caller explicitly sets allowUnencrypted.
  */
-import { createHash, X509Certificate } from "crypto";
+import { X509Certificate } from "crypto";
 import { readFileSync } from "fs";
 import * as net from "net";
 import * as tls from "tls";
@@ -338,9 +338,4 @@ export async function identify(o: EndpointOptions, timeoutMs: number): Promise<I
   } finally {
     conn.close();
   }
-}
-
-/** Exposed for tests and the bench: the fingerprint the way --pin wants it. */
-export function sha256Hex(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
 }

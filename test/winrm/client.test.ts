@@ -12,12 +12,12 @@ import { runScript } from "../../winrm/run";
 import { RemoteShell, runPowerShell } from "../../winrm/shell";
 import { certificateFingerprint, createTransport, identify } from "../../winrm/transport";
 import { clientFor, makeSelfSignedCert } from "./helpers";
-import { WinRmTestServer, startSilentServer } from "./server";
+import { TestServerOptions, WinRmTestServer, startSilentServer } from "./server";
 import * as net from "net";
 
 const servers: Array<{ stop: () => Promise<void> }> = [];
-async function server(opts: ConstructorParameters<typeof Object>[0] = {}): Promise<WinRmTestServer> {
-  const s = await WinRmTestServer.start(opts as Parameters<typeof WinRmTestServer.start>[0]);
+async function server(opts: TestServerOptions = {}): Promise<WinRmTestServer> {
+  const s = await WinRmTestServer.start(opts);
   servers.push(s);
   return s;
 }
