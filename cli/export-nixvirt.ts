@@ -14,10 +14,11 @@ function main(argv: string[]): number {
     .description("Write the lab of one stack as NixVirt 0.6.0 Nix files (networks.nix, pools.nix, domains.nix)")
     .requiredOption("--stack <name>", "the stack whose Pulumi.<name>.yaml describes the lab")
     .requiredOption("--out <dir>", "the folder to write the files to, e.g. nixvirt/")
+    .option("--project <dir>", "the folder holding Pulumi.yaml and the stack files", PROJECT_DIR)
     .parse(argv);
-  const { stack, out } = program.opts<{ stack: string; out: string }>();
+  const { stack, out, project } = program.opts<{ stack: string; out: string; project: string }>();
 
-  const result = loadLabSpec(readStackConfig(PROJECT_DIR, stack));
+  const result = loadLabSpec(readStackConfig(project, stack));
   if (result.warnings.length > 0) console.warn(formatProblems(result.warnings));
   if (!result.ok) {
     console.error(`Pulumi.${stack}.yaml has ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}:`);
