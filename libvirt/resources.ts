@@ -1,0 +1,126 @@
+// Pulumi resources for libvirt objects, applied with virsh by the dynamic providers in
+// ./providers. The components create these from a LabSpec and the renderers' XML.
+import * as pulumi from "@pulumi/pulumi";
+import { domainProvider, networkProvider, poolProvider, volumeProvider } from "./providers";
+import type { DomainSummary, NetworkSummary, PoolSummary } from "./providers/summary";
+
+/** What every libvirt resource needs to reach its hypervisor. */
+export interface LibvirtConnectionArgs {
+  /** libvirt connection URI (LabSpec.libvirt.uri): qemu:///system, or qemu+ssh://user@host/system. Changing it replaces the object. */
+  uri: pulumi.Input<string>;
+  /** Bound for each virsh call in milliseconds; default 60 000. */
+  timeoutMs?: pulumi.Input<number>;
+}
+
+export interface LibvirtNetworkArgs extends LibvirtConnectionArgs {
+  /** NetworkSpec.name; must equal the <name> in `xml`. Changing it replaces the network. */
+  name: pulumi.Input<string>;
+  /** NetworkSpec.uuid; must equal the <uuid> in `xml`. Changing it replaces the network. */
+  uuid: pulumi.Input<string>;
+  /** renderNetworkXml(spec). A new bridge name replaces the network; other changes redefine it (a running network applies them when restarted). */
+  xml: pulumi.Input<string>;
+  /** Start the network when it is created or updated (NixVirt's `active`); never stops it. */
+  active: pulumi.Input<boolean>;
+  /** Start the network with libvirtd. */
+  autostart: pulumi.Input<boolean>;
+}
+
+export interface LibvirtPoolArgs extends LibvirtConnectionArgs {
+  /** PoolSpec.name; must equal the <name> in `xml`. */
+  name: pulumi.Input<string>;
+  /** PoolSpec.uuid; must equal the <uuid> in `xml`. */
+  uuid: pulumi.Input<string>;
+  /** renderPoolXml(spec). A new target path or type replaces the pool (its old directory and files stay). */
+  xml: pulumi.Input<string>;
+  /** Build (mkdir) and start the pool when created or updated. */
+  active: pulumi.Input<boolean>;
+  autostart: pulumi.Input<boolean>;
+}
+
+export interface LibvirtVolumeArgs extends LibvirtConnectionArgs {
+  /** The pool holding the volume (PoolSpec.name); create the volume with `dependsOn` the pool. */
+  pool: pulumi.Input<string>;
+  /** VolumeSpec.name, e.g. DC01.qcow2. */
+  name: pulumi.Input<string>;
+  /** renderVolumeXml(spec); its capacity and format must equal the two inputs below. */
+  xml: pulumi.Input<string>;
+  /** VolumeSpec.capacityBytes. Growing resizes the image in place; shrinking is refused (check and diff fail, naming both sizes). */
+  capacityBytes: pulumi.Input<number>;
+  /** VolumeSpec.format (qcow2). Changing it replaces the volume; an existing image of another format is never overwritten. */
+  format: pulumi.Input<string>;
+  /** VolumeSpec.deleteOnDestroy: false keeps the image (the guest's data) when the resource is deleted. */
+  deleteOnDestroy: pulumi.Input<boolean>;
+}
+
+export interface LibvirtDomainArgs extends LibvirtConnectionArgs {
+  /** VmSpec.name; must equal the <name> in `xml`. Changing it replaces the domain. */
+  name: pulumi.Input<string>;
+  /** VmSpec.uuid; must equal the <uuid> in `xml`. Changing it replaces the domain (its volume stays). */
+  uuid: pulumi.Input<string>;
+  /** renderDomainXml(vm, lab). Memory, vCPUs, NICs, ISOs and firmware changes redefine the domain in place: a running guest sees them at its next boot. */
+  xml: pulumi.Input<string>;
+  /** VmSpec.start: start the domain when it is created or updated and not running; never stops it. */
+  start: pulumi.Input<boolean>;
+}
+
+export class LibvirtNetwork extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly uuid: pulumi.Output<string>;
+  declare public readonly uri: pulumi.Output<string>;
+  /** What the XML says (inputs) or, after a refresh, what libvirt has. */
+  declare public readonly summary: pulumi.Output<NetworkSummary>;
+  /** libvirt's persistent XML as last read. */
+  declare public readonly liveXml: pulumi.Output<string>;
+  declare public readonly isActive: pulumi.Output<boolean>;
+  declare public readonly isAutostart: pulumi.Output<boolean>;
+
+  constructor(name: string, args: LibvirtNetworkArgs, opts?: pulumi.CustomResourceOptions) {
+    super(networkProvider, name, { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined }, opts, "homelab", "LibvirtNetwork");
+  }
+}
+
+export class LibvirtPool extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly uuid: pulumi.Output<string>;
+  declare public readonly uri: pulumi.Output<string>;
+  declare public readonly summary: pulumi.Output<PoolSummary>;
+  declare public readonly liveXml: pulumi.Output<string>;
+  /** running, inactive, ... */
+  declare public readonly state: pulumi.Output<string>;
+  declare public readonly isAutostart: pulumi.Output<boolean>;
+
+  constructor(name: string, args: LibvirtPoolArgs, opts?: pulumi.CustomResourceOptions) {
+    super(poolProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined }, opts, "homelab", "LibvirtPool");
+  }
+}
+
+export class LibvirtVolume extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly pool: pulumi.Output<string>;
+  /** The image file on the hypervisor host (also the resource's id). */
+  declare public readonly path: pulumi.Output<string>;
+  declare public readonly capacityBytes: pulumi.Output<number>;
+  /** Capacity as libvirt reports it (after a refresh: grows made by hand). */
+  declare public readonly liveCapacityBytes: pulumi.Output<number>;
+  declare public readonly liveFormat: pulumi.Output<string>;
+
+  constructor(name: string, args: LibvirtVolumeArgs, opts?: pulumi.CustomResourceOptions) {
+    super(volumeProvider, name, { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined }, opts, "homelab", "LibvirtVolume");
+  }
+}
+
+export class LibvirtDomain extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly uuid: pulumi.Output<string>;
+  declare public readonly uri: pulumi.Output<string>;
+  /** Memory, vCPUs, NICs, disks, firmware, TPM: from the XML, or after a refresh from libvirt. */
+  declare public readonly summary: pulumi.Output<DomainSummary>;
+  /** libvirt's persistent (inactive) XML as last read. */
+  declare public readonly liveXml: pulumi.Output<string>;
+  /** `virsh domstate` as last read: running, shut off, ... */
+  declare public readonly state: pulumi.Output<string>;
+
+  constructor(name: string, args: LibvirtDomainArgs, opts?: pulumi.CustomResourceOptions) {
+    super(domainProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined }, opts, "homelab", "LibvirtDomain");
+  }
+}
