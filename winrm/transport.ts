@@ -73,6 +73,11 @@ export function certificateFingerprint(pem: string): string {
 }
 
 function socketFactory(o: EndpointOptions): SocketFactory {
+  const inner = rawSocketFactory(o);
+  return (timeoutMs) => inner(Math.max(1, Math.min(timeoutMs, o.connectTimeoutMs ?? timeoutMs)));
+}
+
+function rawSocketFactory(o: EndpointOptions): SocketFactory {
   const kind = o.kind ?? "ntlm";
   const port = o.port ?? defaultPort(kind);
   const where = `${o.host}:${port}`;
