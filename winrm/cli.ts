@@ -11,7 +11,8 @@ import { readFileSync } from "fs";
 import { ClientOptions } from "./client";
 import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
 import { LinePrefixer } from "./line-prefixer";
-import { parseParamAssignments } from "./powershell-stdin";
+import { inlineScriptModules } from "./bundle";
+import { ParamValue, parseParamAssignments, parseParamsJson } from "./powershell-stdin";
 import { waitForReady } from "./readiness";
 import { runScript } from "./run";
 import { TransportKind } from "./transport";
@@ -37,6 +38,36 @@ interface CommonFlags {
 interface RunFlags extends CommonFlags {
   script: string;
   param: string[];
+  paramsEnv?: string;
+  secretParam: string[];
+}
+
+/** --param, --params-env and --secret-param merged; a name given twice is an error. */
+function collectParams(f: RunFlags, env: NodeJS.ProcessEnv): Record<string, ParamValue> {
+  const sources: [string, Record<string, ParamValue>][] = [["--param", parseParamAssignments(f.param)]];
+  if (f.paramsEnv !== undefined) {
+    const text = env[f.paramsEnv];
+    if (text === undefined) throw new ConfigurationError(`--params-env ${f.paramsEnv}: the environment variable is not set`);
+    sources.push([`--params-env ${f.paramsEnv}`, parseParamsJson(text, `the environment variable ${f.paramsEnv}`)]);
+  }
+  const secrets: Record<string, ParamValue> = {};
+  for (const [name, variable] of Object.entries(parseParamAssignments(f.secretParam))) {
+    const value = env[variable];
+    // The value itself is never echoed, only the variable's name.
+    if (value === undefined) throw new ConfigurationError(`--secret-param ${name}: the environment variable ${variable} is not set`);
+    secrets[name] = value;
+  }
+  sources.push(["--secret-param", secrets]);
+  const out: Record<string, ParamValue> = {};
+  const from: Record<string, string> = {};
+  for (const [source, params] of sources) {
+    for (const [k, v] of Object.entries(params)) {
+      if (k in out) throw new ConfigurationError(`parameter ${k} is given by both ${from[k]} and ${source}`);
+      out[k] = v;
+      from[k] = source;
+    }
+  }
+  return out;
 }
 
 export interface CliIo {
@@ -136,17 +167,20 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   addCommon(program.command("run").description("run a PowerShell script; exits with the script's exit code"))
     .requiredOption("--script <file>", "PowerShell script to run")
     .option("--param <k=v>", "script parameter (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--params-env <VAR>", "environment variable holding a JSON object of script parameters")
+    .option("--secret-param <Name=VAR>", "script parameter whose value is in environment variable VAR (repeatable; never logged)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (f: RunFlags) => {
       const name = f.name ?? f.host;
       try {
         const opts = clientOptions(f, io.env);
-        const params = parseParamAssignments(f.param);
+        const params = collectParams(f, io.env);
         let script: string;
         try {
           script = readFileSync(f.script, "utf8");
         } catch (e) {
           throw new ConfigurationError(`cannot read --script ${f.script}: ${errorMessage(e)}`);
         }
+        script = inlineScriptModules(script, f.script);
         const out = new LinePrefixer(`[${name}] `, io.stdout);
         const err = new LinePrefixer(`[${name}] `, io.stderr);
         try {

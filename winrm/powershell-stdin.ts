@@ -10,14 +10,28 @@ import { ConfigurationError } from "./errors";
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function decodeExpr(value: string): string {
+/** What a script parameter can hold: strings, numbers, switches/booleans and string arrays. */
+export type ParamValue = string | number | boolean | string[];
+
+export function decodeExpr(value: string): string {
   return `[System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${Buffer.from(value, "utf8").toString("base64")}'))`;
 }
 
-export function buildStdinScript(script: string, params: Record<string, string> = {}): string {
+function valueExpr(name: string, v: ParamValue): string {
+  if (typeof v === "string") return decodeExpr(v);
+  if (typeof v === "boolean") return v ? "$true" : "$false";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new ConfigurationError(`parameter ${name} is not a finite number`);
+    return String(v);
+  }
+  if (Array.isArray(v) && v.every((item) => typeof item === "string")) return `@(${v.map(decodeExpr).join(", ")})`;
+  throw new ConfigurationError(`parameter ${name} must be a string, number, boolean or list of strings`);
+}
+
+export function buildStdinScript(script: string, params: Record<string, ParamValue> = {}): string {
   const entries = Object.entries(params).map(([k, v]) => {
     if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} is not a PowerShell identifier`);
-    return `'${k}' = ${decodeExpr(v)}`;
+    return `'${k}' = ${valueExpr(k, v)}`;
   });
   return (
     "$ProgressPreference = 'SilentlyContinue'; " +
@@ -37,6 +51,24 @@ export function parseParamAssignments(list: string[]): Record<string, string> {
     const k = item.slice(0, i);
     if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} is not a PowerShell identifier`);
     out[k] = item.slice(i + 1);
+  }
+  return out;
+}
+
+/** Parameters given as a JSON object in an environment variable (how the Pulumi phases pass them). */
+export function parseParamsJson(text: string, source: string): Record<string, ParamValue> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError(`${source} is not JSON: it must hold an object of parameter names to values`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigurationError(`${source} must hold a JSON object of parameter names to values`);
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} in ${source} is not a PowerShell identifier`);
+    valueExpr(k, v as ParamValue);
+    out[k] = v as ParamValue;
   }
   return out;
 }

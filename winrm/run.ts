@@ -5,7 +5,7 @@
  */
 import { ClientOptions, WsmanClient } from "./client";
 import { TimeoutError, TransportError, errorMessage } from "./errors";
-import { buildStdinScript } from "./powershell-stdin";
+import { buildStdinScript, ParamValue } from "./powershell-stdin";
 import { readBootTime, waitForBootTimeChange } from "./readiness";
 import { OutputHandlers, runPowerShell } from "./shell";
 
@@ -18,7 +18,7 @@ export interface RunScriptOptions extends ClientOptions {
   /** PowerShell source text. */
   script: string;
   /** Bound as PowerShell parameters of the script (values are strings). */
-  params?: Record<string, string>;
+  params?: Record<string, ParamValue>;
   /** Budget for the whole run, reboot included. Default one hour. */
   timeoutMs?: number;
   onStdout?: (text: string) => void;

@@ -124,4 +124,53 @@ describe("homelab-winrm CLI", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/required option/);
   });
+
+  it("takes typed parameters from --params-env and secrets from --secret-param, and echoes no secret", async () => {
+    const secret = "Dsrm-S3cret!'\"$x";
+    const r = await runMain(
+      ["run", ...common(), "--script", script, "--name", "DC01", "--operation-timeout", "2", "--params-env", "PHASE_PARAMS", "--secret-param", "Dsrm=PHASE_SECRET"],
+      { ...baseEnv(), WINRM_PASSWORD: srv.password, PHASE_PARAMS: JSON.stringify({ Who: "json", Forwarders: ["192.0.2.1", "192.0.2.2"], Force: true, Port: 1433 }), PHASE_SECRET: secret },
+    );
+    expect(r.code).toBe(7);
+    expect(r.stdout).toContain("[DC01] hello json\n");
+    expect(srv.lastParams).toEqual({ Who: "json", Forwarders: "192.0.2.1 192.0.2.2", Force: "True", Port: "1433", Dsrm: secret });
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain(srv.password);
+  });
+
+  it("names a missing --secret-param variable without a value, and refuses a parameter given twice", async () => {
+    const env = { ...baseEnv(), WINRM_PASSWORD: srv.password, P: JSON.stringify({ Who: "a" }) };
+    const missing = await runMain(["run", ...common(), "--script", script, "--secret-param", "Dsrm=NOT_SET_ANYWHERE"], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--secret-param Dsrm: the environment variable NOT_SET_ANYWHERE is not set");
+    const twice = await runMain(["run", ...common(), "--script", script, "--param", "Who=b", "--params-env", "P"], env);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("parameter Who is given by both --param and --params-env P");
+    const notJson = await runMain(["run", ...common(), "--script", script, "--params-env", "WINRM_PASSWORD"], env);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain("the environment variable WINRM_PASSWORD is not JSON");
+    expect(notJson.stderr).not.toContain(srv.password);
+  });
+
+  it("inlines modules the script imports through $PSScriptRoot, which is empty over WinRM", async () => {
+    const mod = join(dir, "modules");
+    require("fs").mkdirSync(mod, { recursive: true });
+    writeFileSync(join(mod, "Greeter.psm1"), "function Get-Greeting { 'hi' }\r\n");
+    const sub = join(dir, "phase");
+    require("fs").mkdirSync(sub, { recursive: true });
+    const withModule = join(sub, "p.ps1");
+    writeFileSync(withModule, "Import-Module (Join-Path $PSScriptRoot '..\\modules\\Greeter.psm1') -Force\r\nWrite-Output 'done'\r\nexit 0\r\n");
+    // The stand-in cannot run New-Module, so check what was sent: the module's text, inlined.
+    const { inlineScriptModules } = require("../../winrm/bundle");
+    const bundled: string = inlineScriptModules(require("fs").readFileSync(withModule, "utf8"), withModule);
+    expect(bundled).not.toContain("$PSScriptRoot");
+    expect(bundled).toMatch(/^New-Module -Name 'Greeter' -ScriptBlock \(\[ScriptBlock\]::Create\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('([A-Za-z0-9+/=]+)'\)\)\)\) \| Import-Module -Force\r$/m);
+    const b64 = /FromBase64String\('([A-Za-z0-9+/=]+)'\)/.exec(bundled)![1];
+    expect(Buffer.from(b64, "base64").toString("utf8")).toBe("function Get-Greeting { 'hi' }\r\n");
+    const missing = join(sub, "q.ps1");
+    writeFileSync(missing, "Import-Module (Join-Path $PSScriptRoot '..\\modules\\Nope.psm1') -Force\r\n");
+    const r = await runMain(["run", ...common(), "--script", missing], { ...baseEnv(), WINRM_PASSWORD: srv.password });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("imports ..\\modules\\Nope.psm1, which is not at");
+  });
 });

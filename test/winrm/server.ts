@@ -584,8 +584,17 @@ export function decodeBootstrap(stdin: string): { script: string; params: Record
   const params: Record<string, string> = {};
   const pm = /\$__hl_params = @\{(.*?)\};/.exec(stdin);
   if (pm) {
-    const re = new RegExp(`'([A-Za-z_][A-Za-z0-9_]*)' = ${B64}`, "g");
-    for (let m = re.exec(pm[1]); m; m = re.exec(pm[1])) params[m[1]] = Buffer.from(m[2], "base64").toString("utf8");
+    // Values are stringified as PowerShell would in "$Param": True/False, numbers, arrays joined by spaces.
+    const value = `(${B64}|\\$true|\\$false|-?\\d+(?:\\.\\d+)?|@\\((?:${B64}(?:, ${B64})*)?\\))`;
+    const re = new RegExp(`'([A-Za-z_][A-Za-z0-9_]*)' = ${value}`, "g");
+    const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
+    for (let m = re.exec(pm[1]); m; m = re.exec(pm[1])) {
+      const v = m[2];
+      if (v === "$true" || v === "$false") params[m[1]] = v === "$true" ? "True" : "False";
+      else if (v.startsWith("@(")) params[m[1]] = [...v.matchAll(new RegExp(B64, "g"))].map((x) => decode(x[1])).join(" ");
+      else if (v.startsWith("[")) params[m[1]] = decode(new RegExp(B64).exec(v)![1]);
+      else params[m[1]] = v;
+    }
   }
   return { script: Buffer.from(sm[1], "base64").toString("utf8"), params };
 }
