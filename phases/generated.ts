@@ -1,0 +1,155 @@
+// The files and parameter sets the phase scripts receive, produced from the LabSpec.
+// Pure functions: a spec in, a string or a plain object out.
+import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
+import { fromInt, inRange, parseCidr } from "../lab/ipv4";
+import { writeIni } from "./ini";
+import {
+  computerAccount, dcAddressOn, domainController, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, networkAddress, PhaseSpecError,
+  requireDomain, requireSccm, reverseZoneOf, vmNamed,
+} from "./lab-facts";
+
+const quoted = (value: string): string => `"${value}"`;
+
+/**
+ * SQL Server's memory cap: half the VM's memory when the site server shares the VM, all but
+ * 2 GiB on a dedicated SQL VM; never below 2 GiB (ConfigMgr's own floor for its database).
+ */
+export function sqlMaxMemoryMiB(sqlVm: VmSpec, colocated: boolean): number {
+  const cap = colocated ? Math.floor(sqlVm.memoryMiB / 2) : sqlVm.memoryMiB - 2048;
+  return Math.max(2048, cap);
+}
+
+export function sqlConfigurationIni(spec: LabSpec): string {
+  const domain = requireDomain(spec);
+  const sccm = requireSccm(spec);
+  const sqlVm = vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer");
+  return writeIni([
+    ["OPTIONS", [
+      ["ACTION", quoted("Install")],
+      ["QUIET", quoted("True")],
+      ["IACCEPTSQLSERVERLICENSETERMS", quoted("True")],
+      ["ENU", quoted("True")],
+      ["UPDATEENABLED", quoted("False")],
+      ["FEATURES", "SQLENGINE"],
+      ["INSTANCENAME", quoted("MSSQLSERVER")],
+      ["INSTANCEID", quoted("MSSQLSERVER")],
+      ["SQLCOLLATION", quoted("SQL_Latin1_General_CP1_CI_AS")],
+      ["SQLSVCACCOUNT", quoted(domainUser(domain, LAB_DIRECTORY.sqlServiceAccount))],
+      ["SQLSVCSTARTUPTYPE", quoted("Automatic")],
+      ["AGTSVCSTARTUPTYPE", quoted("Automatic")],
+      ["SQLSYSADMINACCOUNTS", `${quoted(`${domain.netbios}\\Domain Admins`)} ${quoted("BUILTIN\\Administrators")}`],
+      ["TCPENABLED", quoted("1")],
+      ["NPENABLED", quoted("0")],
+      ["BROWSERSVCSTARTUPTYPE", quoted("Disabled")],
+      ["SQLMAXMEMORY", quoted(String(sqlMaxMemoryMiB(sqlVm, sccm.sqlColocated)))],
+      ["SQLMINMEMORY", quoted("0")],
+    ]],
+  ]);
+}
+
+export function sccmSetupIni(spec: LabSpec): string {
+  const domain = requireDomain(spec);
+  const sccm = requireSccm(spec);
+  const siteServer = fqdn(vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"), domain);
+  const sqlServer = fqdn(vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"), domain);
+  return writeIni([
+    ["Identification", [["Action", "InstallPrimarySite"]]],
+    ["Options", [
+      ["ProductID", "EVAL"],
+      ["SiteCode", sccm.siteCode],
+      ["SiteName", sccm.siteName],
+      ["SMSInstallDir", GUEST_PATHS.cmInstallDir],
+      ["SDKServer", siteServer],
+      ["RoleCommunicationProtocol", "HTTPorHTTPS"],
+      ["ClientsUsePKICertificate", 0],
+      ["PrerequisiteComp", 1],
+      ["PrerequisitePath", GUEST_PATHS.cmPrerequisites],
+      ["ManagementPoint", siteServer],
+      ["ManagementPointProtocol", "HTTP"],
+      ["DistributionPoint", siteServer],
+      ["DistributionPointProtocol", "HTTP"],
+      ["DistributionPointInstallIIS", 1],
+      ["AdminConsole", 1],
+      ["JoinCEIP", 0],
+    ]],
+    ["SQLConfigOptions", [
+      ["SQLServerName", sqlServer],
+      ["SQLServerPort", 1433],
+      ["DatabaseName", `CM_${sccm.siteCode}`],
+      ["SQLSSBPort", 4022],
+    ]],
+    ["CloudConnectorOptions", [["CloudConnector", 0]]],
+  ]);
+}
+
+export interface DhcpScopeParams {
+  network: string;
+  ScopeName: string;
+  ScopeId: string;
+  SubnetMask: string;
+  StartRange: string;
+  EndRange: string;
+  Router: string;
+  DnsServer: string[];
+  DnsDomain: string;
+  DcFqdn: string;
+  DcAddress: string;
+  Exclusion: string[];
+  Reservation: string[];
+}
+
+/** One DHCP scope per network whose DHCP server is the DC (libvirt's dnsmasq is silent there). */
+export function dhcpScopes(spec: LabSpec): DhcpScopeParams[] {
+  if (!spec.domain) return [];
+  const domain = spec.domain;
+  const dc = domainController(spec);
+  return spec.networks.filter((n) => n.dhcp?.server === "dc").map((n: NetworkSpec) => {
+    const range = n.dhcp!;
+    const dcAddress = dcAddressOn(spec, n.name);
+    if (!dcAddress) throw new PhaseSpecError(`network ${n.name} has dhcp.server dc but the DC ${dc.name} has no static address on it`);
+    // Statically addressed guests inside the range (validation keeps them out; this is the DHCP server's own guard).
+    const statics = spec.vms.flatMap((vm) => vm.nics.filter((nic) => nic.network === n.name && nic.addressing === "static" && nic.ip && inRange(nic.ip, range.start, range.end)).map((nic) => nic.ip!));
+    return {
+      network: n.name,
+      ScopeName: n.name,
+      ScopeId: networkAddress(n),
+      SubnetMask: n.netmask,
+      StartRange: range.start,
+      EndRange: range.end,
+      Router: n.gateway,
+      DnsServer: [dcAddress],
+      DnsDomain: domain.fqdn,
+      DcFqdn: fqdn(dc, domain),
+      DcAddress: dcAddress,
+      Exclusion: statics.map((ip) => `${ip}-${ip}`),
+      Reservation: n.reservations.map((r) => `${r.mac}|${r.ip}|${r.name}`),
+    };
+  });
+}
+
+export interface DnsParams {
+  Forwarder: string[];
+  ReverseZone: string[];
+}
+
+/** Forwarders from the spec; a reverse zone for every network the DC has an address on. */
+export function dnsSettings(spec: LabSpec): DnsParams {
+  const domain = requireDomain(spec);
+  const dc = domainController(spec);
+  const zones = dc.nics.filter((nic) => nic.addressing === "static").map((nic) => spec.networks.find((n) => n.name === nic.network))
+    .filter((n): n is NetworkSpec => n !== undefined).map(reverseZoneOf);
+  if (domain.forwarders.length === 0) throw new PhaseSpecError("homelab:domain.forwarders is empty and the DC has no static address on a network with a gateway: set forwarders");
+  return { Forwarder: [...domain.forwarders], ReverseZone: [...new Set(zones)] };
+}
+
+/** "NAME|FIRST-LAST" IP range boundaries: every host address of each network a client is on. */
+export function boundaryRanges(spec: LabSpec): string[] {
+  const clientNets = new Set(spec.vms.filter((vm) => vm.role === "client").flatMap((vm) => vm.nics.map((n) => n.network)));
+  return spec.networks.filter((n) => clientNets.has(n.name)).map((n) => {
+    const cidr = parseCidr(n.subnet);
+    if (!cidr) throw new PhaseSpecError(`network ${n.name} has an unusable subnet ${n.subnet}`);
+    return `${spec.stack} ${n.name}|${fromInt(cidr.network + 1)}-${fromInt(cidr.network + cidr.size - 2)}`;
+  });
+}
+
+export { computerAccount };

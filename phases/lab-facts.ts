@@ -1,0 +1,85 @@
+// Names and addresses the phases derive from the LabSpec, in one place so that the graph,
+// the generated files and the tests agree.
+import { parseCidr, reverseZone } from "../lab/ipv4";
+import type { AdDomainSpec, LabSpec, NetworkSpec, SccmSpec, VmSpec } from "../lab";
+
+/** Accounts and OUs the lab creates; names are lab conventions, not configuration. */
+export const LAB_DIRECTORY = {
+  baseOu: "Homelab",
+  childOus: ["Servers", "Workstations", "Service Accounts"],
+  serviceAccountOu: "Service Accounts",
+  sqlServiceAccount: "svc-sql",
+  networkAccessAccount: "svc-cm-naa",
+  clientPushAccount: "svc-cm-push",
+} as const;
+
+/** Guest-side folders (no spaces: setup.exe /SCRIPT cannot take a quoted path). */
+export const GUEST_PATHS = {
+  cmPrerequisites: "C:\\Lab\\cm-prereqs",
+  cmInstallDir: "C:\\Program Files\\Microsoft Configuration Manager",
+} as const;
+
+export class PhaseSpecError extends Error {
+  override name = "PhaseSpecError";
+}
+
+export function vmNamed(spec: LabSpec, name: string, what: string): VmSpec {
+  const vm = spec.vms.find((v) => v.name === name);
+  if (!vm) throw new PhaseSpecError(`${what} names VM ${name}, which is not in homelab:vms`);
+  return vm;
+}
+
+export function requireDomain(spec: LabSpec): AdDomainSpec {
+  if (!spec.domain) throw new PhaseSpecError("the phases need homelab:domain for this step");
+  return spec.domain;
+}
+
+export function requireSccm(spec: LabSpec): SccmSpec {
+  if (!spec.sccm) throw new PhaseSpecError("the phases need homelab:sccm for this step");
+  return spec.sccm;
+}
+
+export const fqdn = (vm: VmSpec, domain: AdDomainSpec): string => `${vm.hostname}.${domain.fqdn}`;
+export const computerAccount = (vm: VmSpec, domain: AdDomainSpec): string => `${domain.netbios}\\${vm.hostname}$`;
+export const domainUser = (domain: AdDomainSpec, user: string): string => `${domain.netbios}\\${user}`;
+
+export function domainController(spec: LabSpec): VmSpec {
+  const domain = requireDomain(spec);
+  return vmNamed(spec, domain.dc, "homelab:domain.dc");
+}
+
+/** The DC's static address on a network, if it has one there. */
+export function dcAddressOn(spec: LabSpec, network: string): string | undefined {
+  return domainController(spec).nics.find((n) => n.network === network && n.addressing === "static")?.ip;
+}
+
+/** The address a member uses as its DNS server: the DC's address on a shared network, else the DC's first static one. */
+export function dnsServerFor(spec: LabSpec, vm: VmSpec): string {
+  const dc = domainController(spec);
+  const shared = vm.nics.map((n) => dcAddressOn(spec, n.network)).find((ip): ip is string => ip !== undefined);
+  const any = dc.nics.find((n) => n.addressing === "static")?.ip;
+  const ip = shared ?? any;
+  if (!ip) throw new PhaseSpecError(`the DC ${dc.name} has no static address: give one of its NICs ip: in homelab:vms`);
+  return ip;
+}
+
+export function networkNamed(spec: LabSpec, name: string): NetworkSpec {
+  const n = spec.networks.find((x) => x.name === name);
+  if (!n) throw new PhaseSpecError(`network ${name} is not in homelab:networks`);
+  return n;
+}
+
+export function reverseZoneOf(network: NetworkSpec): string {
+  const cidr = parseCidr(network.subnet);
+  if (!cidr) throw new PhaseSpecError(`network ${network.name} has an unusable subnet ${network.subnet}`);
+  return reverseZone(cidr);
+}
+
+export const networkAddress = (network: NetworkSpec): string => network.subnet.split("/")[0];
+
+export function managementHost(vm: VmSpec): string {
+  if (!vm.managementIp) {
+    throw new PhaseSpecError(`${vm.name} has no management address: give one NIC a static ip:, or a reserve: on a network where libvirt answers DHCP`);
+  }
+  return vm.managementIp;
+}
