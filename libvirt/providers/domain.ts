@@ -1,6 +1,6 @@
 // The Domain provider's behaviour: define/adopt, start; redefine on update (applies at next
 // boot); destroy and undefine with NVRAM and TPM state (volumes are their own resources).
-import type { Virsh } from "../virsh";
+import { Virsh, VirshError } from "../virsh";
 import { diffDomain, domainUpdateNote, toDiffResult, DiffResultLike } from "./diff";
 import { CheckFailure, identityFailures, Log, pulumiLog, sameUuid, uuidConflict, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedDomain, DomainInputs, DomainOutputs } from "./inputs";
@@ -19,8 +19,14 @@ export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain
 }
 
 async function observe(virsh: Virsh, inputs: CheckedDomain): Promise<DomainOutputs | undefined> {
-  if (!(await virsh.domainUuid(inputs.name))) return undefined;
-  const liveXml = await virsh.domainXml(inputs.name);
+  // Two virsh calls, no separate lookup: a missing domain is dumpxml's not-found.
+  let liveXml: string;
+  try {
+    liveXml = await virsh.domainXml(inputs.name);
+  } catch (e) {
+    if (e instanceof VirshError && e.failure === "not-found") return undefined;
+    throw e;
+  }
   return { ...inputs, summary: domainSummary(liveXml), liveXml, state: await virsh.domainState(inputs.name) };
 }
 
