@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { LabSpec, VmSpec } from "../lab";
+import type { LibvirtNetwork } from "../libvirt/resources";
+import { buildPhaseGraph } from "../phases/graph";
+import { LabNetwork } from "./network";
+import { childName } from "./naming";
+import { GuestPhases } from "./phases";
+import { LabStorage } from "./storage";
+import { LinuxVm, VmOutputs, WindowsVm } from "./vm";
+
+export interface LabArgs {
+  spec: LabSpec;
+  /** Secret config values by key; needed only when the guest phases are on. */
+  secrets: Record<string, pulumi.Output<string>>;
+  /** Folder holding scripts/ and the homelab-winrm bin. */
+  projectDir: string;
+}
+
+export interface VmSummary {
+  name: string;
+  uuid: pulumi.Output<string>;
+  role: VmSpec["role"];
+  os: VmSpec["os"];
+  macs: string[];
+  ip: string | undefined;
+  uri: string;
+  console: string;
+}
+
+/** The whole lab: networks and the pool, then each VM's disk and domain, then the guest phases. */
+export class Lab extends pulumi.ComponentResource {
+  public readonly networks: Record<string, LabNetwork>;
+  public readonly storage: LabStorage;
+  public readonly vms: Record<string, VmOutputs>;
+  public readonly phases?: GuestPhases;
+  public readonly vmSummaries: VmSummary[];
+
+  constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:lab:Lab", name, {}, opts);
+    const { spec } = args;
+    const uri = spec.libvirt.uri;
+    this.networks = Object.fromEntries(spec.networks.map((n) => [n.name, new LabNetwork(childName(name, n.name), { uri, network: n }, { parent: this })]));
+    this.storage = new LabStorage(childName(name, "storage"), { uri, pool: spec.pool }, { parent: this });
+    const libvirtNetworks: Record<string, LibvirtNetwork> = Object.fromEntries(Object.entries(this.networks).map(([k, v]) => [k, v.network]));
+    this.vms = {};
+    for (const vm of spec.vms) {
+      const Vm = vm.template === "windows" ? WindowsVm : LinuxVm;
+      this.vms[vm.name] = new Vm(childName(name, vm.name), { vm, lab: spec, pool: this.storage.pool, networks: libvirtNetworks }, { parent: this });
+    }
+    if (spec.guest.phases) {
+      this.phases = new GuestPhases(childName(name, "phases"), {
+        graph: buildPhaseGraph(spec),
+        guest: spec.guest,
+        projectDir: args.projectDir,
+        domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.domain])),
+        vmUuids: Object.fromEntries(spec.vms.map((vm) => [vm.name, vm.uuid])),
+        secrets: args.secrets,
+      }, { parent: this });
+    }
+    this.vmSummaries = spec.vms.map((vm) => ({
+      name: vm.name,
+      uuid: this.vms[vm.name].uuid,
+      role: vm.role,
+      os: vm.os,
+      macs: vm.nics.map((nic) => nic.mac),
+      ip: vm.managementIp,
+      uri,
+      console: `virt-viewer -c ${uri} ${vm.name}`,
+    }));
+    this.registerOutputs({ vms: this.vmSummaries });
+  }
+}

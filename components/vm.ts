@@ -1,0 +1,80 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { LabSpec, VmSpec } from "../lab";
+import { renderDomainXml, renderVolumeXml } from "../libvirt/render";
+import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../libvirt/resources";
+import { childName } from "./naming";
+
+export interface VmArgs {
+  vm: VmSpec;
+  /** The parts of the lab the domain's XML refers to. */
+  lab: Pick<LabSpec, "libvirt" | "pool" | "networks" | "volumes">;
+  /** The pool that holds the VM's disk. */
+  pool: LibvirtPool;
+  /** The networks the VM's NICs attach to, by name. */
+  networks: Record<string, LibvirtNetwork>;
+}
+
+/** Outputs every VM component exposes; the stack outputs are built from them. */
+export interface VmOutputs {
+  name: pulumi.Output<string>;
+  uuid: pulumi.Output<string>;
+  domain: LibvirtDomain;
+  volume: LibvirtVolume;
+}
+
+function createVm(component: pulumi.ComponentResource, name: string, args: VmArgs): { volume: LibvirtVolume; domain: LibvirtDomain } {
+  const { vm, lab } = args;
+  const volumeSpec = lab.volumes.find((v) => v.vm === vm.name);
+  if (!volumeSpec) throw new Error(`the lab has no volume for VM ${vm.name}`);
+  const volume = new LibvirtVolume(childName(name, "disk"), {
+    uri: lab.libvirt.uri,
+    pool: volumeSpec.pool,
+    name: volumeSpec.name,
+    xml: renderVolumeXml(volumeSpec),
+    capacityBytes: volumeSpec.capacityBytes,
+    format: volumeSpec.format,
+    deleteOnDestroy: volumeSpec.deleteOnDestroy,
+  }, { parent: component, dependsOn: [args.pool] });
+  // The domain waits for its own disk and networks only, so VMs build side by side.
+  const networks = [...new Set(vm.nics.map((nic) => nic.network))].map((n) => args.networks[n]);
+  const domain = new LibvirtDomain(childName(name, "domain"), {
+    uri: lab.libvirt.uri,
+    name: vm.name,
+    uuid: vm.uuid,
+    xml: renderDomainXml(vm, lab),
+    start: vm.start,
+  }, { parent: component, dependsOn: [volume, ...networks] });
+  return { volume, domain };
+}
+
+/** A Windows guest: q35, UEFI with Secure Boot, TPM 2.0, its own disk volume, NVRAM and NICs. */
+export class WindowsVm extends pulumi.ComponentResource implements VmOutputs {
+  public readonly name: pulumi.Output<string>;
+  public readonly uuid: pulumi.Output<string>;
+  public readonly domain: LibvirtDomain;
+  public readonly volume: LibvirtVolume;
+
+  constructor(name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:vm:WindowsVm", name, {}, opts);
+    ({ volume: this.volume, domain: this.domain } = createVm(this, name, args));
+    this.name = this.domain.name;
+    this.uuid = this.domain.uuid;
+    this.registerOutputs({ name: this.name, uuid: this.uuid });
+  }
+}
+
+/** A Linux guest: virtio disk and NICs, UEFI when the spec asks for it. */
+export class LinuxVm extends pulumi.ComponentResource implements VmOutputs {
+  public readonly name: pulumi.Output<string>;
+  public readonly uuid: pulumi.Output<string>;
+  public readonly domain: LibvirtDomain;
+  public readonly volume: LibvirtVolume;
+
+  constructor(name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:vm:LinuxVm", name, {}, opts);
+    ({ volume: this.volume, domain: this.domain } = createVm(this, name, args));
+    this.name = this.domain.name;
+    this.uuid = this.domain.uuid;
+    this.registerOutputs({ name: this.name, uuid: this.uuid });
+  }
+}

@@ -1,0 +1,35 @@
+// The Pulumi program: stack config -> LabSpec -> the lab's resources and outputs.
+import * as pulumi from "@pulumi/pulumi";
+import { Lab, readPulumiConfig } from "./components";
+import { LabConfigError, loadLabSpec } from "./lab";
+import { formatPreflight, preflight } from "./preflight";
+
+const result = loadLabSpec(readPulumiConfig());
+for (const w of result.warnings) pulumi.log.warn(`${w.path}: ${w.message}`);
+// A config error stops the program before any resource is registered.
+if (!result.ok) throw new LabConfigError(result.errors);
+const spec = result.spec;
+
+const checked = preflight(spec);
+if (checked.skipped) pulumi.log.info(`preflight skipped: ${checked.skipped}`);
+if (checked.problems.length > 0) throw new Error(formatPreflight(checked.problems));
+
+const config = new pulumi.Config("homelab");
+// Secrets are read only when the guest phases need them, and stay Pulumi secrets throughout.
+const secrets: Record<string, pulumi.Output<string>> = spec.guest.phases
+  ? Object.fromEntries(spec.secrets.map((s) => [s.key, config.requireSecret(s.key)]))
+  : {};
+
+const lab = new Lab(spec.stack, { spec, secrets, projectDir: __dirname });
+
+export const vms = lab.vmSummaries;
+export const summary = {
+  stack: spec.stack,
+  uri: spec.libvirt.uri,
+  domainType: spec.libvirt.domainType,
+  networks: spec.networks.map((n) => `${n.name} ${n.subnet} on ${n.bridge} (${n.mode})`),
+  pool: `${spec.pool.name} at ${spec.pool.path}`,
+  domain: spec.domain?.fqdn ?? null,
+  site: spec.sccm ? `${spec.sccm.siteCode} on ${spec.sccm.siteServer}, SQL on ${spec.sccm.sqlServer}` : null,
+  guestPhases: spec.guest.phases ? "on" : "off: install Windows in each VM, run scripts/common/Enable-LabWinRM.ps1, then `pulumi config set homelab:guestPhases true`",
+};

@@ -1,0 +1,182 @@
+import { requireLabSpec, readStackConfig } from "../../lab";
+import { renderDomainXml, renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../libvirt/render";
+import { buildPhaseGraph } from "../../phases/graph";
+import { PROJECT_DIR, STACKS } from "../support/stacks";
+import { Registration, runProgram, stageHostFiles } from "./harness";
+
+jest.setTimeout(120_000);
+
+const T = {
+  lab: "homelab:lab:Lab",
+  network: "homelab:network:LabNetwork",
+  storage: "homelab:storage:LabStorage",
+  windows: "homelab:vm:WindowsVm",
+  linux: "homelab:vm:LinuxVm",
+  phases: "homelab:phases:GuestPhases",
+  libvirtNetwork: "pulumi-nodejs:dynamic/homelab:LibvirtNetwork",
+  libvirtPool: "pulumi-nodejs:dynamic/homelab:LibvirtPool",
+  libvirtVolume: "pulumi-nodejs:dynamic/homelab:LibvirtVolume",
+  libvirtDomain: "pulumi-nodejs:dynamic/homelab:LibvirtDomain",
+  command: "command:local:Command",
+};
+
+/** The spec the program saw: the stack's config with the host files staged, as the harness does. */
+function specOf(stack: string) {
+  const input = readStackConfig(PROJECT_DIR, stack);
+  stageHostFiles(input);
+  return requireLabSpec(input).spec;
+}
+
+const nameOf = (urn: string) => urn.split("::").pop()!;
+const parentName = (r: Registration) => (r.parent ? nameOf(r.parent) : "");
+
+describe.each(STACKS)("the program for stack %s", (stack) => {
+  let run: Awaited<ReturnType<typeof runProgram>>;
+  const spec = specOf(stack);
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  });
+
+  it("registers without error", () => expect(run.error).toBeUndefined());
+
+  it("builds one Lab with a network, the storage and a VM component per spec object, each parented and named from its parent", () => {
+    const summary = run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort();
+    const expected = [
+      `${T.lab} ${stack} <- `,
+      ...spec.networks.flatMap((n) => [`${T.network} ${stack}-${n.name} <- ${stack}`, `${T.libvirtNetwork} ${stack}-${n.name}-net <- ${stack}-${n.name}`]),
+      `${T.storage} ${stack}-storage <- ${stack}`,
+      `${T.libvirtPool} ${stack}-storage-pool <- ${stack}-storage`,
+      ...spec.vms.flatMap((vm) => [
+        `${vm.template === "windows" ? T.windows : T.linux} ${stack}-${vm.name} <- ${stack}`,
+        `${T.libvirtVolume} ${stack}-${vm.name}-disk <- ${stack}-${vm.name}`,
+        `${T.libvirtDomain} ${stack}-${vm.name}-domain <- ${stack}-${vm.name}`,
+      ]),
+    ].sort();
+    expect(summary).toEqual(expected);
+  });
+
+  it("orders networks and the pool before volumes, volumes before domains, and nothing else", () => {
+    const pool = run.byType(T.libvirtPool)[0].urn;
+    for (const vol of run.byType(T.libvirtVolume)) expect(vol.dependencies).toEqual([pool]);
+    for (const vm of spec.vms) {
+      const domain = run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!;
+      const expected = [`${stack}-${vm.name}-disk`, ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`)];
+      expect(domain.dependencies.map(nameOf).sort()).toEqual(expected.sort());
+    }
+    for (const r of [...run.byType(T.libvirtNetwork), ...run.byType(T.libvirtPool)]) expect(r.dependencies).toEqual([]);
+  });
+
+  it("gives each libvirt resource exactly the renderers' XML for the same spec", () => {
+    const xml = (name: string) => run.registrations.find((r) => r.name === name)!.inputs.xml;
+    for (const n of spec.networks) expect(xml(`${stack}-${n.name}-net`)).toBe(renderNetworkXml(n));
+    expect(xml(`${stack}-storage-pool`)).toBe(renderPoolXml(spec.pool));
+    for (const vm of spec.vms) {
+      expect(xml(`${stack}-${vm.name}-disk`)).toBe(renderVolumeXml(spec.volumes.find((v) => v.vm === vm.name)!));
+      expect(xml(`${stack}-${vm.name}-domain`)).toBe(renderDomainXml(vm, spec));
+      expect(run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!.inputs).toMatchObject({ uri: spec.libvirt.uri, name: vm.name, uuid: vm.uuid, start: vm.start });
+    }
+  });
+
+  it("exports per VM its name, UUID, MACs, address, role, URI and console hint, and a summary", () => {
+    expect(run.outputs!.vms).toEqual(spec.vms.map((vm) => ({
+      name: vm.name, uuid: vm.uuid, role: vm.role, os: vm.os, macs: vm.nics.map((n) => n.mac), ip: vm.managementIp,
+      uri: spec.libvirt.uri, console: `virt-viewer -c ${spec.libvirt.uri} ${vm.name}`,
+    })));
+    expect(run.outputs!.summary).toMatchObject({ stack, pool: `${spec.pool.name} at ${spec.pool.path}` });
+  });
+
+  it("runs no guest phase while guestPhases is off", () => expect(run.byType(T.command)).toEqual([]));
+});
+
+describe("guest phases", () => {
+  const PASSWORDS = {
+    adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
+    networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+  };
+  let run: Awaited<ReturnType<typeof runProgram>>;
+  const spec = specOf("dev");
+  const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } });
+  beforeAll(async () => {
+    run = await runProgram("dev", (c) => { c.guestPhases = true; }, PASSWORDS);
+  });
+
+  it("registers one local.Command per phase of the graph, under the Lab's GuestPhases", () => {
+    expect(run.error).toBeUndefined();
+    const commands = run.byType(T.command);
+    expect(commands.map((c) => c.name).sort()).toEqual(graph.phases.map((p) => `dev-phases-${p.id}`).sort());
+    for (const c of commands) expect(parentName(c)).toBe("dev-phases");
+  });
+
+  it("makes each phase depend on its VM's domain and on the phases the graph names", () => {
+    for (const phase of graph.phases) {
+      const cmd = run.registrations.find((r) => r.name === `dev-phases-${phase.id}`)!;
+      expect(cmd.dependencies.map(nameOf).sort()).toEqual([`dev-${phase.vm}-domain`, ...phase.after.map((id) => `dev-phases-${id}`)].sort());
+    }
+  });
+
+  it("lets the two clients' phases run side by side", () => {
+    const c1 = graph.phases.filter((p) => p.vm === "CLIENT01").map((p) => `dev-phases-${p.id}`);
+    const c2 = graph.phases.filter((p) => p.vm === "CLIENT02").map((p) => `dev-phases-${p.id}`);
+    for (const name of c2) {
+      const cmd = run.registrations.find((r) => r.name === name)!;
+      expect(cmd.dependencies.map(nameOf).filter((d) => c1.includes(d))).toEqual([]);
+    }
+  });
+
+  it("passes passwords only as secrets, in the environment, never in the command line or triggers", () => {
+    const plain = JSON.stringify(run.registrations.map((r) => {
+      const { environment, ...rest } = r.inputs;
+      return rest;
+    }));
+    for (const value of Object.values(PASSWORDS)) expect(plain).not.toContain(value);
+    for (const c of run.byType(T.command)) {
+      expect(run.isSecret(c.inputs.environment)).toBe(true);
+      const env = (c.inputs.environment as { value: Record<string, string> }).value;
+      expect(env.WINRM_PASSWORD).toBe(PASSWORDS.adminPassword);
+      expect(String(c.inputs.create)).toMatch(/^npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
+    }
+    const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
+    expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_SECRET_DSRMPASSWORD).toBe(PASSWORDS.dsrmPassword);
+    expect(String(forest.inputs.create)).toContain("--secret-param DsrmPassword=HOMELAB_SECRET_DSRMPASSWORD");
+  });
+
+  it("re-runs a phase when its script, its parameters or its VM's UUID change", () => {
+    for (const c of run.byType(T.command)) {
+      const [hash, params, uuid] = c.inputs.triggers as string[];
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.parse(params)).toEqual(JSON.parse((c.inputs.environment as { value: Record<string, string> }).value.HOMELAB_PHASE_PARAMS));
+      expect(spec.vms.map((v) => v.uuid)).toContain(uuid);
+    }
+  });
+
+  it("stops with the fix when a secret the phases need is missing", async () => {
+    const { dsrmPassword: _omit, ...rest } = PASSWORDS;
+    const missing = await runProgram("dev", (c) => { c.guestPhases = true; }, rest);
+    expect(missing.error?.message).toMatch(/homelab:dsrmPassword/);
+  });
+});
+
+describe("a bad config", () => {
+  it("registers no resource at all and reports every problem with its path", async () => {
+    const run = await runProgram("dev", (c) => {
+      const vms = c.vms as Array<Record<string, unknown>>;
+      vms[1].memory = "8 Gigs";
+      (c.sccm as Record<string, unknown>).siteCode = "TOOLONG";
+    });
+    expect(run.registrations).toEqual([]);
+    expect(run.error?.message).toContain("homelab:vms[1].memory");
+    expect(run.error?.message).toContain("homelab:sccm.siteCode");
+  });
+
+  it("a password in plain config registers nothing", async () => {
+    const run = await runProgram("dev", (c) => { c.adminPassword = "Plain-Text-Password"; });
+    expect(run.registrations).toEqual([]);
+    expect(run.error?.message).toContain("pulumi config set --secret homelab:adminPassword");
+  });
+
+  it("a missing ISO registers nothing and names the file", async () => {
+    const run = await runProgram("minimal", (c) => { (c.vms as Array<Record<string, unknown>>)[0].iso = "/nonexistent/server.iso"; });
+    expect(run.registrations).toEqual([]);
+    expect(run.error?.message).toContain("the install ISO of DC01: not found at /nonexistent/server.iso");
+  });
+});
