@@ -1,6 +1,12 @@
 import type { LabSpec } from "../lab";
+import { buildPhaseGraph } from "../phases/graph";
 
-/** The short names of the guest phases that run on each VM. Filled from the phase graph once it exists. */
-export function phasesByVm(_spec: LabSpec): Record<string, string[]> {
-  return {};
+/** The short names of the guest phases that run on each VM, in graph order (ids without the VM prefix). */
+export function phasesByVm(spec: LabSpec): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const phase of buildPhaseGraph(spec).phases) {
+    const prefix = `${phase.vm.toLowerCase()}-`;
+    (out[phase.vm] ??= []).push(phase.id.startsWith(prefix) ? phase.id.slice(prefix.length) : phase.id);
+  }
+  return out;
 }

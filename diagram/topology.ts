@@ -52,9 +52,16 @@ function vmNode(vm: VmSpec, spec: LabSpec, phases: string[]): string {
     html(vm.os),
     `${vm.vcpus} vCPU · ${html(formatBytes(vm.memoryMiB * 2 ** 20))} · ${html(formatBytes(vm.diskBytes))} disk`,
     ...(vm.managementIp ? [`reached at ${html(vm.managementIp)}`] : []),
-    ...(phases.length ? [`<I>${html(phases.join(", "))}</I>`] : []),
+    // Three phases a line keeps the boxes narrow enough to sit side by side.
+    ...chunk(phases, 3).map((line) => `<I>${html(line.join(" → "))}</I>`),
   ];
   return `  ${id("vm", vm.name)} [shape=box, style="filled", fillcolor="${ROLE_COLOR[vm.role]}", label=<${rows.join("<BR/>")}>];`;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function nicLabel(ip: string | undefined, addressing: string): string {

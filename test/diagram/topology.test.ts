@@ -24,7 +24,7 @@ describe("topology picture", () => {
 
   it("draws the phases that run on each VM", () => {
     const dot = topologyDot(stackSpec("dev"), { DC01: ["AD forest", "DNS"] });
-    expect(dot).toMatch(/"vm:DC01".*<I>AD forest, DNS<\/I>/);
+    expect(dot).toMatch(/"vm:DC01".*<I>AD forest → DNS<\/I>/);
   });
 
   it("escapes text that would break the HTML-like labels", () => {
