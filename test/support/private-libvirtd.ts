@@ -37,7 +37,9 @@ virtlogd & libvirtd & wait`;
 const running = new Set<ChildProcess>();
 // If the test process exits without stop() (a crash, a forgotten afterAll), do not leave a daemon.
 process.once("exit", () => {
-  for (const child of running) if (child.pid) try { process.kill(child.pid, "SIGKILL"); } catch { /* already gone */ }
+  // SIGTERM, not SIGKILL: `timeout` passes TERM on to unshare, whose --kill-child then ends the
+  // namespace; a killed `timeout` would leave unshare and the daemons behind.
+  for (const child of running) if (child.pid) try { process.kill(child.pid, "SIGTERM"); } catch { /* already gone */ }
 });
 
 function prepare(dir: string): void {
@@ -87,7 +89,7 @@ export async function startPrivateLibvirtd(options: StartOptions = {}): Promise<
     if (running.has(child) && child.pid) {
       process.kill(child.pid, "SIGTERM");
       const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!done) { process.kill(child.pid, "SIGKILL"); await exited; }
+      if (!done) { process.kill(child.pid, "SIGKILL"); await Promise.race([exited, sleep(5_000)]); }
     }
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
