@@ -75,6 +75,7 @@ function Install-Client {
 }
 
 Invoke-LabPhase -Name 'sccm-client' -Body {
+    $LocalAdministrator = ConvertTo-LabList $LocalAdministrator
     $members = @(Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { $_.Name })
     foreach ($account in $LocalAdministrator) {
         if ($members -notcontains $account) {

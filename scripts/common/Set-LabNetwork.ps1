@@ -32,6 +32,8 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Logger.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
 
 Invoke-LabPhase -Name 'network' -Body {
+    $Nic = ConvertTo-LabList $Nic
+    $DnsServer = ConvertTo-LabList $DnsServer
     $changes = 0
     foreach ($entry in $Nic) {
         $parts = $entry -split '\|'

@@ -40,6 +40,7 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Logger.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
 
 Invoke-LabPhase -Name 'accounts' -Body {
+    $ChildOu = ConvertTo-LabList $ChildOu
     Import-Module ActiveDirectory
     $changes = 0
     $baseDn = 'OU={0},{1}' -f $BaseOu, $DomainDn

@@ -39,6 +39,9 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Logger.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
 
 Invoke-LabPhase -Name ("dhcp-{0}" -f $ScopeName) -Body {
+    $DnsServer = ConvertTo-LabList $DnsServer
+    $Exclusion = ConvertTo-LabList $Exclusion
+    $Reservation = ConvertTo-LabList $Reservation
     $changes = 0
     if (-not (Test-LabFeatureInstalled -Name 'DHCP')) {
         Write-LabLog -Message 'installing the DHCP role'

@@ -21,6 +21,8 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Logger.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
 
 Invoke-LabPhase -Name 'dns' -Body {
+    $Forwarder = ConvertTo-LabList $Forwarder
+    $ReverseZone = ConvertTo-LabList $ReverseZone
     if (-not (Test-LabServiceRunning -Name 'DNS')) { throw 'the DNS Server service does not run: the forest phase installs it' }
     $changes = 0
     $current = @((Get-DnsServerForwarder).IPAddress | ForEach-Object { $_.IPAddressToString })

@@ -219,6 +219,18 @@ function Invoke-LabProcess {
     return $code
 }
 
+function ConvertTo-LabList {
+    <#
+    .SYNOPSIS
+        A list parameter as an array: the phase runner passes every parameter as one string, with
+        list items on separate lines; by hand, -Name 'a', 'b' works as usual.
+    #>
+    [CmdletBinding()]
+    param([AllowNull()][AllowEmptyCollection()][string[]]$Value)
+    $items = @($Value | Where-Object { $null -ne $_ } | ForEach-Object { $_ -split '\r?\n' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    return , $items
+}
+
 function Write-LabAsciiFile {
     <#
     .SYNOPSIS
@@ -251,5 +263,5 @@ Export-ModuleMember -Function @(
     'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabServiceRunning', 'Test-LabSccmSite',
     'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
     'ConvertTo-LabCredential', 'ConvertTo-LabSecureString', 'ConvertFrom-LabSecureString', 'Wait-LabCondition', 'Invoke-LabProcess',
-    'Write-LabAsciiFile', 'Get-LabNetAdapterByMac'
+    'Write-LabAsciiFile', 'Get-LabNetAdapterByMac', 'ConvertTo-LabList'
 )

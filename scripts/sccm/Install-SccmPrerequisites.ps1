@@ -49,6 +49,7 @@ function Test-VcRuntime([string]$Arch) {
 }
 
 Invoke-LabPhase -Name 'sccm-prerequisites' -Body {
+    $Feature = ConvertTo-LabList $Feature
     $changes = 0
     $reboot = $false
     if (-not (Test-LabFeatureInstalled -Name 'NET-Framework-Core')) {

@@ -51,6 +51,7 @@ function Import-ConfigMgrModule {
 }
 
 Invoke-LabPhase -Name 'sccm-site-settings' -Body {
+    $BoundaryRange = ConvertTo-LabList $BoundaryRange
     Wait-LabCondition -Description 'the SMS_EXECUTIVE service' -TimeoutSeconds 1200 -IntervalSeconds 20 -Condition { Test-LabServiceRunning -Name 'SMS_EXECUTIVE' }
     Wait-LabCondition -Description ("the SMS Provider (SMS_Site {0})" -f $SiteCode) -TimeoutSeconds 1200 -IntervalSeconds 20 -Condition { Test-LabSccmSite -SiteCode $SiteCode }
     Import-ConfigMgrModule

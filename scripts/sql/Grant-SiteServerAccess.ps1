@@ -7,13 +7,13 @@
     DOMAIN\COMPUTER$ of the site server.
 
 .PARAMETER LocalAdmin
-    Also add the account to the local Administrators group (split SQL only; a co-located site
+    'true' to also add the account to the local Administrators group (split SQL only; a co-located site
     server is its own host).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)][string]$SiteServerAccount,
-    [bool]$LocalAdmin = $false,
+    [ValidateSet('true', 'false')][string]$LocalAdmin = 'false',
     [string]$SqlInstance = '.'
 )
 
@@ -46,7 +46,7 @@ Invoke-LabPhase -Name 'sql-site-server-access' -Body {
         Invoke-SqlScalar -Query $ddl -Parameters @{ '@login' = $SiteServerAccount } | Out-Null
         Write-LabLog -Message ("{0} is sysadmin" -f $SiteServerAccount); $changes++
     }
-    if ($LocalAdmin) {
+    if ($LocalAdmin -eq 'true') {
         $members = @(Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { $_.Name })
         if ($members -notcontains $SiteServerAccount) {
             Add-LocalGroupMember -SID 'S-1-5-32-544' -Member $SiteServerAccount
