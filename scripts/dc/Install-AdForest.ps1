@@ -41,8 +41,7 @@ Invoke-LabPhase -Name 'ad-forest' -Body {
         throw ("{0} is a domain controller of {1}, not {2}: this VM belongs to another lab" -f $env:COMPUTERNAME, $cs.Domain, $DomainName)
     }
     if ($cs.PartOfDomain) { throw ("{0} is a member of {1}: a new forest needs a workgroup server" -f $env:COMPUTERNAME, $cs.Domain) }
-    $pending = Get-LabPendingReboot
-    if ($pending.Count -gt 0) { return (New-LabResult Reboot ("a reboot is pending first ({0}); the phase runs again after it" -f ($pending -join ', '))) }
+    Assert-LabNoPendingReboot -Before 'the forest creation'
 
     if (-not (Test-LabFeatureInstalled -Name 'AD-Domain-Services', 'DNS')) {
         Write-LabLog -Message 'installing AD-Domain-Services and DNS'

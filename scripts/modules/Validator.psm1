@@ -97,6 +97,20 @@ function Test-LabPendingReboot {
     return ((Get-LabPendingReboot).Count -gt 0)
 }
 
+function Assert-LabNoPendingReboot {
+    <#
+    .SYNOPSIS
+        Throws when a reboot is pending: SQL, ConfigMgr and AD DS setup refuse to start then. A
+        phase that has not done its work must fail rather than exit 3010 ("done, reboot").
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Before)
+    $pending = Get-LabPendingReboot
+    if ($pending.Count -gt 0) {
+        throw ("a reboot is pending ({0}) and {1} refuses to start: reboot the VM (Restart-Computer -Force) and run this phase again" -f ($pending -join ', '), $Before)
+    }
+}
+
 function Get-LabMediaRoot {
     <#
     .SYNOPSIS
@@ -261,7 +275,7 @@ function Get-LabNetAdapterByMac {
 
 Export-ModuleMember -Function @(
     'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabServiceRunning', 'Test-LabSccmSite',
-    'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
+    'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Assert-LabNoPendingReboot', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
     'ConvertTo-LabCredential', 'ConvertTo-LabSecureString', 'ConvertFrom-LabSecureString', 'Wait-LabCondition', 'Invoke-LabProcess',
     'Write-LabAsciiFile', 'Get-LabNetAdapterByMac', 'ConvertTo-LabList'
 )

@@ -73,8 +73,7 @@ Invoke-LabPhase -Name 'sccm-site-install' -Body {
         if (Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\SMS') {
             throw ("HKLM\SOFTWARE\Microsoft\SMS exists but site {0} does not answer: an earlier setup failed (read {1}). Recover: revert this VM and the SQL host to the snapshot taken before the site install, or run setup.exe /DEINSTALL, drop the CM_{0} database and delete HKLM\SOFTWARE\Microsoft\SMS on both hosts; then run this phase again" -f $SiteCode, $setupLog)
         }
-        $pending = Get-LabPendingReboot
-        if ($pending.Count -gt 0) { return (New-LabResult Reboot ("ConfigMgr setup refuses a pending reboot ({0}); run the phase again after it" -f ($pending -join ', '))) }
+        Assert-LabNoPendingReboot -Before 'ConfigMgr setup'
         $setup = Get-LabMediaPath -RelativePath $SetupPath
         $iniPath = Join-Path $WorkDirectory 'ConfigMgrSetup.ini'
         Write-LabAsciiFile -Path $iniPath -Content $SetupIni

@@ -79,12 +79,15 @@ Invoke-LabPhase -Name 'sccm-site-settings' -Body {
             }
         }
 
+        $ldap = 'LDAP://{0}' -f $DomainDn
         $discovery = Get-CMDiscoveryMethod -Name ActiveDirectorySystemDiscovery -SiteCode $SiteCode
-        if ($discovery.Flag -ne 6) {
+        # The containers live in the component's 'AD Containers' property list (path, recursion, group flags).
+        $containers = @($discovery.PropLists | Where-Object { $_.PropertyListName -eq 'AD Containers' } | ForEach-Object { $_.Values })
+        if ($containers -notcontains $ldap) {
             Set-CMDiscoveryMethod -ActiveDirectorySystemDiscovery -SiteCode $SiteCode -Enabled $true -EnableDeltaDiscovery $true `
-                -AddActiveDirectoryContainer ("LDAP://{0}" -f $DomainDn) -Recursive | Out-Null
+                -AddActiveDirectoryContainer $ldap -Recursive | Out-Null
             Invoke-CMSystemDiscovery -SiteCode $SiteCode
-            Write-LabLog -Message ("AD System Discovery of LDAP://{0}" -f $DomainDn); $changes++
+            Write-LabLog -Message ("AD System Discovery of {0}" -f $ldap); $changes++
         }
 
         foreach ($account in @(@{ Name = $NetworkAccessAccount; Secret = $NetworkAccessPassword }, @{ Name = $ClientPushAccount; Secret = $ClientPushPassword })) {

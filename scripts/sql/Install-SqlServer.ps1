@@ -60,8 +60,7 @@ Invoke-LabPhase -Name 'sql-install' -Body {
         if ($opened -gt 0) { return (New-LabResult Done 'SQL was installed; firewall rules added') }
         return (New-LabResult AlreadyDone ("SQL instance {0} runs" -f $InstanceName))
     }
-    $pending = Get-LabPendingReboot
-    if ($pending.Count -gt 0) { return (New-LabResult Reboot ("SQL setup refuses a pending reboot ({0}); run the phase again after it" -f ($pending -join ', '))) }
+    Assert-LabNoPendingReboot -Before 'SQL Server setup'
 
     $setup = Join-Path (Get-LabMediaPath -RelativePath $MediaPath) 'setup.exe'
     if (-not (Test-Path -LiteralPath $setup)) { throw ("{0} is missing: the media folder must hold the extracted SQL Server 2022 ISO" -f $setup) }
