@@ -96,6 +96,10 @@ export function preflight(spec: LabSpec, host: HostView = realHost): PreflightRe
   if (!host.exists(poolParent)) {
     problems.push({ what: `the parent folder of pool ${spec.pool.name}`, where: poolParent, fix: `create it (mkdir -p ${poolParent}); libvirt builds ${spec.pool.path} itself` });
   }
+  // libvirt writes each VM's NVRAM file into this folder but does not create it: the start fails.
+  if (spec.vms.some((vm) => vm.firmware.uefi) && !host.exists(spec.libvirt.nvramDir)) {
+    problems.push({ what: "the UEFI variable store folder (homelab:nvramDir)", where: spec.libvirt.nvramDir, fix: `create it (mkdir -p ${spec.libvirt.nvramDir}), or point homelab:nvramDir at libvirt's (/var/lib/libvirt/qemu/nvram)` });
+  }
   if (spec.vms.some((vm) => vm.firmware.secureBoot) && !hasSecureBootFirmware(host)) {
     problems.push({ what: "UEFI firmware with Secure Boot and enrolled keys", where: `firmware descriptors in ${FIRMWARE_DESCRIPTOR_DIRS.join(", ")}`, fix: FIRMWARE_HINT });
   }

@@ -19,6 +19,7 @@ function devSpecUnder(dir: string, uri?: string): LabSpec {
   }
   c.media = { dir: join(dir, "media"), iso: join(dir, "iso", "homelab-media.iso") };
   c.pool.path = join(dir, "images", "homelab");
+  c.nvramDir = join(dir, "nvram");
   if (uri) c.uri = uri;
   return requireLabSpec(input).spec;
 }
@@ -31,6 +32,7 @@ function populate(dir: string, skip: string[] = []): void {
   mkdirSync(join(dir, "iso"), { recursive: true });
   mkdirSync(join(dir, "images"), { recursive: true });
   mkdirSync(join(dir, "bin"), { recursive: true });
+  if (!skip.includes("nvram")) mkdirSync(join(dir, "nvram"), { recursive: true });
   for (const f of ["windows-11.iso", "windows-server-2022.iso", "virtio-win.iso", "homelab-media.iso"]) {
     if (!skip.includes(f)) writeFileSync(join(dir, "iso", f), "");
   }
@@ -77,6 +79,13 @@ describe("preflight", () => {
     rmSync(join(dir, "images"), { recursive: true });
     const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
     expect(problems).toEqual([{ what: "the parent folder of pool homelab", where: join(dir, "images"), fix: expect.stringContaining(`mkdir -p ${join(dir, "images")}`) }]);
+  });
+
+  it("names a missing NVRAM folder, which libvirt does not create", () => {
+    const dir = join(root, "no-nvram");
+    populate(dir, ["nvram"]);
+    const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
+    expect(problems).toEqual([{ what: "the UEFI variable store folder (homelab:nvramDir)", where: join(dir, "nvram"), fix: expect.stringContaining(`mkdir -p ${join(dir, "nvram")}`) }]);
   });
 
   it("names missing Secure Boot firmware and how to install it per distribution", () => {

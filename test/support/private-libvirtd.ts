@@ -24,9 +24,13 @@ export interface StartOptions {
   maxLifetimeSeconds?: number;
 }
 
-// Inside the namespace: bind the private dirs over libvirt's, mask /dev/kvm (TCG only; define is
+// Inside the namespace: a private /run, bind the private dirs over libvirt's, mask /dev/kvm (TCG only; define is
 // 0.02 s instead of 7 s), bring loopback up, run the two daemons.
+// /run is a fresh tmpfs inside: libvirtd and virtlogd keep pid files there, which would collide
+// with another private daemon (a parallel test run) on the host's /run.
 const INSIDE = `
+mount -t tmpfs -o mode=755 tmpfs /run || exit 1
+mkdir -p /run/libvirt /run/lock
 for p in etc:/etc/libvirt lib:/var/lib/libvirt run:/run/libvirt log:/var/log/libvirt cache:/var/cache/libvirt \\
          swtpm-localca:/var/lib/swtpm-localca swtpm-log:/var/log/swtpm nokvm:/dev/kvm; do
   mount --bind "$1/\${p%%:*}" "\${p#*:}" || exit 1
