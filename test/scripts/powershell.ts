@@ -116,3 +116,24 @@ export function checkRules(root: Node, file: string): Finding[] {
 export function relativeTo(root: string, path: string): string {
   return relative(root, path).split("\\").join("/");
 }
+
+export interface ScriptParameter {
+  name: string;
+  type: string;
+  mandatory: boolean;
+}
+
+/** The parameters of a script's top-level param() block, read from the tree. */
+export function scriptParameters(root: Node): ScriptParameter[] {
+  const block = root.children.find((c) => c?.type === "param_block");
+  if (!block) return [];
+  return [...descendants(block)].filter((n) => n.type === "script_parameter").map((p) => {
+    const attributes = p.children.find((c) => c?.type === "attribute_list");
+    const typeLiteral = attributes ? [...descendants(attributes)].find((d) => d.type === "type_literal") : undefined;
+    return {
+      name: p.children.find((c) => c?.type === "variable")!.text.slice(1),
+      type: typeLiteral ? typeLiteral.text.replace(/^\[|\]$/g, "").toLowerCase() : "object",
+      mandatory: attributes ? /\[Parameter\([^)]*Mandatory/i.test(attributes.text) : false,
+    };
+  });
+}
