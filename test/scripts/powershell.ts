@@ -83,6 +83,8 @@ export function checkRules(root: Node, file: string): Finding[] {
     const imports = commandsNamed(root, "Import-Module").some((c) => /Logger\.psm1/.test(c.text));
     if (!isModule && !imports) findings.push({ rule: "imports the Logger module", line: 1, text: "" });
     if (!commandNames.some((n) => /^(Write-LabLog|Invoke-LabPhase)$/i.test(n))) findings.push({ rule: "logs through the Logger module", line: 1, text: "" });
+    const phases = commandNames.filter((n) => /^Invoke-LabPhase$/i.test(n)).length;
+    if (!isModule && phases !== 1) findings.push({ rule: "ends through Invoke-LabPhase exactly once (house exit codes)", line: 1, text: `${phases} calls` });
   }
 
   for (const n of descendants(root)) {

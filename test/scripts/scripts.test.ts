@@ -54,6 +54,7 @@ describe("the rule checker", () => {
     ["Set-StrictMode -Version Latest at the top level", GOOD.replace("Set-StrictMode -Version Latest\n", "")],
     ["$ErrorActionPreference = 'Stop' at the top level", GOOD.replace("'Stop'", "'Continue'")],
     ["imports the Logger module", GOOD.replace("Logger.psm1", "Other.psm1")],
+    ["ends through Invoke-LabPhase exactly once (house exit codes)", GOOD.replace("Invoke-LabPhase -Name 'sample' -Body { Write-LabLog -Message $Name }", "Write-LabLog -Message $Name; exit 0")],
     ["no literal IPv4 address", GOOD + "Test-Connection -ComputerName 192.168.56.10\n"],
     ["no literal IPv4 address", GOOD + "$dns = '10.0.0.1'\n"],
     ["no literal password", GOOD + "$AdminPassword = 'Passw0rd!'\n"],
