@@ -1,16 +1,15 @@
-// The shell command and environment of one guest phase, as plain data. Parameters and secrets
-// travel in environment variables, so nothing about the phase, and no password, is in argv.
+// The shell command and environment of one guest phase's local.Command. The homelab-winrm call
+// itself (arguments, parameters JSON, secret variables) is phases/invocation.ts's, the same one
+// the by-hand wrapper uses; here it only becomes a shell line and Pulumi triggers.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GuestSpec } from "../lab";
+import { PHASE_PARAMS_ENV, winrmInvocation } from "../phases/invocation";
 import type { Phase } from "../phases/types";
+import { inlineScriptModules } from "../winrm/bundle";
 
-export const PARAMS_ENV = "HOMELAB_PHASE_PARAMS";
 export const PASSWORD_ENV = "WINRM_PASSWORD";
-
-/** The environment variable that carries one secret parameter. */
-export const secretEnvName = (param: string): string => `HOMELAB_SECRET_${param.replace(/[^A-Za-z0-9]/g, "_").toUpperCase()}`;
 
 /** POSIX single-quoting: the only character that needs care inside '...' is ' itself. */
 export const shellQuote = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -27,34 +26,16 @@ export interface PhaseCommand {
 }
 
 export function phaseCommand(phase: Phase, guest: GuestSpec, projectDir: string, vmUuid: string, adminSecretKey = "adminPassword"): PhaseCommand {
-  const script = join(projectDir, phase.script);
-  const args = [
-    "npx", "--no-install", "homelab-winrm", "run",
-    "--host", phase.host, "--port", String(guest.port), "--transport", guest.transport,
-    "--user", guest.user, "--name", phase.vm, "--script", script, "--params-env", PARAMS_ENV,
-    ...Object.keys(phase.secretParams).sort().flatMap((param) => ["--secret-param", `${param}=${secretEnvName(param)}`]),
-  ];
-  const params = { ...phase.params, ...(phase.files ?? {}) };
-  const secretEnvironment: Record<string, string> = { [PASSWORD_ENV]: adminSecretKey };
-  for (const [param, key] of Object.entries(phase.secretParams)) secretEnvironment[secretEnvName(param)] = key;
+  const inv = winrmInvocation(phase, { projectDir, user: guest.user, transport: guest.transport, port: guest.port });
   return {
-    create: args.map(shellQuote).join(" "),
-    environment: { [PARAMS_ENV]: JSON.stringify(params) },
-    secretEnvironment,
-    triggers: [scriptHash(script), JSON.stringify(params), vmUuid],
+    create: ["npx", "--no-install", "homelab-winrm", ...inv.args].map(shellQuote).join(" "),
+    environment: inv.env,
+    secretEnvironment: { [PASSWORD_ENV]: adminSecretKey, ...inv.secretEnv },
+    triggers: [scriptHash(join(projectDir, phase.script)), inv.env[PHASE_PARAMS_ENV], vmUuid],
   };
 }
 
-/** SHA-256 of the script and of the shared modules it imports, so an edit to either re-runs the phase. */
+/** SHA-256 of the script as it is sent (its modules inlined), so an edit to either re-runs the phase. */
 export function scriptHash(scriptPath: string): string {
-  const hash = createHash("sha256").update(readFileSync(scriptPath));
-  const modulesDir = join(scriptPath, "..", "..", "modules");
-  for (const module of ["Logger.psm1", "Validator.psm1"]) {
-    try {
-      hash.update(readFileSync(join(modulesDir, module)));
-    } catch {
-      // A script tree without shared modules hashes the script alone.
-    }
-  }
-  return hash.digest("hex");
+  return createHash("sha256").update(inlineScriptModules(readFileSync(scriptPath, "utf8"), scriptPath)).digest("hex");
 }

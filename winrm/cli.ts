@@ -40,6 +40,7 @@ interface RunFlags extends CommonFlags {
   param: string[];
   paramsEnv?: string;
   secretParam: string[];
+  readyTimeout?: string;
 }
 
 /** --param, --params-env and --secret-param merged; a name given twice is an error. */
@@ -167,6 +168,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   addCommon(program.command("run").description("run a PowerShell script; exits with the script's exit code"))
     .requiredOption("--script <file>", "PowerShell script to run")
     .option("--param <k=v>", "script parameter (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--ready-timeout <seconds>", "bound for the guest to be ready before the script: port, Identify, a command (default 600)")
     .option("--params-env <VAR>", "environment variable holding a JSON object of script parameters")
     .option("--secret-param <Name=VAR>", "script parameter whose value is in environment variable VAR (repeatable; never logged)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (f: RunFlags) => {
@@ -189,6 +191,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             script,
             params,
             timeoutMs: positiveNumber("--timeout", f.timeout, 3600) * 1000,
+            readyTimeoutMs: positiveNumber("--ready-timeout", f.readyTimeout, 600) * 1000,
             onStdout: (t) => out.push(t),
             onStderr: (t) => err.push(t),
             onEvent: (m) => io.stderr(`[${name}] homelab-winrm: ${m}\n`),

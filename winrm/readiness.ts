@@ -5,7 +5,7 @@
  */
 import * as net from "net";
 import { ClientOptions, WsmanClient } from "./client";
-import { AuthenticationError, ConfigurationError, TimeoutError, errorMessage } from "./errors";
+import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, errorMessage } from "./errors";
 import { buildStdinScript } from "./powershell-stdin";
 import { runPowerShell } from "./shell";
 import { EndpointOptions, defaultPort, identify } from "./transport";
@@ -22,9 +22,10 @@ export interface WaitOptions {
   onProgress?: (message: string) => void;
 }
 
-/** Errors that waiting longer will not fix. */
+/** Errors that waiting longer will not fix; a certificate that is not the pinned one may be an attacker's. */
 function isFatal(err: unknown): boolean {
-  return err instanceof ConfigurationError || err instanceof AuthenticationError;
+  return err instanceof ConfigurationError || err instanceof AuthenticationError
+    || (err instanceof TransportError && err.code === "CERT_PIN_MISMATCH");
 }
 
 /**

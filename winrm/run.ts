@@ -6,7 +6,7 @@
 import { ClientOptions, WsmanClient } from "./client";
 import { TimeoutError, TransportError, errorMessage } from "./errors";
 import { buildStdinScript, ParamValue } from "./powershell-stdin";
-import { readBootTime, waitForBootTimeChange } from "./readiness";
+import { waitForBootTimeChange, waitForReady } from "./readiness";
 import { OutputHandlers, runPowerShell } from "./shell";
 
 /** ERROR_SUCCESS_REBOOT_REQUIRED and ERROR_SUCCESS_REBOOT_INITIATED. */
@@ -27,6 +27,8 @@ export interface RunScriptOptions extends ClientOptions {
   onEvent?: (message: string) => void;
   /** Pause between reboot polls; tests shorten it. */
   pollIntervalMs?: number;
+  /** How long to wait for the guest to be ready before the script (port, Identify, a command); default 10 min. */
+  readyTimeoutMs?: number;
 }
 
 export interface RunScriptResult {
@@ -45,8 +47,13 @@ export async function runScript(o: RunScriptOptions): Promise<RunScriptResult> {
   const left = (): number => Math.max(1, deadline - Date.now());
   const where = `${o.host}${o.port ? `:${o.port}` : ""}`;
 
-  // Read before the script: after a 1641 the guest may already be going down.
-  const bootBefore = await readBootTime(o, Math.min(left(), 120_000));
+  // A phase may start while its guest still boots (after the previous phase's reboot): wait for
+  // the port, Identify and a real command. The boot time is read before the script, since after
+  // a 1641 the guest may already be going down.
+  const { bootTime: bootBefore } = await waitForReady(o, {
+    timeoutMs: Math.min(left(), o.readyTimeoutMs ?? 600_000),
+    pollIntervalMs: o.pollIntervalMs ?? 2000,
+  });
 
   let timedOutReceives = 0;
   const handlers: OutputHandlers = { onStdout: o.onStdout, onStderr: o.onStderr, onTimedOut: () => timedOutReceives++ };

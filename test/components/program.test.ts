@@ -136,8 +136,8 @@ describe("guest phases", () => {
       expect(String(c.inputs.create)).toMatch(/^npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
     }
     const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
-    expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_SECRET_DSRMPASSWORD).toBe(PASSWORDS.dsrmPassword);
-    expect(String(forest.inputs.create)).toContain("--secret-param DsrmPassword=HOMELAB_SECRET_DSRMPASSWORD");
+    expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_DSRM_PASSWORD).toBe(PASSWORDS.dsrmPassword);
+    expect(String(forest.inputs.create)).toContain("--secret-param DsrmPassword=HOMELAB_DSRM_PASSWORD");
   });
 
   it("re-runs a phase when its script, its parameters or its VM's UUID change", () => {
@@ -178,5 +178,26 @@ describe("a bad config", () => {
     const run = await runProgram("minimal", (c) => { (c.vms as Array<Record<string, unknown>>)[0].iso = "/nonexistent/server.iso"; });
     expect(run.registrations).toEqual([]);
     expect(run.error?.message).toContain("the install ISO of DC01: not found at /nonexistent/server.iso");
+  });
+});
+
+describe("phase triggers", () => {
+  it("change when the script or a module it imports changes, and only then", () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
+    const { join } = require("node:path") as typeof import("node:path");
+    const { scriptHash } = require("../../components/phase-command") as typeof import("../../components/phase-command");
+    const dir = mkdtempSync(join(require("node:os").tmpdir(), "homelab-hash-"));
+    mkdirSync(join(dir, "modules"));
+    mkdirSync(join(dir, "dc"));
+    const script = join(dir, "dc", "Phase.ps1");
+    writeFileSync(join(dir, "modules", "Logger.psm1"), "function Write-LabLog { }\n");
+    writeFileSync(script, "Import-Module (Join-Path $PSScriptRoot '..\\modules\\Logger.psm1') -Force\nWrite-LabLog\n");
+    const first = scriptHash(script);
+    expect(scriptHash(script)).toBe(first);
+    writeFileSync(join(dir, "modules", "Logger.psm1"), "function Write-LabLog { 'changed' }\n");
+    const second = scriptHash(script);
+    expect(second).not.toBe(first);
+    writeFileSync(script, "Import-Module (Join-Path $PSScriptRoot '..\\modules\\Logger.psm1') -Force\nWrite-LabLog 'x'\n");
+    expect(scriptHash(script)).not.toBe(second);
   });
 });

@@ -225,6 +225,16 @@ describe("reboots and readiness", () => {
     expect(events.join("\n")).toMatch(/restarting/);
   });
 
+  it("a script started while the guest is still rebooting waits for it to be ready, then runs", async () => {
+    const srv = await server({ rebootDowntimeMs: 1500 });
+    srv.reboot();
+    const c = collect();
+    const r = await runScript({ ...clientFor(srv), script: "Write-Output 'after the reboot'\nexit 0\n", ...c, pollIntervalMs: 100, timeoutMs: 20000 });
+    expect(r).toMatchObject({ exitCode: 0, rebooted: false });
+    expect(c.out.join("")).toBe("after the reboot\r\n");
+    expect(r.bootTime).toBe(new Date(srv.bootTime).toISOString());
+  });
+
   it("waitForReady returns the boot time of a live server", async () => {
     const srv = await server();
     const { bootTime } = await waitForReady(clientFor(srv), { timeoutMs: 10000, pollIntervalMs: 100 });
