@@ -38,7 +38,11 @@ export function buildStdinScript(script: string, params: Record<string, ParamVal
     "try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch {}; " +
     `$__hl_script = ${decodeExpr(script)}; ` +
     `$__hl_params = @{ ${entries.join("; ")} }; ` +
-    "& ([ScriptBlock]::Create($__hl_script)) @__hl_params\r\n"
+    // -Command - derives the process exit code from the last statement's success, not from a
+    // script's `exit N`: carry $LASTEXITCODE out explicitly, and make a terminating error exit 1.
+    "$global:LASTEXITCODE = 0; " +
+    "try { & ([ScriptBlock]::Create($__hl_script)) @__hl_params } catch { [Console]::Error.WriteLine($_.ToString()); exit 1 }; " +
+    "exit $global:LASTEXITCODE\r\n"
   );
 }
 

@@ -145,6 +145,15 @@ describe("small pieces", () => {
     expect(decodeBootstrap(buildStdinScript(script, params))).toEqual({ script, params });
   });
 
+  it("the bootstrap carries the script's exit code out, since -Command - would report only success or failure", () => {
+    const line = buildStdinScript("exit 3010", { A: ["x", "y"], B: true, C: 5 });
+    expect(line).toMatch(/\$global:LASTEXITCODE = 0; try \{ & \(\[ScriptBlock\]::Create\(\$__hl_script\)\) @__hl_params \} catch \{ \[Console\]::Error\.WriteLine\(\$_\.ToString\(\)\); exit 1 \}; exit \$global:LASTEXITCODE\r\n$/);
+    expect(line).toContain("'B' = $true");
+    expect(line).toContain("'C' = 5");
+    expect(line).toMatch(/'A' = @\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('eA=='\)\), \[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('eQ=='\)\)\)/);
+    expect(line.split("\r\n")).toEqual([expect.any(String), ""]);
+  });
+
   it("parses --param assignments", () => {
     expect(parseParamAssignments(["a=1", "b=x=y", "c="])).toEqual({ a: "1", b: "x=y", c: "" });
     expect(() => parseParamAssignments(["novalue"])).toThrow(/NAME=VALUE/);
