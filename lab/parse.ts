@@ -20,7 +20,7 @@ export interface ParsedConfig {
   domain?: RawDomain;
   sccm?: RawSccm;
   media?: RawMedia;
-  /** Keys present but malformed, and "networks/<name>" for each network that failed its shape check. */
+  /** Keys present but malformed, and "<list>/<name>" for each list element that failed its shape check. */
   malformed: Set<string>;
 }
 
@@ -47,7 +47,8 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: PropertyKey[],
   return undefined;
 }
 
-function parseList<T>(schema: z.ZodType<T>, value: unknown, key: string, problems: Problems): Indexed<T>[] {
+/** Parses each element on its own; an element that fails and has a name is recorded as "<key>/<name>" in `malformed`. */
+function parseList<T>(schema: z.ZodType<T>, value: unknown, key: string, problems: Problems, malformed: Set<string>): Indexed<T>[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.error([key], `must be a list, found ${describe(value)}`);
@@ -57,6 +58,10 @@ function parseList<T>(schema: z.ZodType<T>, value: unknown, key: string, problem
   value.forEach((item, index) => {
     const parsed = parseWith(schema, item, [key, index], problems);
     if (parsed !== undefined) out.push({ index, value: parsed });
+    else {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name === "string") malformed.add(`${key}/${name}`);
+    }
   });
   return out;
 }
@@ -77,12 +82,6 @@ export function parseConfig(config: Record<string, unknown>, problems: Problems)
     if (parsed === undefined) malformed.add(key);
     return parsed;
   };
-  if (Array.isArray(config.networks)) {
-    for (const n of config.networks) {
-      const name = (n as { name?: unknown } | null)?.name;
-      if (typeof name === "string" && !networkSchema.safeParse(n).success) malformed.add(`networks/${name}`);
-    }
-  }
   const scalars: Record<string, unknown> = {};
   for (const key of Object.keys(scalarSchemas) as ScalarKey[]) {
     const schema = scalarSchemas[key] as z.ZodType<unknown>;
@@ -91,9 +90,9 @@ export function parseConfig(config: Record<string, unknown>, problems: Problems)
   }
   return {
     scalars: scalars as Scalars,
-    networks: parseList(networkSchema, config.networks, "networks", problems),
+    networks: parseList(networkSchema, config.networks, "networks", problems, malformed),
     pool: optional(poolSchema, "pool"),
-    vms: parseList(vmSchema, config.vms, "vms", problems),
+    vms: parseList(vmSchema, config.vms, "vms", problems, malformed),
     domain: optional(domainSchema, "domain"),
     sccm: optional(sccmSchema, "sccm"),
     media: optional(mediaSchema, "media"),

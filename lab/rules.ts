@@ -2,7 +2,7 @@
 // violation it finds; none stops at the first.
 import type { Draft, Located } from "./build";
 import { inRange, isHostIn, overlaps, parseCidr, toInt } from "./ipv4";
-import { Problems } from "./problems";
+import { configPath, Problems } from "./problems";
 import type { NetworkSpec, VmSpec } from "./types";
 import { GiB, formatBytes } from "./units";
 
@@ -16,16 +16,10 @@ function unique<T>(items: T[], value: (item: T) => string | undefined, path: (it
     if (v === undefined) continue;
     const k = caseless ? v.toLowerCase() : v;
     const seen = first.get(k);
-    if (seen) problems.error(path(item), `${what} ${v} is already used at ${configPathOf(path(seen))}: each must be unique${caseless ? " (case does not count)" : ""}`);
+    if (seen) problems.error(path(item), `${what} ${v} is already used at ${configPath(path(seen))}: each must be unique${caseless ? " (case does not count)" : ""}`);
     else first.set(k, item);
   }
 }
-
-const configPathOf = (path: Path): string => {
-  const p = new Problems();
-  p.error(path, "");
-  return p.errors[0].path;
-};
 
 const NETBIOS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/;
 const LINUX_HOSTNAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;

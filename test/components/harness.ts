@@ -44,13 +44,12 @@ export interface ProgramRun {
   registrations: Registration[];
   outputs?: Record<string, unknown>;
   error?: Error;
-  /** The SDK's marker for a secret value in recorded inputs. */
+  /** Whether a recorded input carries the SDK's secret marker. */
   isSecret(value: unknown): boolean;
   byType(type: string): Registration[];
   byUrn(urn: string): Registration | undefined;
 }
 
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export async function runProgram(stack: string, change?: (config: Record<string, unknown>) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
   const registrations: Registration[] = [];
@@ -110,7 +109,8 @@ export async function runProgram(stack: string, change?: (config: Record<string,
       })().catch((err) => { error = err; });
     });
   }
-  const isSecret = (value: unknown) => typeof value === "object" && value !== null && (value as Record<string, unknown>)[rpcSigKey] === SECRET_SIG;
+  const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
+  const isSecret = (value: unknown) => typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
   return {
     registrations,
     outputs,
@@ -120,5 +120,3 @@ export async function runProgram(stack: string, change?: (config: Record<string,
     byUrn: (urn) => registrations.find((r) => r.urn === urn),
   };
 }
-
-const rpcSigKey = "4dabf18193072939515e22adb298388d";

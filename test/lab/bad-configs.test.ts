@@ -128,6 +128,11 @@ describe("bad configs", () => {
     ]);
   });
 
+  it("a network that fails its shape check is not reported again as unknown by every NIC on it", () => {
+    const result = loadLabSpec(withChange((c) => { net(c, 0).mode = "bridge"; }));
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(["homelab:networks[0].mode"]);
+  });
+
   it("a secret config value is accepted", () => {
     const result = loadLabSpec(withChange((c) => { c.adminPassword = "[secret]"; }, new Set(["adminPassword"])));
     expect(result.ok).toBe(true);
