@@ -47,15 +47,15 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
   return { volume, domain };
 }
 
-/** A Windows guest: q35, UEFI with Secure Boot, TPM 2.0, its own disk volume, NVRAM and NICs. */
-export class WindowsVm extends pulumi.ComponentResource implements VmOutputs {
+/** A VM's disk volume and domain; the two kinds differ only in their type token and in the XML the renderer gives them. */
+abstract class LabVm extends pulumi.ComponentResource implements VmOutputs {
   public readonly name: pulumi.Output<string>;
   public readonly uuid: pulumi.Output<string>;
   public readonly domain: LibvirtDomain;
   public readonly volume: LibvirtVolume;
 
-  constructor(name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:vm:WindowsVm", name, {}, opts);
+  protected constructor(type: string, name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
     ({ volume: this.volume, domain: this.domain } = createVm(this, name, args));
     this.name = this.domain.name;
     this.uuid = this.domain.uuid;
@@ -63,18 +63,16 @@ export class WindowsVm extends pulumi.ComponentResource implements VmOutputs {
   }
 }
 
-/** A Linux guest: virtio disk and NICs, UEFI when the spec asks for it. */
-export class LinuxVm extends pulumi.ComponentResource implements VmOutputs {
-  public readonly name: pulumi.Output<string>;
-  public readonly uuid: pulumi.Output<string>;
-  public readonly domain: LibvirtDomain;
-  public readonly volume: LibvirtVolume;
-
+/** A Windows guest: q35, UEFI with Secure Boot, TPM 2.0, its own disk volume, NVRAM and NICs. */
+export class WindowsVm extends LabVm {
   constructor(name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:vm:LinuxVm", name, {}, opts);
-    ({ volume: this.volume, domain: this.domain } = createVm(this, name, args));
-    this.name = this.domain.name;
-    this.uuid = this.domain.uuid;
-    this.registerOutputs({ name: this.name, uuid: this.uuid });
+    super("homelab:vm:WindowsVm", name, args, opts);
+  }
+}
+
+/** A Linux guest: virtio disk and NICs, UEFI when the spec asks for it. */
+export class LinuxVm extends LabVm {
+  constructor(name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:vm:LinuxVm", name, args, opts);
   }
 }
