@@ -9,7 +9,7 @@ import { createHash } from "crypto";
 import * as http from "http";
 import * as net from "net";
 import { WsmanClient } from "../winrm/client";
-import { buildStdinScript } from "../winrm/powershell-stdin";
+import { buildStdin } from "../winrm/powershell-stdin";
 import { runPowerShell } from "../winrm/shell";
 import { WinRmTestServer } from "../test/winrm/server";
 
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
     const upload = await best(async () => {
       let out = "";
-      const code = await runPowerShell(client, buildStdinScript(script), { onStdout: (t) => (out += t) }, deadline());
+      const code = await runPowerShell(client, buildStdin(script), { onStdout: (t) => (out += t) }, deadline());
       if (code !== 0 || out.trim() !== expected) throw new Error(`upload check failed: exit ${code}, output ${out.slice(0, 80)}`);
     });
     const uploadBase = await best(async () => {
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     const outBytes = 10 * MiB;
     const download = await best(async () => {
       let n = 0;
-      const code = await runPowerShell(client, buildStdinScript(`Write-Output ('x' * ${outBytes})\n`), { onStdout: (t) => (n += Buffer.byteLength(t)) }, deadline());
+      const code = await runPowerShell(client, buildStdin(`Write-Output ('x' * ${outBytes})\n`), { onStdout: (t) => (n += Buffer.byteLength(t)) }, deadline());
       if (code !== 0 || n !== outBytes + 2) throw new Error(`download check failed: exit ${code}, ${n} bytes`);
     });
     const downloadBase = await best(async () => {
