@@ -491,7 +491,7 @@ export class WinRmTestServer {
     const cmd: Cmd = { id, stdin: [], stdinEnded: false, stdinWaiters: [], events: [], done: false, exitCode: 0, terminated: false, waiters: new Set() };
     shell.commands.set(id, cmd);
     // The process starts now, as on Windows, whether or not stdin ever comes.
-    const rec: ProcessRecord = { commandLine: line, scriptBlocks: [], runs: [] };
+    const rec: ProcessRecord = { commandLine: line, options: r.options, scriptBlocks: [], runs: [] };
     this.records.push(rec);
     const generation = this.bootTime;
     const io: ProcessIo = {

@@ -48,6 +48,8 @@ export interface ScriptRun {
 
 export interface ProcessRecord {
   commandLine: string;
+  /** The Command's w:OptionSet (WINRS_CONSOLEMODE_STDIN, WINRS_SKIP_CMD_SHELL). */
+  options: Record<string, string>;
   /** Every text PowerShell would compile as a script block (what script block logging could record). */
   scriptBlocks: string[];
   runs: ScriptRun[];
@@ -316,6 +318,12 @@ interface Declared {
 
 /** Help block, [CmdletBinding()], param(...) (multi-line, nested brackets), then the body lines. */
 export function parseScript(script: string): { declared?: Declared[]; body: string[]; synopsis?: string } {
+  // U+FEFF is not whitespace to PowerShell's tokenizer: a BOM glued to the first token breaks it.
+  if (script.startsWith("\uFEFF")) {
+    const end = script.search(/[ \t\r\n(]/);
+    const first = script.slice(0, end < 0 ? script.length : end);
+    throw new Terminating(`The term '${first}' is not recognized as the name of a cmdlet, function, script file, or operable program.`);
+  }
   let rest = script;
   let synopsis: string | undefined;
   for (;;) {
