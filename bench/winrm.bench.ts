@@ -8,9 +8,7 @@
 import { createHash } from "crypto";
 import * as http from "http";
 import * as net from "net";
-import { WsmanClient } from "../winrm/client";
-import { buildStdin } from "../winrm/powershell-stdin";
-import { runPowerShell } from "../winrm/shell";
+import { WsmanClient, buildStdin, runPowerShell } from "../winrm";
 import { WinRmTestServer } from "../test/winrm/server";
 
 const MiB = 1024 * 1024;

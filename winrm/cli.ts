@@ -11,6 +11,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "fs";
+import { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
 import { DEFAULT_AUTH_GRACE_MS } from "./readiness";
 import { ClientOptions } from "./client";
 import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
@@ -21,12 +22,7 @@ import { waitForReady } from "./readiness";
 import { runScript } from "./run";
 import { TransportKind } from "./transport";
 
-export const EXIT_OK = 0;
-export const EXIT_SCRIPT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_AUTH = 3;
-export const EXIT_TIMEOUT = 4;
-export const EXIT_PROTOCOL = 5;
+export { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
 
 interface CommonFlags {
   host: string;
