@@ -7,7 +7,7 @@ export { WsmanClient } from "./client";
 export type { ClientOptions } from "./client";
 export { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
 export * from "./exit-codes";
-export { buildStdin, parseParamsJson, stripBom } from "./powershell-stdin";
+export { POWERSHELL_ARGS, POWERSHELL_COMMAND, buildStdin, parseParamsJson, stripBom } from "./powershell-stdin";
 export type { ParamValue } from "./powershell-stdin";
 export { DEFAULT_AUTH_GRACE_MS, PROGRESS_INTERVAL_MS, readBootTime, waitForReady } from "./readiness";
 export type { WaitOptions } from "./readiness";

@@ -66,13 +66,21 @@ export class Rc4Stream {
   }
 
   apply(data: Uint8Array): Buffer {
+    // Locals, not fields, in the loop: the bench pushes tens of MiB through here.
+    const box = this.s;
     const out = Buffer.alloc(data.length);
+    let { i, j } = this;
     for (let n = 0; n < data.length; n++) {
-      this.i = (this.i + 1) & 0xff;
-      this.j = (this.j + this.s[this.i]) & 0xff;
-      [this.s[this.i], this.s[this.j]] = [this.s[this.j], this.s[this.i]];
-      out[n] = data[n] ^ this.s[(this.s[this.i] + this.s[this.j]) & 0xff];
+      i = (i + 1) & 0xff;
+      const a = box[i];
+      j = (j + a) & 0xff;
+      const b = box[j];
+      box[i] = b;
+      box[j] = a;
+      out[n] = data[n] ^ box[(a + b) & 0xff];
     }
+    this.i = i;
+    this.j = j;
     return out;
   }
 }
