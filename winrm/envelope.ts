@@ -1,8 +1,8 @@
 /**
  * SOAP envelopes of the Windows Remote Shell protocol (MS-WSMV 3.1.4.x) and their parsers.
  * Built with xmlbuilder2 so text and attribute values are always escaped; parsed with
- * fast-xml-parser (see xml.ts). Request parsers live here too, so the test server reads
- * exactly what the client writes and round trips can be tested.
+ * fast-xml-parser (see xml.ts). parseRequest exists for round-trip tests of the builders; the
+ * test double reads requests with its own parser (test/winrm/double/wsman.ts).
  */
 import { randomUUID } from "crypto";
 import { create } from "xmlbuilder2";

@@ -158,3 +158,42 @@ function createXml(timeoutSec: number): string {
     "<env:Body><rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell></env:Body></env:Envelope>"
   );
 }
+
+describe("the double's PowerShell honours the bootstrap's wrapper", () => {
+  // The client's bootstrap, with and without its exit trailer, sent as a raw command line.
+  async function runBootstrap(srv: WinRmTestServer, bootstrap: string, script: string): Promise<{ code: number; err: string }> {
+    const { WsmanClient } = await import("../../winrm/client");
+    const { RemoteShell } = await import("../../winrm/shell");
+    const { buildStdin, encodeCommand } = await import("../../winrm/powershell-stdin");
+    const client = new WsmanClient({ host: "127.0.0.1", port: srv.port, user: srv.user, password: srv.password, operationTimeoutSec: 5 });
+    try {
+      const shell = await RemoteShell.open(client);
+      const id = await shell.command("powershell.exe", ["-NoProfile", "-NonInteractive", "-OutputFormat", "Text", "-EncodedCommand", encodeCommand(bootstrap)]);
+      await shell.sendInput(id, buildStdin(script), true);
+      let err = "";
+      const code = await shell.receiveUntilDone(id, { onStderr: (t) => (err += t) }, Date.now() + 10000);
+      await shell.close();
+      return { code, err };
+    } finally {
+      client.close();
+    }
+  }
+
+  it("exit N inside the script reaches the process only through the `exit $global:LASTEXITCODE` trailer", async () => {
+    const { BOOTSTRAP } = await import("../../winrm/powershell-stdin");
+    const srv = await startWinrmTestServer();
+    try {
+      expect((await runBootstrap(srv, BOOTSTRAP, "exit 7")).code).toBe(7);
+      const withoutTrailer = BOOTSTRAP.split("\r\n").slice(0, -1).join("\r\n");
+      expect((await runBootstrap(srv, withoutTrailer, "exit 7")).code).toBe(0);
+      // A terminating error: the catch writes the message and exits 1.
+      expect(await runBootstrap(srv, BOOTSTRAP, "throw 'boom'")).toEqual({ code: 1, err: "boom\r\n" });
+      // A statement the stand-in does not know in the bootstrap fails loudly.
+      const lines = BOOTSTRAP.split("\r\n");
+      const unknown = [...lines.slice(0, -1), "Invoke-Something", ...lines.slice(-1)].join("\r\n");
+      expect(await runBootstrap(srv, unknown, "exit 0")).toEqual({ code: 1, err: "stand-in: unsupported line: Invoke-Something\r\n" });
+    } finally {
+      await srv.stop();
+    }
+  });
+});
