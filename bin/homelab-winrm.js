@@ -2,6 +2,9 @@
 // The bin runs the TypeScript source through ts-node so that `npm ci` needs no build step.
 require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
 
+// A reader that closes the pipe early (`| head -c 10`) must not turn into a crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", (e) => { if (e.code !== "EPIPE") throw e; });
+
 /** Exits only once stdout and stderr have handed every pending write to the OS: on a pipe, process.exit() would drop them. */
 function exitAfterFlush(code) {
   process.exitCode = code;

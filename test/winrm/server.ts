@@ -18,6 +18,8 @@
  *   ... srv.records (every process: command line, script blocks, bound params, exit code) ...
  *   await srv.stop();
  *
+ * As a process of its own (for a network namespace): test/winrm/serve.ts, configured by JSON.
+ *
  * A `match` string matches a script containing it, a RegExp is tested on the script text, a
  * function sees { script, params, synopsis }. The script's help block, [CmdletBinding()] and
  * param() are honoured first: an undeclared parameter or a missing mandatory one fails the run
