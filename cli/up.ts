@@ -163,13 +163,14 @@ function firstLine(text: string): string {
 }
 
 export function main(argv: string[], io?: Io, projectDir = PROJECT_DIR): number {
+  const err = io?.err ?? ((t: string) => process.stderr.write(t));
   const program = new Command("up")
     .description("select (or create) a stack on the local state backend, set its passwords, and run pulumi up")
     .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
     .option("--preview", "run pulumi preview instead of pulumi up", false)
     .argument("[pulumiArgs...]", "further flags for pulumi up or preview, after --")
     .exitOverride()
-    .configureOutput({ writeErr: (t) => process.stderr.write(t), writeOut: (t) => process.stdout.write(t) });
+    .configureOutput({ writeErr: err, writeOut: (t) => process.stdout.write(t) });
   try {
     program.parse(argv, { from: "user" });
   } catch (err) {

@@ -39,8 +39,8 @@ function runUp(argv: string[], opts: { project: string; env?: NodeJS.ProcessEnv;
   const base = realIo(opts.project, env, opts.interactive ?? false);
   const io: Io = {
     ...base,
-    // Interactive prompts read the terminal; here the "typed" value is piped in instead.
-    run: (args, o = {}) => base.run(args, opts.stdin !== undefined && o.stdio === "inherit" ? { ...o, stdio: "pipe", input: opts.stdin } : o),
+    // What the wrapper hands to the terminal is captured here; a "typed" value is piped in instead.
+    run: (args, o = {}) => base.run(args, o.stdio === "inherit" ? { ...o, stdio: "pipe", input: opts.stdin } : o),
     err: (t) => errors.push(t),
   };
   const code = main(argv, io, opts.project);
