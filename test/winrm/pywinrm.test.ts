@@ -1,7 +1,8 @@
 /**
  * An independent client against the test double: Debian's pywinrm (python3-winrm 0.3.0, run with
  * /usr/bin/python3). It must pass every case for NTLM with sealing, Basic over HTTPS and Basic
- * over HTTP. A missing python3-winrm FAILS this test (CI installs it; see .ci/run).
+ * over HTTP: a command, a PowerShell script, stdin, a non-zero exit from each, an unknown command
+ * with stderr, a wrong password. A missing python3-winrm FAILS this test (CI installs it; see .ci/run).
  * pywinrm's NTLM needs MD4, which OpenSSL 3 keeps in its legacy provider: the child gets an
  * OPENSSL_CONF that loads it.
  */
@@ -55,6 +56,7 @@ interface Results {
   nonzero_ps: CaseResult;
   unknown_command: CaseResult;
   stdin_supported: boolean;
+  stdin: CaseResult;
   wrong_password: { refused?: boolean; error?: string; message?: string };
 }
 
@@ -89,8 +91,10 @@ function expectAllCases(r: Results): void {
     stdout: "",
     stderr: "'no-such-tool' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
   });
-  // Finding (winrm/README.md): pywinrm 0.3.0 cannot send stdin at all.
+  // Finding (winrm/README.md): pywinrm 0.3.0 has no stdin call; Send built with its own header
+  // builder and transport (what 0.4's send_command_input does) reaches the command.
   expect(r.stdin_supported).toBe(false);
+  expect(r.stdin).toEqual({ status: 0, stdout: "line one\r\nzwei – ü\r\n", stderr: "" });
   expect(r.wrong_password).toMatchObject({ refused: true });
 }
 
@@ -113,6 +117,7 @@ describe("pywinrm (python3-winrm) against the test double", () => {
       "cmd /c exit /b 3",
       expect.stringMatching(/^powershell -encodedcommand [A-Za-z0-9+/=]+$/),
       "no-such-tool",
+      "more",
     ]);
   }, 120_000);
 

@@ -3,12 +3,14 @@
 Input: a JSON object in the environment variable PYWINRM_CASE: endpoint, transport, user, password,
 and for HTTPS "insecure": true. Every case is caught separately so one failure does not hide others.
 """
+import base64
 import importlib.metadata
 import json
 import os
 import sys
 
 import winrm
+import xmltodict
 from winrm.exceptions import InvalidCredentialsError
 
 cfg = json.loads(os.environ["PYWINRM_CASE"])
@@ -39,6 +41,28 @@ run("nonzero_ps", lambda: result(s.run_ps("Write-Output 'failing'\nexit 1603")))
 run("unknown_command", lambda: result(s.run_cmd("no-such-tool", [])))
 # pywinrm 0.3.0's Protocol has no call that sends stdin (0.4 added send_command_input).
 out["stdin_supported"] = hasattr(s.protocol, "send_command_input")
+
+
+def stdin_case():
+    """stdin through pywinrm's own header builder and transport, as send_command_input does in 0.4."""
+    p = s.protocol
+    shell_id = p.open_shell()
+    command_id = p.run_command(shell_id, "more", console_mode_stdin=False)
+    req = {"env:Envelope": p._get_soap_header(
+        resource_uri="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
+        action="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send",
+        shell_id=shell_id)}
+    stream = {"@Name": "stdin", "@CommandId": command_id, "@End": "true",
+              "#text": base64.b64encode("line one\nzwei – ü\n".encode("utf-8")).decode("ascii")}
+    req["env:Envelope"].setdefault("env:Body", {})["rsp:Send"] = {"rsp:Stream": stream}
+    p.send_message(xmltodict.unparse(req))
+    stdout, stderr, code = p.get_command_output(shell_id, command_id)
+    p.cleanup_command(shell_id, command_id)
+    p.close_shell(shell_id)
+    return {"status": code, "stdout": stdout.decode("utf-8"), "stderr": stderr.decode("utf-8")}
+
+
+run("stdin", stdin_case)
 
 
 def wrong_password():
