@@ -324,7 +324,6 @@ export class WinRmTestServer {
     }
 
     let session: ServerSession | undefined;
-    let basicUser: string | undefined;
     const negotiate = /^Negotiate\s+(\S+)$/i.exec(authz);
     const basic = /^Basic\s+(\S+)$/i.exec(authz);
     if (negotiate) {
@@ -357,7 +356,6 @@ export class WinRmTestServer {
         this.stats.authFailures++;
         return this.unauthorized(res);
       }
-      basicUser = u;
     } else if (st.session) {
       session = st.session;
     } else {
@@ -390,7 +388,6 @@ export class WinRmTestServer {
       envelope = body;
       session = undefined;
     }
-    void basicUser;
 
     this.stats.largestEnvelope = Math.max(this.stats.largestEnvelope, envelope.length);
     if (envelope.length > this.o.maxEnvelopeSize) return void res.writeHead(413, { "Content-Length": "0" }).end();
