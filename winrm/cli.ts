@@ -168,7 +168,13 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .description("Run PowerShell on Windows guests over WinRM (NTLM-sealed HTTP, or Basic over HTTPS)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 the script succeeded (0, or 3010/1641 after the reboot it asked for); 1 the script failed\n" +
+        "(its real exit code is on the last stderr line); 2 usage or configuration error; 3 authentication failed;\n" +
+        "4 timeout or unreachable; 5 other WinRM error.",
+    );
 
   const fail = (err: unknown, name: string): number => {
     io.stderr(`[${name}] homelab-winrm: ${errorMessage(err)}\n`);

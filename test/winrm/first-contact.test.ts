@@ -111,7 +111,9 @@ describe("the exit-code table", () => {
     const none = await runMain([], env());
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: homelab-winrm");
-    expect((await runMain(["--help"], env())).code).toBe(0);
+    const help = await runMain(["--help"], env());
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Exit codes: 0 the script succeeded (0, or 3010/1641 after the reboot it asked for); 1 the script failed");
   });
 });
 
