@@ -118,10 +118,11 @@ function New-LabRunnerWrapper {
     )
     if ($FilePath) {
         $argText = ($ArgumentList | ForEach-Object { & $quote $_ }) -join ', '
-        if (-not $argText) { $argText = '@()' }
+        # Start-Process refuses an empty -ArgumentList, so it is left out when there is none.
+        $argPart = if ($argText) { ' -ArgumentList @({0})' -f $argText } else { '' }
         $lines += @(
             # Start-Process -Wait waits for the process and its descendants (Microsoft Learn, Start-Process, -Wait).
-            ('    $p = Start-Process -FilePath {0} -ArgumentList @({1}) -Wait -PassThru -NoNewWindow -RedirectStandardOutput ($out + ''.stdout'') -RedirectStandardError ($out + ''.stderr'')' -f (& $quote $FilePath), $argText),
+            ('    $p = Start-Process -FilePath {0}{1} -Wait -PassThru -NoNewWindow -RedirectStandardOutput ($out + ''.stdout'') -RedirectStandardError ($out + ''.stderr'')' -f (& $quote $FilePath), $argPart),
             '    foreach ($stream in ''.stdout'', ''.stderr'') { if (Test-Path -LiteralPath ($out + $stream)) { Get-Content -LiteralPath ($out + $stream) | Add-Content -LiteralPath $out } }',
             '    $code = $p.ExitCode'
         )

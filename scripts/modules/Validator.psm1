@@ -182,20 +182,6 @@ function Get-LabRebootFirst {
     return (New-LabResult Reboot ("reboot before {0}; this phase runs again after it" -f $Before))
 }
 
-function Assert-LabNoPendingReboot {
-    <#
-    .SYNOPSIS
-        Throws when a reboot is pending: for steps (the forest creation) that must not go on and
-        are not re-run after a reboot.
-    #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory)][string]$Before)
-    $pending = Get-LabPendingReboot
-    if ($pending.Count -gt 0) {
-        throw ("a reboot is pending ({0}) and {1} refuses to start: reboot the VM (Restart-Computer -Force) and run this phase again" -f ($pending -join ', '), $Before)
-    }
-}
-
 function Disable-LabAutomaticUpdate {
     <#
     .SYNOPSIS
@@ -410,7 +396,7 @@ function Get-LabNetAdapterByMac {
 
 Export-ModuleMember -Function @(
     'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabJoinPending', 'Test-LabServiceRunning', 'Test-LabSqlAnswers', 'Test-LabSccmSite',
-    'Test-LabManagementPoint', 'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabRebootFirst', 'Assert-LabNoPendingReboot',
+    'Test-LabManagementPoint', 'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabRebootFirst',
     'Disable-LabAutomaticUpdate', 'Find-LabSecret', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
     'ConvertTo-LabCredential', 'ConvertTo-LabSecureString', 'ConvertFrom-LabSecureString', 'Wait-LabCondition', 'Invoke-LabProcess',
     'Write-LabAsciiFile', 'Get-LabNetAdapterByMac', 'ConvertTo-LabList'
