@@ -301,11 +301,15 @@ const SECRET_SCAN_PARAM: Record<string, string> = {
   clientPushPassword: "ClientPushPassword",
 };
 
-/** Last on every VM that received a secret: proves none is left on its disk or in a runner task. */
+/**
+ * Last on every VM that received a secret: proves none is left on its disk or in a runner task.
+ * It also looks for adminPassword everywhere: the host logs on to every VM with it.
+ */
 function addSecretScans(g: GraphBuilder, windows: VmSpec[]): void {
   for (const vm of windows) {
     const keys = new Set(g.phases.filter((p) => p.vm === vm.name).flatMap((p) => Object.values(p.secretParams)));
     if (keys.size === 0) continue;
+    keys.add("adminPassword");
     const secretParams: Record<string, string> = {};
     for (const key of [...keys].sort()) {
       const name = SECRET_SCAN_PARAM[key];

@@ -81,7 +81,7 @@ function Read-LabNewLine {
     )
     if (-not (Test-Path -LiteralPath $Path)) { return [pscustomobject]@{ Lines = @(); Count = $Skip } }
     try {
-        # Get-Content opens with FileShare.ReadWrite, so a file the installer still writes can be read.
+        # Get-Content opens files with FileShare.ReadWrite (PowerShell's FileSystemContentReaderWriter), so a log the installer still writes can be read.
         $all = @(Get-Content -LiteralPath $Path -ErrorAction Stop)
     } catch {
         return [pscustomobject]@{ Lines = @(); Count = $Skip }

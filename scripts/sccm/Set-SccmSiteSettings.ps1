@@ -89,6 +89,7 @@ $siteSettings = {
     Push-Location ("{0}:" -f $SiteCode)
     try {
         $changes = 0
+        # Role, scope and collections by name (Microsoft Learn, ConfigurationManager module, New-CMAdministrativeUser).
         if (-not (Get-CMAdministrativeUser -Name $FullAdministrator)) {
             New-CMAdministrativeUser -Name $FullAdministrator -RoleName 'Full Administrator' -SecurityScopeName 'All' -CollectionName 'All Systems', 'All Users and User Groups' | Out-Null
             Write-Output ("{0} is a Full Administrator" -f $FullAdministrator); $changes++
@@ -128,7 +129,8 @@ $siteSettings = {
             }
         }
         # The network access accounts are the PropLists entry "Network Access User Names" of the software
-        # distribution component (SMS_SCI_Component), not one of its Props.
+        # distribution component, not one of its Props (Microsoft Learn, "SMS_SCI_Component Server WMI Class": PropLists
+        # holds SMS_EmbeddedPropertyList items with PropertyListName and Values).
         $component = Get-CMSoftwareDistributionComponent -SiteCode $SiteCode
         $naa = @($component.PropLists | Where-Object { $_.PropertyListName -eq 'Network Access User Names' } | ForEach-Object { $_.Values })
         if ($naa -notcontains $NetworkAccessAccount) {
