@@ -8,8 +8,12 @@
     hang there (no DPAPI user keys, no credential to reach a remote SQL host, a shell torn down
     mid-install), and the SMS Provider answers a caller only with what that caller may see. A task
     registered with the domain admin's password runs in a local logon with a full token, the
-    user's keys and its own network credentials (GOAD #220/#232/#240, ludus_sccm and AutomatedLab
-    all run ConfigMgr setup this way).
+    user's keys and its own network credentials. The public builders converge on this: GOAD
+    (#220, #232, #240) moved ConfigMgr setup into a scheduled task, and ludus_sccm
+    (roles/ludus_sccm_siteserver/tasks/install_sccm.yml) runs the ADK, extadsch and setup.exe with
+    become/runas as the domain admin in an interactive logon. The task's logon is a batch logon,
+    which Administrators (and so Domain Admins on a member) may do by default (Microsoft Learn,
+    "Log on as a batch job", default values).
 
     Invoke-LabRunner registers one task under \Homelab\, starts it, streams the task's output and
     an installer's own log into the phase log, enforces a timeout, returns the exit code, and
