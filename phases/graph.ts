@@ -333,6 +333,11 @@ export function checkPhaseGraph(graph: PhaseGraph): void {
   }
   for (const p of graph.phases) {
     for (const a of p.after) if (!ids.has(a)) throw new PhaseGraphError(`phase ${p.id} runs after ${a}, which is not a phase`);
+    // A graph read from a file (phases.json) may predate these fields or be edited by hand.
+    if (!Number.isInteger(p.maxRuns) || p.maxRuns < 1) throw new PhaseGraphError(`phase ${p.id} has maxRuns ${JSON.stringify(p.maxRuns)}: it must be a whole number of at least 1 (render the graph again)`);
+    if (!Number.isInteger(p.timeoutSeconds) || p.timeoutSeconds < 60) throw new PhaseGraphError(`phase ${p.id} has timeoutSeconds ${JSON.stringify(p.timeoutSeconds)}: it must be a whole number of at least 60 (render the graph again)`);
+    if (typeof p.checkpoint !== "boolean") throw new PhaseGraphError(`phase ${p.id} has checkpoint ${JSON.stringify(p.checkpoint)}: it must be true or false (render the graph again)`);
+    if (p.expectsReboot && p.maxRuns < 2) throw new PhaseGraphError(`phase ${p.id} may reboot but maxRuns is ${p.maxRuns}: it needs at least 2 runs to be run again after its reboot`);
   }
   topologicalLevels(graph);
 }

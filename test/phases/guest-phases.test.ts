@@ -2,7 +2,7 @@
 // ini keys, the DC's forwarder, the runner's account, the per-phase bounds, checkpoints, reruns
 // after a reboot and the closing secret scan.
 import { renderNetworkXml } from "../../libvirt/render/network";
-import { buildPhaseGraph, dnsSettings, parseIni, sccmSetupIni } from "../../phases";
+import { buildPhaseGraph, checkPhaseGraph, dnsSettings, parseIni, sccmSetupIni } from "../../phases";
 import type { Phase, PhaseGraph } from "../../phases";
 import { clone, stackSpec, STACKS } from "../support/stacks";
 
@@ -170,5 +170,23 @@ describe("joins and the closing secret scan", () => {
     for (const stack of STACKS.filter((s) => !stackSpec(s).domain)) {
       expect(buildPhaseGraph(stackSpec(stack)).phases.filter((p) => p.id.endsWith("-no-secrets"))).toEqual([]);
     }
+  });
+});
+
+describe("a graph read from a file is checked for the new fields", () => {
+  const base = (): Phase => ({
+    id: "a", vm: "X", host: "h", title: "a", script: "s", params: {}, secretParams: {}, after: [], expectsReboot: false, maxRuns: 1, timeoutSeconds: 3600, checkpoint: false,
+  });
+  test("a complete phase passes", () => {
+    expect(() => checkPhaseGraph({ phases: [base()] })).not.toThrow();
+  });
+  test.each([
+    ["maxRuns 0", { maxRuns: 0 }, "phase a has maxRuns 0: it must be a whole number of at least 1 (render the graph again)"],
+    ["no maxRuns", { maxRuns: undefined }, "phase a has maxRuns undefined"],
+    ["timeoutSeconds 5", { timeoutSeconds: 5 }, "phase a has timeoutSeconds 5: it must be a whole number of at least 60"],
+    ["checkpoint \"yes\"", { checkpoint: "yes" }, 'phase a has checkpoint "yes": it must be true or false'],
+    ["a rebooting phase that may run once", { expectsReboot: true, maxRuns: 1 }, "phase a may reboot but maxRuns is 1: it needs at least 2 runs"],
+  ])("%s is refused", (_what, change, message) => {
+    expect(() => checkPhaseGraph({ phases: [{ ...base(), ...change } as unknown as Phase] })).toThrow(message);
   });
 });
