@@ -105,3 +105,12 @@ test("run-phase.sh lists the phases when the id is unknown", () => {
   expect(r.status).not.toBe(0);
   expect(r.stderr).toContain("stack minimal has no phase nope; its phases: dc01-winrm");
 });
+
+test("list-phases.sh shows each phase's bound, its reruns after a reboot and its checkpoint", () => {
+  const r = spawnSync("bash", [join(PROJECT_DIR, "scripts", "orchestration", "list-phases.sh"), "dev"], { cwd: PROJECT_DIR, encoding: "utf8" });
+  expect(r.status).toBe(0);
+  const line = (id: string) => r.stdout.split("\n").find((l) => l.trim().startsWith(`${id} `));
+  expect(line("sccm01-sccm-site-install")).toMatch(/scripts\/sccm\/Install-SccmSite\.ps1 {2}\(up to 10800 s; may reboot, up to 3 runs; checkpoint before\)$/);
+  expect(line("sccm01-adk")).toMatch(/\(up to 6000 s\)$/);
+  expect(line("dc01-dns")).toMatch(/\(up to 3600 s\)$/);
+});
