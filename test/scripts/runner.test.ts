@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Node, Parser } from "web-tree-sitter";
 import { PROJECT_DIR } from "../support/stacks";
-import { checkRules, powershellParser } from "./powershell";
+import { checkRules, listScripts, powershellParser } from "./powershell";
 
 const RUNNER = readFileSync(join(PROJECT_DIR, "scripts", "modules", "Runner.psm1"), "utf8");
 let parser: Parser;
@@ -80,4 +80,10 @@ test.each([
 test("the wrapper the task runs is built from quoted literals only: a quote in a path is doubled", () => {
   // The wrapper text is generated at run time; its quoting function doubles single quotes (PowerShell's escape inside '...').
   expect(RUNNER).toContain(`$quote = { param([string]$s) "'" + ($s -replace "'", "''") + "'" }`);
+});
+
+test("every script is ASCII: the runner writes script blocks through Write-LabAsciiFile, which refuses anything else", () => {
+  const nonAscii = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) > 0x7f);
+  expect(nonAscii("Write-Output 'caf\u00e9'")).toBe(true);
+  expect(listScripts(join(PROJECT_DIR, "scripts")).filter((f) => nonAscii(readFileSync(f, "utf8")))).toEqual([]);
 });
