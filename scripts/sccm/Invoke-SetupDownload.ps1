@@ -9,7 +9,7 @@
     newer" and logs to C:\ConfigMgrSetup.log (Microsoft Learn, ConfigMgr "Setup Downloader"),
     so a second run is cheap and proves the first one complete: the phase runs it, through the
     runner as the domain admin, until two consecutive runs end their part of the log with the
-    downloader's FINISHED line, at most MaxAttempts times. When the lab media holds a
+    downloader's "Setup downloader ... FINISHED" line, at most MaxAttempts times. When the lab media holds a
     prerequisite folder already, it is copied instead and nothing is downloaded. A marker file
     records completion so that a re-run skips the download.
 
@@ -51,10 +51,13 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Runner.psm1') -Force
 $setupLog = 'C:\ConfigMgrSetup.log'
 
 function Test-RunFinished([int]$LinesBefore) {
+    # A complete run ends the log with the line "INFO: Setup downloader ... FINISHED" (published behaviour MEMLabs
+    # relies on, vmbuild/DSC/phases/InstallAndUpdateSCCM.ps1, which also asks for two such runs in a row).
     # Only this run's lines count: the log is shared with earlier runs and with ConfigMgr setup.
+    Start-Sleep -Seconds 5
     $new = Read-LabNewLine -Path $setupLog -Skip $LinesBefore
     $last = @($new.Lines | Where-Object { $_ -and $_.Trim() }) | Select-Object -Last 1
-    return ($null -ne $last -and $last -match 'FINISHED')
+    return ($null -ne $last -and $last -match 'Setup downloader' -and $last -match 'FINISHED')
 }
 
 Invoke-LabPhase -Name 'sccm-prereq-download' -Body {
@@ -86,7 +89,10 @@ Invoke-LabPhase -Name 'sccm-prereq-download' -Body {
                 Write-LabLog -Message ("setupdl run {0} finished ({1} in a row)" -f $attempt, $finishedInARow)
             } else {
                 $finishedInARow = 0
-                Write-LabLog -Level WARN -Message ("setupdl run {0} exited {1} without a FINISHED line: running it again" -f $attempt, $run.ExitCode)
+                Write-LabLog -Level WARN -Message ("setupdl run {0} exited {1} without a FINISHED line: running it again in 30 s" -f $attempt, $run.ExitCode)
+                # A failed name lookup is cached negatively for minutes; the next run should ask DNS again.
+                Clear-DnsClientCache
+                Start-Sleep -Seconds 30
             }
         }
     }
