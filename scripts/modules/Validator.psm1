@@ -116,7 +116,7 @@ function Test-LabSccmSite {
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$SiteCode)
-    # Setup records the site code as the value "Site Code" of that key (published behaviour the lab builders' probes read).
+    # Setup records the site code as the value "Site Code" of that key (MEMLabs reads it there: vmbuild/DSC/phases/InstallAndUpdateSCCM.ps1).
     $identification = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -Name 'Site Code' -ErrorAction SilentlyContinue
     if ($null -eq $identification -or $identification.'Site Code' -ne $SiteCode) { return $false }
     return (Test-LabServiceRunning -Name 'SMS_EXECUTIVE')
