@@ -219,8 +219,11 @@ function Find-LabSecret {
     foreach ($key in $Secret.Keys) { $plain[$key] = ConvertFrom-LabSecureString -Secret (ConvertTo-LabSecureString -Secret $Secret[$key]) }
     foreach ($root in $Path) {
         if (-not (Test-Path -LiteralPath $root)) { continue }
-        # Files over 32 MiB are installers and downloads (C:\Lab\cm-prereqs), not something a phase wrote a secret into.
-        foreach ($file in @(Get-ChildItem -LiteralPath $root -File -Recurse -Force -ErrorAction SilentlyContinue | Where-Object { $_.Length -lt 33554432 })) {
+        # Binaries and files over 32 MiB are installers and downloads (C:\Lab\cm-prereqs), not something a phase wrote a secret into.
+        $binary = @('.cab', '.exe', '.msi', '.msp', '.msu', '.dll', '.zip', '.iso', '.wim')
+        $candidates = @(Get-ChildItem -LiteralPath $root -File -Recurse -Force -ErrorAction SilentlyContinue |
+            Where-Object { $_.Length -lt 33554432 -and $binary -notcontains $_.Extension.ToLowerInvariant() })
+        foreach ($file in $candidates) {
             $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
             # Both encodings Windows tools write logs in: ANSI/UTF-8 and UTF-16LE.
             $texts = @([System.Text.Encoding]::UTF8.GetString($bytes), [System.Text.Encoding]::Unicode.GetString($bytes))
