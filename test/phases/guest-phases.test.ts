@@ -1,10 +1,12 @@
 // Issue 11: what the first real run on Windows would hit. Literal expectations for the documented
 // ini keys, the DC's forwarder, the runner's account, the per-phase bounds, checkpoints, reruns
 // after a reboot and the closing secret scan.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { renderNetworkXml } from "../../libvirt/render/network";
 import { buildPhaseGraph, checkPhaseGraph, dnsSettings, parseIni, sccmSetupIni } from "../../phases";
 import type { Phase, PhaseGraph } from "../../phases";
-import { clone, stackSpec, STACKS } from "../support/stacks";
+import { clone, PROJECT_DIR, stackSpec, STACKS } from "../support/stacks";
 
 const phase = (graph: PhaseGraph, id: string): Phase => {
   const p = graph.phases.find((x) => x.id === id);
@@ -189,4 +191,13 @@ describe("a graph read from a file is checked for the new fields", () => {
   ])("%s is refused", (_what, change, message) => {
     expect(() => checkPhaseGraph({ phases: [{ ...base(), ...change } as unknown as Phase] })).toThrow(message);
   });
+});
+
+test("the README's Guest phases section states the bounds the graph uses", () => {
+  const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
+  const dev = buildPhaseGraph(stackSpec("dev"));
+  const stated = /SQL (\d+), ADK (\d+), setupdl (\d+), prerequisites (\d+), site install (\d+), site\s+settings (\d+), client (\d+)\)/.exec(readme);
+  expect(stated).not.toBeNull();
+  const ids = ["sccm01-sql-install", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-prerequisites", "sccm01-sccm-site-install", "sccm01-sccm-site-settings", "client01-sccm-client"];
+  expect(stated!.slice(1).map(Number)).toEqual(ids.map((id) => phase(dev, id).timeoutSeconds));
 });
