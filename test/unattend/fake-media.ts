@@ -75,6 +75,8 @@ export interface FakeMediaOptions {
   volumeId: string;
   /** The UEFI Shell script placed in the no-prompt boot image (for the stand-in installer). */
   startupNsh?: string;
+  /** EFI/BOOT/BOOTX64.EFI of the no-prompt image; the unsigned test application by default. */
+  loader?: Buffer;
 }
 
 /** The tree of a fake installer ISO under `dir`/tree, packed as `dir`/source.iso with the with-prompt EFI image, as Microsoft's are. */
@@ -85,7 +87,7 @@ export function fakeInstallerIso(dir: string, options: FakeMediaOptions): string
   mkdirSync(join(tree, "sources"), { recursive: true });
   writeFileSync(join(tree, "boot", "etfsboot.com"), Buffer.alloc(4096, 0x90));
   efiBootImage(join(tree, "efi", "microsoft", "boot", "efisys.bin"), unsignedEfiApp());
-  efiBootImage(join(tree, "efi", "microsoft", "boot", "efisys_noprompt.bin"), unsignedEfiApp(), options.startupNsh);
+  efiBootImage(join(tree, "efi", "microsoft", "boot", "efisys_noprompt.bin"), options.loader ?? unsignedEfiApp(), options.startupNsh);
   fakeWim(join(tree, "sources", "install.wim"), options.imageNames);
   writeFileSync(join(tree, "setup.exe"), "not really setup");
   const iso = join(dir, "source.iso");
