@@ -37,6 +37,7 @@ export function readInstallState(text: string, hostname: string): InstallState {
   let stage: string;
   if (last === undefined) stage = tried ? "firmware: trying boot options" : "firmware: no boot line on the serial port yet";
   else if (/DVD|CDROM|CD-ROM/i.test(last)) stage = "Windows Setup running from the installer DVD";
-  else stage = "Windows booting from its disk (setup passes, then first logon)";
+  else if (/HARDDISK|Windows Boot Manager/i.test(last)) stage = "Windows booting from its disk (setup passes, then first logon)";
+  else stage = "firmware: trying boot options";
   return { kind: "waiting", stage, boots: starts.length };
 }
