@@ -19,6 +19,10 @@ const config = new pulumi.Config("homelab");
 const secrets: Record<string, pulumi.Output<string>> = spec.guest.phases
   ? Object.fromEntries(spec.secrets.map((s) => [s.key, config.requireSecret(s.key)]))
   : {};
+// The unattended install writes homelab:adminPassword into each answer file; when it is missing,
+// the InstallMedia check names the key before anything is created.
+const adminPassword = spec.guest.install === "unattended" ? config.getSecret("adminPassword") : undefined;
+if (adminPassword && !secrets.adminPassword) secrets.adminPassword = adminPassword;
 
 const lab = new Lab(spec.stack, { spec, secrets, projectDir: __dirname });
 

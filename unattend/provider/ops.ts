@@ -80,6 +80,9 @@ async function applyMedia(i: MediaInputs, log: Log): Promise<MediaOutputs> {
 
 export const media = {
   async check(_olds: object, news: MediaInputs) {
+    if (typeof news.adminPassword !== "string" || news.adminPassword === "") {
+      return { inputs: news, failures: [{ property: "adminPassword", reason: `homelab:adminPassword is not set: the unattended install writes it into ${news.name}'s answer file. Run pulumi config set --secret homelab:adminPassword, or set homelab:install to manual` }] };
+    }
     const failures = (["uri", "name", "hostname", "os", "sourceIso", "pool", "volume", "answerIso", "serialLog", "readableXml", "scriptsDir"] as const)
       .filter((k) => typeof news[k] !== "string" || news[k] === "").map((property) => ({ property, reason: `${property} must be a non-empty string` }));
     return { inputs: news, failures };
