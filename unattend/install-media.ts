@@ -63,6 +63,11 @@ export function rebuildInstallMedia(sourceIso: string, outIso: string, os: Windo
     if (!bios || !uefi) {
       throw new InstallMediaError(`${configPath}: ${sourceIso} has no ${!uefi ? UEFI_NOPROMPT_IMAGE : BIOS_BOOT_IMAGE}: it is not Windows installation media (use the ISO from Microsoft's Evaluation Center), or set homelab:install to manual`);
     }
+    // Setup reads the answer file from the root of any removable medium and only one may exist across them (implicit answer file search order).
+    const own = ["autounattend.xml", "unattend.xml"].map((n) => findBelow(tree, n)).find((f) => f !== undefined);
+    if (own) {
+      throw new InstallMediaError(`${configPath}: ${sourceIso} carries its own ${own.slice(tree.length + 1)} at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`);
+    }
     const wim = findBelow(tree, "sources/install.wim") ?? findBelow(tree, "sources/install.esd");
     if (!wim) throw new InstallMediaError(`${configPath}: ${sourceIso} has no sources/install.wim or install.esd: it is not Windows installation media`);
     const image = checkInstallImage(os, parseWimInfo(runTool("wimlib-imagex", ["info", wim])), sourceIso, configPath);

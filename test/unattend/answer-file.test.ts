@@ -86,6 +86,7 @@ describe("the allow-list check can fail", () => {
     ["a plain-text password", good.replace("<PlainText>false</PlainText>", "<PlainText>true</PlainText>"), "/AutoLogon/Password/PlainText: passwords are written encoded"],
     ["Identifier after UnicastIpAddresses", good.replace(/(<Identifier>52-54-00-69-1B-44<\/Identifier>)(\s*)(<UnicastIpAddresses>[\s\S]*?<\/UnicastIpAddresses>)/, "$3$2$1"), "are not in the documented order"],
     ["a list item without wcm:action", good.replace('<CreatePartition wcm:action="add">', "<CreatePartition>"), 'CreatePartition: a list item without wcm:action="add"'],
+    ["an AdministratorPassword encoded with the Password suffix", good.replace(encodeUnattendPassword("x", "AdministratorPassword"), encodeUnattendPassword("x", "Password")), 'UserAccounts/AdministratorPassword/Value: not base64 of UTF-16LE password + "AdministratorPassword"'],
     ["a 16-character computer name", good.replace("<ComputerName>DC01</ComputerName>", "<ComputerName>ABCDEFGHIJKLMNOP</ComputerName>"), '"ABCDEFGHIJKLMNOP" is not a computer name'],
     ["a component not allowed in the pass", good.replace('name="Microsoft-Windows-International-Core-WinPE"', 'name="Microsoft-Windows-International-Core"'), "windowsPE: component Microsoft-Windows-International-Core is not allowed in this pass"],
   ])("finds %s", (_what, xml, message) => {

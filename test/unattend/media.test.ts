@@ -99,6 +99,16 @@ describe("the installer ISO rebuilt without the boot prompt", () => {
       .toThrow(`homelab:vms[2].iso: ${other} has no efi/microsoft/boot/efisys_noprompt.bin: it is not Windows installation media`);
   });
 
+  test("an ISO that already carries an answer file is refused: only one may exist across the attached media", () => {
+    const tree = join(dir, "own-answer");
+    execFileSync("cp", ["-r", join(dir, "tree"), tree]);
+    require("node:fs").writeFileSync(join(tree, "Autounattend.xml"), "<unattend/>");
+    const own = join(dir, "own-answer.iso");
+    run("xorriso", ["-as", "mkisofs", "-iso-level", "3", "-J", "-joliet-long", "-V", "SSS_X64FREE_EN-US_DV9", "-o", own, tree]);
+    expect(() => rebuildInstallMedia(own, join(tmp, "own-out.iso"), "windows-server-2022", "homelab:vms[0].iso"))
+      .toThrow(`homelab:vms[0].iso: ${own} carries its own Autounattend.xml at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`);
+  });
+
   test("is rebuilt once per source hash: a second call reuses it, a changed source rebuilds", async () => {
     const copy = join(dir, "cached", "server.iso");
     execFileSync("mkdir", ["-p", join(dir, "cached")]);
