@@ -44,7 +44,7 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string }): LabSpec {
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number }): LabSpec {
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -79,6 +79,8 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       transport: scalars.winrmTransport,
       port: scalars.winrmTransport === "basic-https" ? 5986 : 5985,
       user: scalars.winrmUser,
+      install: scalars.install,
+      ...(scalars.installTimeoutMinutes !== undefined ? { installTimeoutMinutes: scalars.installTimeoutMinutes } : {}),
     },
     media,
   };

@@ -148,6 +148,10 @@ export interface GuestSpec {
   transport: Transport;
   port: number;
   user: string;
+  /** unattended: Windows installs from a generated answer file; manual: by hand through the console. */
+  install: "unattended" | "manual";
+  /** Overrides the wait for each VM's install marker (default: 10 minutes per Windows VM on KVM, ten times that under TCG). */
+  installTimeoutMinutes?: number;
 }
 
 export interface MediaSpec {
