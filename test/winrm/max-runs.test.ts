@@ -4,6 +4,7 @@
  * asking for a reboot, a run fails, or N runs all asked for a reboot (exit 6). The double plays a
  * sequence of outcomes per script and reboots for real (connections drop, a new boot time).
  */
+import { spawn } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -41,14 +42,35 @@ interface Ran {
   stderr: string;
 }
 
+function argsFor(srv: WinRmTestServer, extra: string[]): string[] {
+  return ["run", "--host", "127.0.0.1", "--port", String(srv.port), "--user", srv.user, "--name", "VM", "--script", script,
+    "--param", "Who=lab", "--secret-param", "Dsrm=PHASE_SECRET", "--operation-timeout", "2", ...extra];
+}
+
+function envFor(srv: WinRmTestServer): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, WINRM_PASSWORD: srv.password, PHASE_SECRET: SECRET };
+}
+
+/** main() in this process, output captured. */
 async function run(srv: WinRmTestServer, extra: string[]): Promise<Ran> {
   let stdout = "";
   let stderr = "";
-  const args = ["run", "--host", "127.0.0.1", "--port", String(srv.port), "--user", srv.user, "--name", "VM", "--script", script,
-    "--param", "Who=lab", "--secret-param", "Dsrm=PHASE_SECRET", "--operation-timeout", "2", ...extra];
-  const env = { PATH: process.env.PATH, WINRM_PASSWORD: srv.password, PHASE_SECRET: SECRET };
-  const code = await main(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env });
+  const code = await main(argsFor(srv, extra), { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env: envFor(srv) });
   return { code, stdout, stderr };
+}
+
+/** The real bin/homelab-winrm.js as a child process (asynchronously: the double lives in this process). */
+function runBin(srv: WinRmTestServer, extra: string[]): Promise<Ran> {
+  const root = join(__dirname, "..", "..");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bin", "homelab-winrm.js"), ...argsFor(srv, extra)], { cwd: root, env: envFor(srv), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** The phase script's runs as the double saw them (the readiness and restart commands are other scripts). */
@@ -111,6 +133,15 @@ describe("homelab-winrm run --max-runs", () => {
     expect(phaseRuns(srv)).toHaveLength(2);
     expect(srv.stats.reboots).toBe(2);
     expect(lastLine(r.stderr)).toBe("[VM] homelab-winrm: the script still asks for a reboot after 2 runs (run 2 exited 3010; the guest was rebooted)");
+    expectSecretNeverScriptText(srv, r);
+  }, 60_000);
+
+  it("through bin/: the process exits 6 and its last stderr line says why", async () => {
+    const srv = await guest([{ exitCode: 3010 }]);
+    const r = await runBin(srv, ["--max-runs", "2"]);
+    expect(r.code).toBe(6);
+    expect(lastLine(r.stderr)).toBe("[VM] homelab-winrm: the script still asks for a reboot after 2 runs (run 2 exited 3010; the guest was rebooted)");
+    expect(srv.stats.reboots).toBe(2);
     expectSecretNeverScriptText(srv, r);
   }, 60_000);
 
