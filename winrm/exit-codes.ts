@@ -4,7 +4,10 @@
  * read as 67, 259 as 3) and it could collide with the CLI's own codes; the real code is printed
  * on the last stderr line instead.
  */
-/** The script succeeded: exit 0, or 3010/1641 and the reboot it asked for completed. */
+/**
+ * The script succeeded: exit 0; or, with --max-runs 1 (the default), 3010/1641 and the reboot it
+ * asked for completed.
+ */
 export const EXIT_OK = 0;
 /** The script failed with any other exit code. */
 export const EXIT_SCRIPT_FAILED = 1;
@@ -16,3 +19,8 @@ export const EXIT_AUTH = 3;
 export const EXIT_TIMEOUT = 4;
 /** Any other WinRM or protocol error (faults, unexpected HTTP status). */
 export const EXIT_PROTOCOL = 5;
+/**
+ * With --max-runs N above 1: every one of the N runs exited 3010/1641 (the last reboot was done
+ * too), so the script never reached "done". Not 3: that is an authentication failure.
+ */
+export const EXIT_STILL_ASKS_FOR_REBOOT = 6;
