@@ -44,7 +44,7 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string }): LabSpec {
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; checkpoints: LabSpec["guest"]["checkpoints"] }): LabSpec {
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -74,6 +74,7 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       transport: scalars.winrmTransport,
       port: scalars.winrmTransport === "basic-https" ? 5986 : 5985,
       user: scalars.winrmUser,
+      checkpoints: scalars.checkpoints,
     },
     media,
   };

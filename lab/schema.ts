@@ -27,6 +27,7 @@ export const scalarSchemas = {
   guestPhases: z.boolean({ error: "must be true or false" }).default(false),
   winrmTransport: z.enum(["ntlm", "basic", "basic-https"], { error: "must be ntlm, basic or basic-https" }).default("ntlm"),
   winrmUser: z.string().min(1).default("Administrator"),
+  checkpoints: z.enum(["auto", "off"], { error: "must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off" }).default("auto"),
 } as const;
 export type ScalarKey = keyof typeof scalarSchemas;
 export type Scalars = { [K in ScalarKey]: z.output<(typeof scalarSchemas)[K]> };

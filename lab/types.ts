@@ -148,6 +148,8 @@ export interface GuestSpec {
   transport: Transport;
   port: number;
   user: string;
+  /** auto: the risky phases run behind a checkpoint, reverted and retried on failure (checkpoints/). */
+  checkpoints: "auto" | "off";
 }
 
 export interface MediaSpec {

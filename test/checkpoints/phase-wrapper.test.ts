@@ -1,0 +1,140 @@
+// The automatic path end to end: a phase command wrapped by wrapPhaseCommand runs through the real
+// `homelab-phase` bin against a real domain in a private libvirtd. The stand-in phase damages the
+// VM's disk and NVRAM and fails the first time; the second time it fails unless that damage is
+// gone (so it passes only if the revert really happened in between).
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkpointRoot, layout } from "../../checkpoints/layout";
+import { isRiskyPhase, phaseVms, RISKY_STEPS } from "../../checkpoints/risky-phases";
+import { wrapPhaseCommand } from "../../checkpoints/phase-wrapper";
+import type { Phase } from "../../phases/types";
+import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
+import { PROJECT_DIR, stackSpec } from "../support/stacks";
+import { buildFixture, Fixture } from "./fixture";
+
+jest.setTimeout(240_000);
+
+const phase = (id: string, vm: string, extra: Partial<Phase> = {}): Phase => ({
+  id, vm, host: "192.168.91.10", title: `${vm}: stand-in`, script: "scripts/sql/Install-SqlServer.ps1", params: {}, secretParams: {}, after: [], expectsReboot: false, ...extra,
+});
+
+function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { cwd: PROJECT_DIR, env: { ...process.env, ...env }, timeout: 200_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code as number) ?? 1 : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("which phases get a checkpoint, of which VMs", () => {
+  const dev = stackSpec("dev");
+  test("the provisional list names SQL setup and the ConfigMgr site install", () => {
+    expect(RISKY_STEPS).toEqual(["sql-install", "sccm-site-install"]);
+  });
+  test.each([
+    ["sccm01-sql-install", "SCCM01", true],
+    ["sccm01-sccm-site-install", "SCCM01", true],
+    ["sccm01-adk", "SCCM01", false],
+    ["dc01-ad-forest", "DC01", false],
+  ])("%s on %s: risky %s", (id, vm, risky) => {
+    expect(isRiskyPhase(phase(id, vm))).toBe(risky);
+  });
+  test("a phase's own checkpoint mark wins over the list", () => {
+    expect(isRiskyPhase({ ...phase("dc01-ad-forest", "DC01"), checkpoint: true } as Phase)).toBe(true);
+    expect(isRiskyPhase({ ...phase("sccm01-sql-install", "SCCM01"), checkpoint: false } as Phase)).toBe(false);
+  });
+  test("the site install checkpoints the SQL host too when SQL runs elsewhere", () => {
+    expect(phaseVms(phase("sccm01-sccm-site-install", "SCCM01"), dev)).toEqual(["SCCM01"]);
+    const split = stackSpec("split-sql");
+    expect(split.sccm!.sqlServer).not.toBe(split.sccm!.siteServer);
+    expect(phaseVms(phase(`${split.sccm!.siteServer.toLowerCase()}-sccm-site-install`, split.sccm!.siteServer), split)).toEqual([split.sccm!.siteServer, split.sccm!.sqlServer]);
+  });
+  test("wrapPhaseCommand: risky phases get --checkpoint, others only the record", () => {
+    const settings = { uri: "qemu:///system", poolPath: "/var/lib/libvirt/images/homelab", checkpoints: "auto" as const };
+    const cmd = ["npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11"];
+    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01"), dev, settings)).toEqual([
+      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sql-install", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
+      "--vm", "SCCM01", "--checkpoint", "--retries", "1", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
+    ]);
+    expect(wrapPhaseCommand(cmd, phase("sccm01-adk", "SCCM01"), dev, settings)).toEqual([
+      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-adk", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
+      "--vm", "SCCM01", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
+    ]);
+    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01"), dev, { ...settings, checkpoints: "off" })).not.toContain("--checkpoint");
+  });
+});
+
+describe("the phase wrapper against a real domain", () => {
+  let daemon: PrivateLibvirtd;
+  let fx: Fixture;
+  beforeAll(async () => {
+    daemon = await startPrivateLibvirtd();
+    fx = await buildFixture(daemon);
+  });
+  afterAll(async () => { await daemon?.stop(); });
+
+  test("fails, reverts, retries and passes in one run, with the log lines to prove it", async () => {
+    const disk = await fx.disk("W1");
+    const nvram = fx.spec.vms[0].nvramPath;
+    const pristine = join(daemon.dir, "nvram-before.fd");
+    copyFileSync(nvram, pristine);
+    const count = join(daemon.dir, "attempts");
+    const standIn = join(daemon.dir, "stand-in-phase.sh");
+    writeFileSync(standIn, [
+      "#!/bin/sh",
+      `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
+      "if [ $n = 1 ]; then",
+      `  qemu-io -f qcow2 -c 'write -P 0xee 0 64k' ${disk} >/dev/null`,
+      `  printf 'half-installed' | dd of=${nvram} bs=1 seek=8192 conv=notrunc 2>/dev/null`,
+      "  echo 'stand-in: setup failed half-way' >&2; exit 1",
+      "fi",
+      `if qemu-io -f qcow2 -r -c 'read -P 0xee 0 64k' ${disk} >/dev/null 2>&1; then echo 'stand-in: the disk still holds the failed attempt' >&2; exit 7; fi`,
+      `cmp -s ${nvram} ${pristine} || { echo 'stand-in: the NVRAM still holds the failed attempt' >&2; exit 8; }`,
+      "echo 'stand-in: setup succeeded'",
+    ].join("\n") + "\n", { mode: 0o755 });
+
+    const argv = wrapPhaseCommand([standIn], phase("w1-sql-install", "W1"), fx.spec,
+      { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir });
+    const result = await run(argv);
+    expect(result.stderr).toContain("stand-in: setup failed half-way");
+    expect(result.stdout).toContain("stand-in: setup succeeded");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith("[phase w1-sql-install]"));
+    expect(lines).toEqual(expect.arrayContaining([
+      "[phase w1-sql-install] taking checkpoint auto-w1-sql-install of W1",
+      "[phase w1-sql-install] checkpoint auto-w1-sql-install taken",
+      `[phase w1-sql-install] attempt 1 of 2: ${standIn}  ...`,
+      "[phase w1-sql-install] failed (exit 1): reverting W1 to checkpoint auto-w1-sql-install",
+      "[phase w1-sql-install] W1: disk sda: back to homelab-auto-w1-sql-install",
+      "[phase w1-sql-install] reverted W1; retrying",
+      "[phase w1-sql-install] succeeded on attempt 2",
+      "[phase w1-sql-install] checkpoint auto-w1-sql-install deleted (the phase succeeded)",
+    ]));
+    // In that order.
+    const order = ["taking checkpoint", "attempt 1 of 2", "failed (exit 1)", "reverted W1", "attempt 2 of 2", "succeeded on attempt 2", "deleted"];
+    const at = order.map((o) => lines.findIndex((l) => l.includes(o)));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(at).not.toContain(-1);
+
+    expect(readFileSync(count, "utf8").trim()).toBe("2");
+    const lay = layout(checkpointRoot(fx.spec.pool.path));
+    expect(existsSync(lay.checkpoint("auto-w1-sql-install"))).toBe(false);
+    expect(existsSync(lay.lock("W1"))).toBe(false);
+    expect(JSON.parse(readFileSync(lay.phaseResult("w1-sql-install"), "utf8"))).toEqual({
+      phase: "w1-sql-install", vms: ["W1"], result: "succeeded", exitCode: 0, attempts: 2, checkpoint: "auto-w1-sql-install", finishedAt: expect.any(String),
+    });
+  });
+
+  test("a phase that fails twice exits with its code, keeps the checkpoint and says how to revert", async () => {
+    const argv = wrapPhaseCommand(["sh", "-c", "echo 'stand-in: always fails' >&2; exit 4"], phase("w1-sql-install", "W1"), fx.spec,
+      { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir });
+    const result = await run(argv);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toContain("[phase w1-sql-install] failed (exit 4) on attempt 2, no retry left");
+    expect(result.stdout).toContain("[phase w1-sql-install] checkpoint auto-w1-sql-install kept: go back with `npm run lab -- checkpoint revert --stack <stack> --name auto-w1-sql-install`");
+    const lay = layout(checkpointRoot(fx.spec.pool.path));
+    expect(existsSync(lay.vmRecord("auto-w1-sql-install", "W1"))).toBe(true);
+    expect(JSON.parse(readFileSync(lay.phaseResult("w1-sql-install"), "utf8"))).toMatchObject({ result: "failed", exitCode: 4, attempts: 2 });
+  });
+});
