@@ -3,9 +3,9 @@
 // parallel (a Windows shutdown takes a while); each reports its own progress.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Host } from "./host";
-import { checkCheckpointName, Layout } from "./layout";
+import { checkCheckpointName, Layout, snapshotTag } from "./layout";
 import { lockVms } from "./lock";
-import { CheckpointSummary, Manifest, MANIFEST_FORMAT, parseManifest, parseVmRecord, VmRecord, vmPartState } from "./manifest";
+import { CheckpointSummary, Manifest, ManifestError, MANIFEST_FORMAT, parseManifest, parseVmRecord, VmRecord, vmPartState } from "./manifest";
 import { describeOp, isRunning, Op, planCreate, planDelete, planRevert } from "./plan";
 
 export interface CheckpointContext {
@@ -162,7 +162,16 @@ export interface DeleteRequest {
 
 export async function deleteCheckpoint(ctx: CheckpointContext, req: DeleteRequest): Promise<void> {
   const lay = ctx.layout;
-  const manifest = readManifest(lay, req.name);
+  let manifest: Manifest;
+  try {
+    manifest = readManifest(lay, req.name);
+  } catch (e) {
+    if (!(e instanceof ManifestError && req.force)) throw e;
+    // Nothing says which disks it covered: the folder goes, the qcow2 tags stay for the user.
+    rmSync(lay.checkpoint(req.name), { recursive: true, force: true });
+    progress(ctx, "-", `removed the damaged checkpoint folder; qcow2 snapshots tagged ${snapshotTag(req.name)} may remain on the lab's disks (qemu-img snapshot -l / -d)`);
+    return;
+  }
   const vms = chooseVms(manifest, req.vms);
   await withLocks(ctx, vms, `checkpoint delete ${req.name}`, async () => {
     const plans = new Map<string, Op[]>();

@@ -111,6 +111,39 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     expect(existsSync(ctx.layout.lock("W1"))).toBe(false);
   });
 
+  test("two reverts of the same VM at once: the second refuses while the first is half-way, the first completes", async () => {
+    const vm = fx.spec.vms[0];
+    const disk = await fx.disk("W1");
+    const reference = join(daemon.dir, "running-ref.qcow2");
+    execFileSync("qemu-img", ["convert", "-f", "qcow2", "-O", "qcow2", "-l", "snapshot.name=homelab-running", disk, reference]);
+    const nvramAt = sha256(ctx.layout.nvramCopy("running", "W1"));
+    writeDisk(disk, 0x77, 0, "128k");
+    // A host that stops the first revert right before its disk step, so the second arrives mid-revert.
+    let reached!: () => void;
+    const atGate = new Promise<void>((r) => (reached = r));
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    class GatedHost extends Host {
+      override async execute(...args: Parameters<Host["execute"]>): Promise<void> {
+        if (args[0].kind === "revert-disk") { reached(); await gate; }
+        return super.execute(...args);
+      }
+    }
+    const first = revertCheckpoint({ ...ctx, host: new GatedHost({ uri: daemon.uri, swtpmDir: fx.swtpmDir }) }, { name: "running", start: false });
+    await atGate;
+    expect(existsSync(ctx.layout.revertMarker("running", "W1"))).toBe(true);
+    await expect(revertCheckpoint(ctx, { name: "running", start: false })).rejects.toThrow(/^W1 is locked by checkpoint revert running \(pid \d+ on .+\): wait for it to finish; nothing was changed on W1$/);
+    // The refused revert left the first one's marker and lock alone.
+    expect(existsSync(ctx.layout.revertMarker("running", "W1"))).toBe(true);
+    expect(existsSync(ctx.layout.lock("W1"))).toBe(true);
+    open();
+    await first;
+    expect(sameDiskContent(reference, disk)).toBe(true);
+    expect(sha256(vm.nvramPath)).toBe(nvramAt);
+    expect(existsSync(ctx.layout.revertMarker("running", "W1"))).toBe(false);
+    expect(existsSync(ctx.layout.lock("W1"))).toBe(false);
+  });
+
   test("delete removes the qcow2 snapshot and the copies, and refuses a checkpoint whose revert was interrupted", async () => {
     const disk = await fx.disk("W1");
     // A revert that died half-way leaves its marker: that checkpoint is the only good copy.
