@@ -9,6 +9,10 @@ import { CheckpointContext, createCheckpoint, deleteCheckpoint, listCheckpoints,
 import { DEFAULT_SWTPM_DIR, Host, requireLocalUri } from "./host";
 import { checkpointRoot, layout } from "./layout";
 import { formatCheckpointList } from "./manifest";
+import { readLicence, rearm } from "./licence";
+import { formatStatus, gatherStatus } from "./status";
+import { Virsh } from "../libvirt/virsh";
+import type { ClientOptions } from "../winrm/client";
 
 interface CommonOptions {
   stack: string;
@@ -118,7 +122,75 @@ export function checkpointCommand(io: Io = processIo): Command {
   return cmd;
 }
 
+interface WinrmOptions {
+  winrmVia?: string[];
+  ca?: string;
+  pin?: string;
+}
+
+function winrmOptions(cmd: Command): Command {
+  return cmd
+    .option("--winrm-via <vm=host:port>", "reach that VM's WinRM at host:port instead of its management address, e.g. through an SSH tunnel (repeat)", collect)
+    .option("--ca <file>", "CA certificate for homelab:winrmTransport basic-https")
+    .option("--pin <sha256>", "certificate SHA-256 pin for homelab:winrmTransport basic-https");
+}
+
+/** The WinRM connection to one VM as homelab-winrm would open it, or why there is none. */
+export function winrmClientFor(spec: Pick<LabSpec, "guest">, opts: WinrmOptions, env: NodeJS.ProcessEnv = process.env): (vm: LabSpec["vms"][number]) => ClientOptions | string {
+  const via = new Map<string, { host: string; port: number }>();
+  for (const entry of opts.winrmVia ?? []) {
+    const m = /^([^=]+)=([^:]+):(\d+)$/.exec(entry);
+    if (!m) throw new Error(`--winrm-via ${JSON.stringify(entry)} is not VM=host:port: write e.g. --winrm-via SCCM01=127.0.0.1:15985`);
+    via.set(m[1], { host: m[2], port: Number(m[3]) });
+  }
+  return (vm) => {
+    const password = env.WINRM_PASSWORD;
+    if (!password) return "set WINRM_PASSWORD to the guests' Administrator password (homelab:adminPassword) to read it";
+    const endpoint = via.get(vm.name) ?? (vm.managementIp ? { host: vm.managementIp, port: spec.guest.port } : undefined);
+    if (!endpoint) return "the VM has no management address (a static IP or a libvirt DHCP reservation)";
+    return {
+      ...endpoint, user: spec.guest.user, password, kind: spec.guest.transport,
+      // homelab:winrmTransport basic is the stack's explicit choice of plain HTTP.
+      allowUnencrypted: spec.guest.transport === "basic",
+      ...(opts.ca ? { caFile: opts.ca } : {}), ...(opts.pin ? { pinSha256: opts.pin } : {}),
+    };
+  };
+}
+
+export function statusCommand(io: Io = processIo): Command {
+  return winrmOptions(common(new Command("status").description("per VM: libvirt state, addresses, install, phases, checkpoints, evaluation days left"), { vms: false }))
+    .option("--json", "print JSON for scripts")
+    .action(guarded("status", io, async (opts: CommonOptions & WinrmOptions & { json?: boolean }) => {
+      const spec = loadStackOrExit(opts.stack, opts.project);
+      requireLocalUri(spec.libvirt.uri);
+      const rows = await gatherStatus(spec, {
+        layout: layout(checkpointRoot(spec.pool.path)), virsh: new Virsh({ uri: spec.libvirt.uri }), winrm: winrmClientFor(spec, opts),
+      });
+      io.out(opts.json ? `${JSON.stringify({ stack: spec.stack, vms: rows }, null, 2)}\n` : `${formatStatus(rows)}\n`);
+    }));
+}
+
+export function rearmCommand(io: Io = processIo): Command {
+  return winrmOptions(new Command("rearm").description("reset a Windows evaluation's grace period with slmgr /rearm, then restart the guest"))
+    .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
+    .requiredOption("--vm <name>", "the Windows VM")
+    .option("--project <dir>", "folder holding Pulumi.yaml and the stack files", PROJECT_DIR)
+    .action(guarded("rearm", io, async (opts: WinrmOptions & { stack: string; vm: string; project: string }) => {
+      const spec = loadStackOrExit(opts.stack, opts.project);
+      const [name] = selectVms(spec, [opts.vm]);
+      const vm = spec.vms.find((v) => v.name === name)!;
+      if (vm.template !== "windows") throw new Error(`--vm ${name} is a ${vm.os} guest: only Windows has an evaluation licence to rearm`);
+      const client = winrmClientFor(spec, opts)(vm);
+      if (typeof client === "string") throw new Error(`cannot reach ${name}: ${client}`);
+      const before = await readLicence(client).catch(() => undefined);
+      if (before) io.out(`[${name}] ${before.daysLeft} days left, ${before.rearmsLeft} rearms left (${before.name}, ${before.status})\n`);
+      const result = await rearm(client, { onEvent: (m) => io.out(`[${name}] ${m}\n`), onOutput: (t) => io.out(t.replace(/^/gm, `[${name}] `)) });
+      if (result.exitCode !== 0) throw new Error(`slmgr /rearm on ${name} exited ${result.exitCode}`);
+      io.out(`[${name}] rearmed and restarted; \`npm run lab -- status --stack ${opts.stack}\` shows the new days left\n`);
+    }));
+}
+
 /** Every day-2 command, for the one CLI entry. */
 export function labCommands(io: Io = processIo): Command[] {
-  return [checkpointCommand(io)];
+  return [checkpointCommand(io), statusCommand(io), rearmCommand(io)];
 }
