@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
+import { formatProblems, loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
 import type { Phase } from "../phases/types";
 import { CheckpointContext, createCheckpoint, deleteCheckpoint, revertCheckpoint } from "./checkpoints";
@@ -164,13 +165,58 @@ export function wrapPhaseCommand(command: string[], phase: Phase, spec: Pick<Lab
   return ["npx", "--no-install", "homelab-phase", ...args, "--", ...command];
 }
 
+/** Where the wrapper finds the lab at run time: the stack file Pulumi reads too. */
+export interface StackTarget {
+  stack: string;
+  projectDir: string;
+  /** homelab:checkpoints of that stack (GuestSpec.checkpoints). */
+  checkpoints: "auto" | "off";
+  /** Only where libvirt keeps swtpm state somewhere else than /var/lib/libvirt/swtpm. */
+  swtpmDir?: string;
+}
+
+/**
+ * The same wrapping for a caller that knows only the stack (the Pulumi program's phase
+ * commands): the wrapper reads homelab:uri, homelab:pool and homelab:sccm from the stack file
+ * when it runs, so one line wires it:
+ *   create: wrapPhaseCommandForStack(["npx", "--no-install", "homelab-winrm", ...inv.args], phase,
+ *     { stack, projectDir, checkpoints: guest.checkpoints }).map(shellQuote).join(" ")
+ */
+export function wrapPhaseCommandForStack(command: string[], phase: Phase, t: StackTarget): string[] {
+  const args = ["--phase", phase.id, "--stack", t.stack, "--project", t.projectDir, "--vm", phase.vm];
+  if (t.checkpoints === "auto" && isRiskyPhase(phase)) args.push("--checkpoint");
+  if (t.swtpmDir) args.push("--swtpm-dir", t.swtpmDir);
+  return ["npx", "--no-install", "homelab-phase", ...args, "--", ...command];
+}
+
+interface MainOptions {
+  phase: string; uri?: string; poolPath?: string; stack?: string; project?: string; vm: string[]; checkpoint?: boolean;
+  retries: string; keepCheckpoint?: boolean; swtpmDir: string; lockWait: string;
+}
+
+/** uri, pool path and the VMs from the options, or from the stack file (the VMs a risky phase changes added). */
+function resolveTarget(o: MainOptions): { uri: string; poolPath: string; vms: string[] } {
+  if (o.stack) {
+    if (o.uri || o.poolPath) throw new Error("give either --stack (and --project) or --uri and --pool-path, not both");
+    const result = loadLabSpec(readStackConfig(o.project ?? `${__dirname}/..`, o.stack));
+    if (!result.ok) throw new Error(`the lab config of stack ${o.stack} has ${result.errors.length} problem(s):\n${formatProblems(result.errors)}`);
+    const spec = result.spec;
+    const vms = o.checkpoint ? [...new Set(o.vm.flatMap((vm) => phaseVms({ id: o.phase, vm } as Phase, spec)))] : o.vm;
+    return { uri: spec.libvirt.uri, poolPath: spec.pool.path, vms };
+  }
+  if (!o.uri || !o.poolPath) throw new Error("give --stack (and --project), or --uri and --pool-path");
+  return { uri: o.uri, poolPath: o.poolPath, vms: o.vm };
+}
+
 /** `homelab-phase` command line: options, then `--` and the phase's command. */
 export async function main(argv: string[]): Promise<number> {
   const cmd = new Command("homelab-phase")
     .description("run one guest phase with an automatic checkpoint, revert and retry")
     .requiredOption("--phase <id>", "phase id, e.g. sccm01-sccm-site-install")
-    .requiredOption("--uri <uri>", "libvirt connection URI (local)")
-    .requiredOption("--pool-path <dir>", "the lab's storage pool folder (checkpoints live beside it)")
+    .option("--stack <name>", "read homelab:uri, homelab:pool and homelab:sccm from Pulumi.<name>.yaml")
+    .option("--project <dir>", "folder holding Pulumi.yaml and the stack files (with --stack)")
+    .option("--uri <uri>", "libvirt connection URI (local), instead of --stack")
+    .option("--pool-path <dir>", "the lab's storage pool folder (checkpoints live beside it), instead of --stack")
     .requiredOption("--vm <name>", "a VM the phase changes (repeat)", (v: string, p: string[] = []) => [...p, v])
     .option("--checkpoint", "take a checkpoint first, revert and retry on failure")
     .option("--retries <n>", "runs after the first failure", "1")
@@ -180,11 +226,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<command...>", "the phase's command, after --")
     .exitOverride();
   cmd.parse(argv, { from: "user" });
-  const o = cmd.opts<{ phase: string; uri: string; poolPath: string; vm: string[]; checkpoint?: boolean; retries: string; keepCheckpoint?: boolean; swtpmDir: string; lockWait: string }>();
+  const o = cmd.opts<MainOptions>();
   const retries = Number(o.retries);
   if (!Number.isInteger(retries) || retries < 0 || retries > 5) throw new Error(`--retries ${JSON.stringify(o.retries)} must be a whole number from 0 to 5`);
+  const target = resolveTarget(o);
   return runWrappedPhase({
-    phase: o.phase, vms: o.vm, uri: o.uri, poolPath: o.poolPath, swtpmDir: o.swtpmDir, checkpoint: o.checkpoint === true,
+    phase: o.phase, ...target, swtpmDir: o.swtpmDir, checkpoint: o.checkpoint === true,
     retries, keepCheckpoint: o.keepCheckpoint, lockWaitMs: Number(o.lockWait) * 1000, command: cmd.args,
   });
 }

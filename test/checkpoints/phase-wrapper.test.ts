@@ -7,11 +7,11 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointRoot, layout } from "../../checkpoints/layout";
 import { isRiskyPhase, phaseVms, RISKY_STEPS } from "../../checkpoints/risky-phases";
-import { wrapPhaseCommand } from "../../checkpoints/phase-wrapper";
+import { wrapPhaseCommand, wrapPhaseCommandForStack } from "../../checkpoints/phase-wrapper";
 import type { Phase } from "../../phases/types";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
-import { buildFixture, Fixture } from "./fixture";
+import { buildFixture, Fixture, STACK } from "./fixture";
 
 jest.setTimeout(240_000);
 
@@ -63,6 +63,14 @@ describe("which phases get a checkpoint, of which VMs", () => {
     ]);
     expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01"), dev, { ...settings, checkpoints: "off" })).not.toContain("--checkpoint");
   });
+  test("wrapPhaseCommandForStack: the stack instead of the URI, pool and VM list", () => {
+    const cmd = ["npx", "--no-install", "homelab-winrm", "run"];
+    expect(wrapPhaseCommandForStack(cmd, phase("sccm01-sccm-site-install", "SCCM01"), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).toEqual([
+      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sccm-site-install", "--stack", "dev", "--project", "/srv/homelab", "--vm", "SCCM01", "--checkpoint",
+      "--", "npx", "--no-install", "homelab-winrm", "run",
+    ]);
+    expect(wrapPhaseCommandForStack(cmd, phase("sccm01-adk", "SCCM01"), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).not.toContain("--checkpoint");
+  });
 });
 
 describe("the phase wrapper against a real domain", () => {
@@ -74,14 +82,15 @@ describe("the phase wrapper against a real domain", () => {
   });
   afterAll(async () => { await daemon?.stop(); });
 
-  test("fails, reverts, retries and passes in one run, with the log lines to prove it", async () => {
+  /** A stand-in phase: damages disk and NVRAM and fails the first time; the second time passes only if that damage is gone. */
+  async function standIn(tag: string): Promise<{ script: string; count: string }> {
     const disk = await fx.disk("W1");
     const nvram = fx.spec.vms[0].nvramPath;
-    const pristine = join(daemon.dir, "nvram-before.fd");
+    const pristine = join(daemon.dir, `nvram-before-${tag}.fd`);
     copyFileSync(nvram, pristine);
-    const count = join(daemon.dir, "attempts");
-    const standIn = join(daemon.dir, "stand-in-phase.sh");
-    writeFileSync(standIn, [
+    const count = join(daemon.dir, `attempts-${tag}`);
+    const script = join(daemon.dir, `stand-in-phase-${tag}.sh`);
+    writeFileSync(script, [
       "#!/bin/sh",
       `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
       "if [ $n = 1 ]; then",
@@ -93,9 +102,15 @@ describe("the phase wrapper against a real domain", () => {
       `cmp -s ${nvram} ${pristine} || { echo 'stand-in: the NVRAM still holds the failed attempt' >&2; exit 8; }`,
       "echo 'stand-in: setup succeeded'",
     ].join("\n") + "\n", { mode: 0o755 });
+    return { script, count };
+  }
 
-    const argv = wrapPhaseCommand([standIn], phase("w1-sql-install", "W1"), fx.spec,
-      { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir });
+  test.each(["explicit", "stack"])("fails, reverts, retries and passes in one run, with the log lines to prove it (%s form)", async (form) => {
+    const { script, count } = await standIn(form);
+    const p = phase("w1-sql-install", "W1");
+    const argv = form === "explicit"
+      ? wrapPhaseCommand([script], p, fx.spec, { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir })
+      : wrapPhaseCommandForStack([script], p, { stack: STACK, projectDir: fx.project, checkpoints: "auto", swtpmDir: fx.swtpmDir });
     const result = await run(argv);
     expect(result.stderr).toContain("stand-in: setup failed half-way");
     expect(result.stdout).toContain("stand-in: setup succeeded");
@@ -104,9 +119,10 @@ describe("the phase wrapper against a real domain", () => {
     expect(lines).toEqual(expect.arrayContaining([
       "[phase w1-sql-install] taking checkpoint auto-w1-sql-install of W1",
       "[phase w1-sql-install] checkpoint auto-w1-sql-install taken",
-      `[phase w1-sql-install] attempt 1 of 2: ${standIn}  ...`,
+      `[phase w1-sql-install] attempt 1 of 2: ${script}  ...`,
       "[phase w1-sql-install] failed (exit 1): reverting W1 to checkpoint auto-w1-sql-install",
       "[phase w1-sql-install] W1: disk sda: back to homelab-auto-w1-sql-install",
+      `[phase w1-sql-install] W1: restoring TPM state ${fx.tpmDir("W1")}`,
       "[phase w1-sql-install] reverted W1; retrying",
       "[phase w1-sql-install] succeeded on attempt 2",
       "[phase w1-sql-install] checkpoint auto-w1-sql-install deleted (the phase succeeded)",
