@@ -88,6 +88,20 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     await fx.virsh.destroyDomain("W1");
   });
 
+  test("a guest that ignores the ACPI shutdown: create fails with the way out, the VM keeps running, the part stays incomplete and can be deleted", async () => {
+    // OVMF with no OS to hand the power button to ignores it (measured: still running after 60 s).
+    await fx.virsh.startDomain("W1");
+    const impatient = { ...ctx, host: new Host({ uri: daemon.uri, swtpmDir: fx.swtpmDir, pollMs: 200, shutdownTimeoutMs: 3000 }) };
+    await expect(createCheckpoint(impatient, { name: "clean", vms: ["W1"] })).rejects.toThrow(
+      "checkpoint clean failed for 1 of 1 VM(s):\n  W1: W1 did not shut down within 3 s (the guest ignores ACPI, or is busy): shut it down in the guest and run the command again, or add --force to power it off");
+    expect(await fx.virsh.domainState("W1")).toBe("running");
+    expect(listCheckpoints(ctx.layout).find((c) => c.name === "clean")?.vms).toEqual([{ vm: "W1", state: "incomplete" }]);
+    await expect(revertCheckpoint(ctx, { name: "clean" })).rejects.toThrow("checkpoint clean is incomplete for W1 (its create did not finish): nothing was reverted; delete it");
+    await fx.virsh.destroyDomain("W1");
+    await deleteCheckpoint(ctx, { name: "clean" });
+    expect(listCheckpoints(ctx.layout).map((c) => c.name)).not.toContain("clean");
+  });
+
   test("a name in use, an unknown checkpoint and a VM the checkpoint lacks are refused with the fix", async () => {
     await expect(createCheckpoint(ctx, { name: "base", vms: ["W1"] })).rejects.toThrow("a checkpoint named base exists already: delete it first or choose another --name");
     await expect(revertCheckpoint(ctx, { name: "nope" })).rejects.toThrow(`no checkpoint named nope under ${ctx.layout.root} (see \`checkpoint list\`)`);
