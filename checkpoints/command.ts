@@ -9,6 +9,7 @@ import { CheckpointContext, createCheckpoint, deleteCheckpoint, listCheckpoints,
 import { DEFAULT_SWTPM_DIR, Host, requireLocalUri } from "./host";
 import { checkpointRoot, layout } from "./layout";
 import { formatCheckpointList } from "./manifest";
+import { guestShutdownFor } from "./guest-shutdown";
 import { readLicence, rearm } from "./licence";
 import { formatStatus, gatherStatus } from "./status";
 import { Virsh } from "../libvirt/virsh";
@@ -60,7 +61,10 @@ function context(opts: CommonOptions, io: Io): { spec: LabSpec; ctx: CheckpointC
   requireLocalUri(spec.libvirt.uri);
   const ctx: CheckpointContext = {
     layout: layout(checkpointRoot(spec.pool.path)),
-    host: new Host({ uri: spec.libvirt.uri, swtpmDir: opts.swtpmDir }),
+    host: new Host({
+      uri: spec.libvirt.uri, swtpmDir: opts.swtpmDir,
+      guestShutdown: guestShutdownFor(spec), onNote: (vm, note) => io.out(`[${vm}] ${note}\n`),
+    }),
     stack: spec.stack,
     lockWaitMs: parseWait(opts.wait),
     onProgress: (vm, message) => io.out(`[${vm}] ${message}\n`),

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { XMLParser } from "fast-xml-parser";
 import { Virsh } from "../libvirt/virsh";
 import type { Layout } from "./layout";
+import { isRunning } from "./plan";
 import type { Op, VmFacts } from "./plan";
 
 const run = promisify(execFile);
@@ -34,6 +35,9 @@ export interface HostOptions {
   /** How long a clean shutdown may take before the operation fails (default 5 minutes). */
   shutdownTimeoutMs?: number;
   pollMs?: number;
+  /** Asks the guest OS itself to shut down (Windows over WinRM) before the ACPI request; returns a note for the progress line. */
+  guestShutdown?: (vm: string) => Promise<string | undefined>;
+  onNote?: (vm: string, note: string) => void;
 }
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => name === "disk" || name === "tpm" });
@@ -101,7 +105,14 @@ export class Host {
   async execute(op: Op, lay: Layout, checkpoint: string): Promise<void> {
     switch (op.kind) {
       case "shutdown": {
-        await this.virsh.run(["shutdown", op.vm], { kind: "domain", name: op.vm, operation: "shut down" });
+        const note = await this.opts.guestShutdown?.(op.vm);
+        if (note) this.opts.onNote?.(op.vm, note);
+        // Also ACPI: a guest that took Stop-Computer may already be off, which is fine.
+        if (isRunning(await this.virsh.domainState(op.vm))) {
+          await this.virsh.run(["shutdown", op.vm], { kind: "domain", name: op.vm, operation: "shut down" }).catch((e) => {
+            if (!/domain is not running/i.test((e as Error).message)) throw e;
+          });
+        }
         const timeoutMs = this.opts.shutdownTimeoutMs ?? 300_000;
         if (!(await this.waitForState(op.vm, (s) => s === "shut off", timeoutMs))) {
           throw new HostError(`${op.vm} did not shut down within ${Math.round(timeoutMs / 1000)} s (the guest ignores ACPI, or is busy): ` +

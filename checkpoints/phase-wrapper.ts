@@ -10,7 +10,8 @@ import { formatProblems, loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
 import type { Phase } from "../phases/types";
 import { CheckpointContext, createCheckpoint, deleteCheckpoint, revertCheckpoint } from "./checkpoints";
-import { DEFAULT_SWTPM_DIR, Host, requireLocalUri } from "./host";
+import { DEFAULT_SWTPM_DIR, Host, HostOptions, requireLocalUri } from "./host";
+import { guestShutdownFor } from "./guest-shutdown";
 import { checkpointRoot, layout, Layout } from "./layout";
 import { lockVms } from "./lock";
 import { autoCheckpointName, isRiskyPhase, phaseVms } from "./risky-phases";
@@ -37,6 +38,8 @@ export interface WrapperOptions {
   retries?: number;
   /** Keep the checkpoint after the phase succeeded (default: delete it). */
   keepCheckpoint?: boolean;
+  /** Asks a guest OS to shut down before ACPI (see guest-shutdown.ts). */
+  guestShutdown?: HostOptions["guestShutdown"];
   /** How long to wait for a lock held by a checkpoint command (default 10 minutes). */
   lockWaitMs?: number;
   command: string[];
@@ -76,7 +79,8 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
     onWait: (vm, owner) => say(`waiting for ${vm}, locked by ${owner?.operation ?? "another process"}`),
   });
   const ctx: CheckpointContext = {
-    layout: lay, host: new Host({ uri: o.uri, swtpmDir: o.swtpmDir }), heldLocks: o.vms,
+    layout: lay, heldLocks: o.vms,
+    host: new Host({ uri: o.uri, swtpmDir: o.swtpmDir, guestShutdown: o.guestShutdown, onNote: (vm, note) => say(`${vm}: ${note}`) }),
     onProgress: (vm, m) => say(`${vm}: ${m}`),
   };
   let attempts = 0;
@@ -195,14 +199,15 @@ interface MainOptions {
 }
 
 /** uri, pool path and the VMs from the options, or from the stack file (the VMs a risky phase changes added). */
-function resolveTarget(o: MainOptions): { uri: string; poolPath: string; vms: string[] } {
+function resolveTarget(o: MainOptions): { uri: string; poolPath: string; vms: string[]; guestShutdown?: HostOptions["guestShutdown"] } {
   if (o.stack) {
     if (o.uri || o.poolPath) throw new Error("give either --stack (and --project) or --uri and --pool-path, not both");
     const result = loadLabSpec(readStackConfig(o.project ?? `${__dirname}/..`, o.stack));
     if (!result.ok) throw new Error(`the lab config of stack ${o.stack} has ${result.errors.length} problem(s):\n${formatProblems(result.errors)}`);
     const spec = result.spec;
     const vms = o.checkpoint ? [...new Set(o.vm.flatMap((vm) => phaseVms({ id: o.phase, vm } as Phase, spec)))] : o.vm;
-    return { uri: spec.libvirt.uri, poolPath: spec.pool.path, vms };
+    // The phase's own environment carries WINRM_PASSWORD: Windows is asked to shut down itself before ACPI.
+    return { uri: spec.libvirt.uri, poolPath: spec.pool.path, vms, guestShutdown: guestShutdownFor(spec) };
   }
   if (!o.uri || !o.poolPath) throw new Error("give --stack (and --project), or --uri and --pool-path");
   return { uri: o.uri, poolPath: o.poolPath, vms: o.vm };

@@ -121,7 +121,7 @@ export function planDelete(name: string, vm: string, record: VmRecord | undefine
 /** One progress line per operation. */
 export function describeOp(op: Op): string {
   switch (op.kind) {
-    case "shutdown": return "shutting down (ACPI) so disk, NVRAM and TPM state are consistent";
+    case "shutdown": return "shutting down cleanly (the guest OS, then ACPI) so disk, NVRAM and TPM state are consistent";
     case "destroy": return "powering off";
     case "start": return "starting";
     case "snapshot-disk": return `disk ${op.disk.target}: qcow2 snapshot ${op.disk.tag}`;

@@ -8,10 +8,14 @@ import { createCheckpoint, deleteCheckpoint, listCheckpoints, revertCheckpoint, 
 import { Host } from "../../checkpoints/host";
 import { checkpointRoot, layout } from "../../checkpoints/layout";
 import { LockedError, lockVms } from "../../checkpoints/lock";
+import { requestGuestShutdown, STOP_SCRIPT } from "../../checkpoints/guest-shutdown";
+import { WinRmTestServer } from "../winrm/server";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { buildFixture, Fixture, sameDiskContent, sha256, treeDigest, writeDisk } from "./fixture";
 
 jest.setTimeout(180_000);
+
+const ACPI_TIMEOUT = "checkpoint clean failed for 1 of 1 VM(s):\n  W1: W1 did not shut down within 3 s (the guest ignores ACPI, or is busy): shut it down in the guest and run the command again, or add --force to power it off";
 
 describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd", () => {
   let daemon: PrivateLibvirtd;
@@ -91,9 +95,21 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
   test("a guest that ignores the ACPI shutdown: create fails with the way out, the VM keeps running, the part stays incomplete and can be deleted", async () => {
     // OVMF with no OS to hand the power button to ignores it (measured: still running after 60 s).
     await fx.virsh.startDomain("W1");
-    const impatient = { ...ctx, host: new Host({ uri: daemon.uri, swtpmDir: fx.swtpmDir, pollMs: 200, shutdownTimeoutMs: 3000 }) };
-    await expect(createCheckpoint(impatient, { name: "clean", vms: ["W1"] })).rejects.toThrow(
-      "checkpoint clean failed for 1 of 1 VM(s):\n  W1: W1 did not shut down within 3 s (the guest ignores ACPI, or is busy): shut it down in the guest and run the command again, or add --force to power it off");
+    // Windows is asked first, over WinRM (here the test server, whose stand-in PowerShell has no Stop-Computer).
+    const server = await WinRmTestServer.start();
+    const notes: string[] = [];
+    const impatient = { ...ctx, host: new Host({
+      uri: daemon.uri, swtpmDir: fx.swtpmDir, pollMs: 200, shutdownTimeoutMs: 3000, onNote: (vm, n) => notes.push(`${vm}: ${n}`),
+      guestShutdown: () => requestGuestShutdown({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" }, 10_000),
+    }) };
+    try {
+      await expect(createCheckpoint(impatient, { name: "clean", vms: ["W1"] })).rejects.toThrow(ACPI_TIMEOUT);
+    } finally {
+      await server.stop();
+    }
+    expect(server.lastScript).toBe(STOP_SCRIPT);
+    expect(notes).toEqual(["W1: Stop-Computer over WinRM: command exited with 1: stand-in: unsupported line: Stop-Computer -Force (the ACPI request follows)"]);
+    expect(progress).toContain("[W1] shutting down cleanly (the guest OS, then ACPI) so disk, NVRAM and TPM state are consistent");
     expect(await fx.virsh.domainState("W1")).toBe("running");
     expect(listCheckpoints(ctx.layout).find((c) => c.name === "clean")?.vms).toEqual([{ vm: "W1", state: "incomplete" }]);
     await expect(revertCheckpoint(ctx, { name: "clean" })).rejects.toThrow("checkpoint clean is incomplete for W1 (its create did not finish): nothing was reverted; delete it");
