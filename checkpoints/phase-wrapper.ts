@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { formatProblems, loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
 import type { Phase } from "../phases/types";
-import { CheckpointContext, createCheckpoint, deleteCheckpoint, revertCheckpoint } from "./checkpoints";
+import { CheckpointContext, createCheckpoint, deleteCheckpoint, listCheckpoints, revertCheckpoint } from "./checkpoints";
 import { DEFAULT_SWTPM_DIR, Host, HostOptions, requireLocalUri } from "./host";
 import { guestShutdownFor } from "./guest-shutdown";
 import { checkpointRoot, layout, Layout } from "./layout";
@@ -28,6 +28,8 @@ export interface PhaseResult {
 
 export interface WrapperOptions {
   phase: string;
+  /** Only for the advice in the log lines. */
+  stack?: string;
   vms: string[];
   uri: string;
   poolPath: string;
@@ -88,12 +90,24 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
   let usable = false;
   try {
     if (o.checkpoint) {
-      if (existsSync(lay.manifest(name))) {
+      const kept = listCheckpoints(lay).find((c) => c.name === name);
+      const reusable = kept !== undefined && o.vms.every((vm) => kept.vms.some((v) => v.vm === vm && v.state !== "incomplete"));
+      if (reusable) {
         // Kept by an earlier run that failed: it is the state before that run's first attempt.
-        say(`reusing checkpoint ${name} kept by an earlier run`);
+        say(`reusing checkpoint ${name} kept by an earlier run (${kept.createdAt})`);
       } else {
+        if (kept) {
+          say(`deleting the unusable checkpoint ${name} left by an earlier run (its create did not finish, or it lacks a VM)`);
+          await deleteCheckpoint(ctx, { name, force: true });
+        }
         say(`taking checkpoint ${name} of ${o.vms.join(", ")}`);
-        await createCheckpoint(ctx, { name, vms: o.vms, note: `automatic, before phase ${o.phase}` });
+        try {
+          await createCheckpoint(ctx, { name, vms: o.vms, note: `automatic, before phase ${o.phase}` });
+        } catch (e) {
+          say(`could not take checkpoint ${name}, so the phase did not run: ${(e as Error).message} ` +
+            "(fix that, or set homelab:checkpoints off to run the phase without a checkpoint)");
+          throw e;
+        }
         say(`checkpoint ${name} taken`);
       }
       usable = true;
@@ -127,7 +141,7 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
       } else if (exitCode === 0) {
         say(`checkpoint ${name} kept (keep-checkpoint)`);
       } else {
-        say(`checkpoint ${name} kept: go back with \`npm run lab -- checkpoint revert --stack <stack> --name ${name}\`${usable ? "" : " (run it again: the last revert did not finish)"}`);
+        say(`checkpoint ${name} kept: go back with \`npm run lab -- checkpoint revert --stack ${o.stack ?? "<stack>"} --name ${name}\`${usable ? "" : " (run it again: the last revert did not finish)"}`);
       }
     }
   } finally {
@@ -236,7 +250,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(retries) || retries < 0 || retries > 5) throw new Error(`--retries ${JSON.stringify(o.retries)} must be a whole number from 0 to 5`);
   const target = resolveTarget(o);
   return runWrappedPhase({
-    phase: o.phase, ...target, swtpmDir: o.swtpmDir, checkpoint: o.checkpoint === true,
+    phase: o.phase, stack: o.stack, ...target, swtpmDir: o.swtpmDir, checkpoint: o.checkpoint === true,
     retries, keepCheckpoint: o.keepCheckpoint, lockWaitMs: Number(o.lockWait) * 1000, command: cmd.args,
   });
 }

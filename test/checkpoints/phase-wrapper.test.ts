@@ -3,11 +3,11 @@
 // VM's disk and NVRAM and fails the first time; the second time it fails unless that damage is
 // gone (so it passes only if the revert really happened in between).
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointRoot, layout } from "../../checkpoints/layout";
 import { isRiskyPhase, phaseVms, RISKY_STEPS } from "../../checkpoints/risky-phases";
-import { wrapPhaseCommand, wrapPhaseCommandForStack } from "../../checkpoints/phase-wrapper";
+import { runWrappedPhase, wrapPhaseCommand, wrapPhaseCommandForStack } from "../../checkpoints/phase-wrapper";
 import type { Phase } from "../../phases/types";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
@@ -152,5 +152,28 @@ describe("the phase wrapper against a real domain", () => {
     const lay = layout(checkpointRoot(fx.spec.pool.path));
     expect(existsSync(lay.vmRecord("auto-w1-sql-install", "W1"))).toBe(true);
     expect(JSON.parse(readFileSync(lay.phaseResult("w1-sql-install"), "utf8"))).toMatchObject({ result: "failed", exitCode: 4, attempts: 2 });
+  });
+
+  test("the next run reuses the kept checkpoint; an incomplete one is replaced", async () => {
+    const lay = layout(checkpointRoot(fx.spec.pool.path));
+    const lines: string[] = [];
+    const base = { phase: "w1-sql-install", vms: ["W1"], uri: daemon.uri, poolPath: fx.spec.pool.path, swtpmDir: fx.swtpmDir, checkpoint: true, stack: STACK, log: (l: string) => lines.push(l) };
+    expect(await runWrappedPhase({ ...base, command: ["true"] })).toBe(0);
+    expect(lines[0]).toMatch(/^\[phase w1-sql-install\] reusing checkpoint auto-w1-sql-install kept by an earlier run \(\S+Z\)$/);
+    expect(lines).toContain("[phase w1-sql-install] checkpoint auto-w1-sql-install deleted (the phase succeeded)");
+    expect(lines.some((l) => l.includes("taking checkpoint"))).toBe(false);
+
+    // A create that died before its record: the folder and manifest exist, the VM part is incomplete.
+    mkdirSync(lay.vmDir("auto-w1-sql-install", "W1"), { recursive: true });
+    writeFileSync(lay.manifest("auto-w1-sql-install"), JSON.stringify({ format: "homelab-checkpoint/1", name: "auto-w1-sql-install", uri: daemon.uri, createdAt: "2026-01-01T00:00:00.000Z", vms: ["W1"] }));
+    lines.length = 0;
+    expect(await runWrappedPhase({ ...base, command: ["sh", "-c", "exit 3"], retries: 0 })).toBe(3);
+    expect(lines.slice(0, 3)).toEqual([
+      "[phase w1-sql-install] deleting the unusable checkpoint auto-w1-sql-install left by an earlier run (its create did not finish, or it lacks a VM)",
+      "[phase w1-sql-install] W1: disk sda: deleting homelab-auto-w1-sql-install",
+      "[phase w1-sql-install] W1: checkpoint files removed",
+    ]);
+    expect(lines).toContain("[phase w1-sql-install] checkpoint auto-w1-sql-install taken");
+    expect(lines).toContain(`[phase w1-sql-install] checkpoint auto-w1-sql-install kept: go back with \`npm run lab -- checkpoint revert --stack ${STACK} --name auto-w1-sql-install\``);
   });
 });
