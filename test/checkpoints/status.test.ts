@@ -136,7 +136,7 @@ describe("status of a running lab", () => {
 
   test("rearm refuses a VM that is not in the stack", async () => {
     const r = await lab(["rearm", "--stack", STACK, "--project", fx.project, "--vm", "LNX9"], {});
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('rearm: --vm "LNX9" is not a VM of this stack (homelab:vms has W1, W2)\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lab rearm: --vm "LNX9" is not a VM of this stack (homelab:vms has W1, W2)\n');
   });
 });
