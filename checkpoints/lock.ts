@@ -1,7 +1,7 @@
 // One lock file per VM beside the checkpoints: whoever changes a VM's disk, NVRAM or TPM state
 // (a checkpoint create, revert or delete, or a phase wrapper inside `pulumi up`) holds it, so two
 // of them never interleave on one VM. Created with O_EXCL, which is atomic on a local file system.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Layout } from "./layout";
 
@@ -38,6 +38,32 @@ function stale(owner: LockOwner | undefined): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
+}
+
+const sameOwner = (a: LockOwner, b: LockOwner): boolean => a.pid === b.pid && a.host === b.host && a.since === b.since;
+
+/**
+ * Removes a stale lock without ever removing a fresh one: two processes may both find the same
+ * stale lock, and the slower one must not delete the lock the faster one has just taken. The
+ * file is moved aside first (atomic); if what moved is not the stale owner, it goes back with
+ * link(), which fails rather than overwrite a lock taken meanwhile.
+ */
+function takeOverStale(file: string, staleOwner: LockOwner): void {
+  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // someone else moved or released it: just try again
+  }
+  const moved = readOwner(aside);
+  if (moved && !sameOwner(moved, staleOwner)) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      /* a third process holds it now; the moved owner sees its lock gone only in that rare race */
+    }
+  }
+  rmSync(aside, { force: true });
 }
 
 function tryTake(file: string, owner: LockOwner): boolean {
@@ -79,7 +105,7 @@ export async function lockVms(lay: Layout, vms: string[], opts: LockOptions): Pr
       const file = lay.lock(vm);
       const now = readOwner(file);
       // Only our own lock: never remove one a later owner took after a stale takeover.
-      if (now && now.pid === owner.pid && now.host === owner.host && now.since === owner.since) rmSync(file, { force: true });
+      if (now && sameOwner(now, owner)) rmSync(file, { force: true });
     }
   };
   const deadline = Date.now() + (opts.waitMs ?? 0);
@@ -90,7 +116,7 @@ export async function lockVms(lay: Layout, vms: string[], opts: LockOptions): Pr
       while (!tryTake(file, owner)) {
         const current = readOwner(file);
         if (stale(current)) {
-          rmSync(file, { force: true });
+          takeOverStale(file, current!);
           continue;
         }
         if (Date.now() >= deadline) throw new LockedError(vm, current, file);
