@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { formatProblems, readStackConfig, requireLabSpec } from "../lab";
 import type { LabSpec } from "../lab";
 import { Virsh } from "../libvirt/virsh";
-import type { ClientOptions } from "../winrm/client";
+import type { ClientOptions } from "../winrm";
 import { CheckpointContext, createCheckpoint, deleteCheckpoint, listCheckpoints, revertCheckpoint } from "./checkpoints";
 import { guestShutdownFor } from "./guest-shutdown";
 import { DEFAULT_SWTPM_DIR, Host, requireLocalUri } from "./host";

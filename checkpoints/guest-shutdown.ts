@@ -4,8 +4,8 @@
 // ("Shutdown: Allow system to be shut down without having to log on", Microsoft Learn: disabled
 // on servers). The host still sends ACPI as well and waits for libvirt to report "shut off".
 import type { LabSpec, VmSpec } from "../lab";
-import type { ClientOptions } from "../winrm/client";
-import { runAndCapture } from "../winrm/readiness";
+import type { ClientOptions } from "../winrm";
+import { captureScript } from "./licence";
 
 /** Stop-Computer -Force: shuts the local computer down without waiting for logged-on users (Microsoft Learn, Stop-Computer). */
 export const STOP_SCRIPT = "Stop-Computer -Force";
@@ -16,7 +16,7 @@ export const STOP_SCRIPT = "Stop-Computer -Force";
  */
 export async function requestGuestShutdown(client: ClientOptions, timeoutMs = 30_000): Promise<string> {
   try {
-    await runAndCapture(client, STOP_SCRIPT, timeoutMs);
+    await captureScript(client, STOP_SCRIPT, timeoutMs);
     return "Windows accepted Stop-Computer";
   } catch (e) {
     return `Stop-Computer over WinRM: ${(e as Error).message.split("\n")[0]} (the ACPI request follows)`;

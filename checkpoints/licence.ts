@@ -1,8 +1,7 @@
 // The evaluation licence of a Windows guest, read and rearmed over WinRM with the project's
-// client (winrm/: runAndCapture and runScript only).
-import type { ClientOptions } from "../winrm/client";
-import { runAndCapture } from "../winrm/readiness";
-import { runScript, RunScriptResult } from "../winrm/run";
+// client (winrm/'s public face: runScript only).
+import { runScript } from "../winrm";
+import type { ClientOptions, RunScriptResult } from "../winrm";
 
 /**
  * Windows' own licence (slmgr.vbs filters on this ApplicationID as its WindowsAppId), its
@@ -64,13 +63,25 @@ export function parseLicence(output: string): Licence {
   };
 }
 
-export async function readLicence(client: ClientOptions, opts: { timeoutMs?: number; script?: string } = {}): Promise<Licence> {
-  return parseLicence(await runAndCapture(client, opts.script ?? LICENCE_SCRIPT, opts.timeoutMs ?? 60_000));
+/** Runs a script and returns its stdout; a non-zero exit is an error carrying its stderr. */
+export async function captureScript(client: ClientOptions, script: string, timeoutMs: number): Promise<string> {
+  let out = "";
+  let err = "";
+  const result = await runScript({
+    ...client, script, timeoutMs, readyTimeoutMs: Math.min(timeoutMs, 30_000),
+    onStdout: (t) => (out += t), onStderr: (t) => (err += t),
+  });
+  if (result.exitCode !== 0) throw new Error(`command exited with ${result.exitCode}${err.trim() ? `: ${err.trim().slice(0, 300)}` : ""}`);
+  return out;
 }
 
-export async function rearm(client: ClientOptions, opts: { timeoutMs?: number; script?: string; onEvent?: (m: string) => void; onOutput?: (t: string) => void; pollIntervalMs?: number } = {}): Promise<RunScriptResult> {
+export async function readLicence(client: ClientOptions, opts: { timeoutMs?: number } = {}): Promise<Licence> {
+  return parseLicence(await captureScript(client, LICENCE_SCRIPT, opts.timeoutMs ?? 60_000));
+}
+
+export async function rearm(client: ClientOptions, opts: { timeoutMs?: number; onEvent?: (m: string) => void; onOutput?: (t: string) => void; pollIntervalMs?: number } = {}): Promise<RunScriptResult> {
   return runScript({
-    ...client, script: opts.script ?? REARM_SCRIPT, timeoutMs: opts.timeoutMs ?? 1_800_000, readyTimeoutMs: 60_000,
+    ...client, script: REARM_SCRIPT, timeoutMs: opts.timeoutMs ?? 1_800_000, readyTimeoutMs: 60_000,
     onEvent: opts.onEvent, onStdout: opts.onOutput, onStderr: opts.onOutput, pollIntervalMs: opts.pollIntervalMs,
   });
 }

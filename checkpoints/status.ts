@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { XMLParser } from "fast-xml-parser";
 import type { LabSpec, VmSpec } from "../lab";
 import { Virsh } from "../libvirt/virsh";
-import type { ClientOptions } from "../winrm/client";
+import type { ClientOptions } from "../winrm";
 import { listCheckpoints } from "./checkpoints";
 import type { Layout } from "./layout";
 import { Licence, readLicence } from "./licence";
@@ -37,7 +37,6 @@ export interface StatusOptions {
   virsh: Virsh;
   /** WinRM connection for one Windows VM, or a reason why none is possible (no password, no address). */
   winrm?: (vm: VmSpec) => ClientOptions | string;
-  licenceScript?: string;
   licenceTimeoutMs?: number;
 }
 
@@ -102,7 +101,7 @@ async function licenceOf(vm: VmSpec, state: string, o: StatusOptions): Promise<N
   const client = o.winrm?.(vm) ?? "no WinRM connection configured";
   if (typeof client === "string") return { skipped: client };
   try {
-    return await readLicence(client, { script: o.licenceScript, timeoutMs: o.licenceTimeoutMs });
+    return await readLicence(client, { timeoutMs: o.licenceTimeoutMs });
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -6,7 +6,9 @@ import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointRoot, layout } from "../../checkpoints/layout";
-import { isRiskyPhase, phaseVms, RISKY_STEPS } from "../../checkpoints/risky-phases";
+import { isRiskyPhase, phaseVms } from "../../checkpoints/risky-phases";
+import { buildPhaseGraph } from "../../phases/graph";
+import { loadMediaManifest } from "../../media/manifest-schema";
 import { runWrappedPhase, wrapPhaseCommand, wrapPhaseCommandForStack } from "../../checkpoints/phase-wrapper";
 import type { Phase } from "../../phases/types";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
@@ -16,7 +18,8 @@ import { buildFixture, Fixture, STACK } from "./fixture";
 jest.setTimeout(240_000);
 
 const phase = (id: string, vm: string, extra: Partial<Phase> = {}): Phase => ({
-  id, vm, host: "192.168.91.10", title: `${vm}: stand-in`, script: "scripts/sql/Install-SqlServer.ps1", params: {}, secretParams: {}, after: [], expectsReboot: false, ...extra,
+  id, vm, host: "192.168.91.10", title: `${vm}: stand-in`, script: "scripts/sql/Install-SqlServer.ps1", params: {}, secretParams: {}, after: [], expectsReboot: false,
+  maxRuns: 1, timeoutSeconds: 600, checkpoint: false, ...extra,
 });
 
 function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -29,31 +32,23 @@ function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 describe("which phases get a checkpoint, of which VMs", () => {
   const dev = stackSpec("dev");
-  test("the provisional list names SQL setup and the ConfigMgr site install", () => {
-    expect(RISKY_STEPS).toEqual(["sql-install", "sccm-site-install"]);
-  });
-  test.each([
-    ["sccm01-sql-install", "SCCM01", true],
-    ["sccm01-sccm-site-install", "SCCM01", true],
-    ["sccm01-adk", "SCCM01", false],
-    ["dc01-ad-forest", "DC01", false],
-  ])("%s on %s: risky %s", (id, vm, risky) => {
-    expect(isRiskyPhase(phase(id, vm))).toBe(risky);
-  });
-  test("a phase's own checkpoint mark wins over the list", () => {
-    expect(isRiskyPhase({ ...phase("dc01-ad-forest", "DC01"), checkpoint: true } as Phase)).toBe(true);
-    expect(isRiskyPhase({ ...phase("sccm01-sql-install", "SCCM01"), checkpoint: false } as Phase)).toBe(false);
+  test("the phase graph's own mark decides: SQL setup and the site install, nothing else", () => {
+    const marked = buildPhaseGraph(dev, { manifest: loadMediaManifest() }).phases.filter(isRiskyPhase).map((p) => p.id);
+    expect(marked).toEqual(["sccm01-sql-install", "sccm01-sccm-site-install"]);
+    const split = stackSpec("split-sql");
+    expect(buildPhaseGraph(split, { manifest: loadMediaManifest() }).phases.filter(isRiskyPhase).map((p) => p.id))
+      .toEqual([`${split.sccm!.sqlServer.toLowerCase()}-sql-install`, `${split.sccm!.siteServer.toLowerCase()}-sccm-site-install`]);
   });
   test("the site install checkpoints the SQL host too when SQL runs elsewhere", () => {
-    expect(phaseVms(phase("sccm01-sccm-site-install", "SCCM01"), dev)).toEqual(["SCCM01"]);
+    expect(phaseVms(phase("sccm01-sccm-site-install", "SCCM01", { checkpoint: true }), dev)).toEqual(["SCCM01"]);
     const split = stackSpec("split-sql");
     expect(split.sccm!.sqlServer).not.toBe(split.sccm!.siteServer);
-    expect(phaseVms(phase(`${split.sccm!.siteServer.toLowerCase()}-sccm-site-install`, split.sccm!.siteServer), split)).toEqual([split.sccm!.siteServer, split.sccm!.sqlServer]);
+    expect(phaseVms(phase(`${split.sccm!.siteServer.toLowerCase()}-sccm-site-install`, split.sccm!.siteServer, { checkpoint: true }), split)).toEqual([split.sccm!.siteServer, split.sccm!.sqlServer]);
   });
   test("wrapPhaseCommand: risky phases get --checkpoint, others only the record", () => {
     const settings = { uri: "qemu:///system", poolPath: "/var/lib/libvirt/images/homelab", checkpoints: "auto" as const };
     const cmd = ["npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11"];
-    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01"), dev, settings)).toEqual([
+    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01", { checkpoint: true }), dev, settings)).toEqual([
       "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sql-install", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
       "--vm", "SCCM01", "--checkpoint", "--retries", "1", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
     ]);
@@ -61,11 +56,11 @@ describe("which phases get a checkpoint, of which VMs", () => {
       "npx", "--no-install", "homelab-phase", "--phase", "sccm01-adk", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
       "--vm", "SCCM01", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
     ]);
-    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01"), dev, { ...settings, checkpoints: "off" })).not.toContain("--checkpoint");
+    expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01", { checkpoint: true }), dev, { ...settings, checkpoints: "off" })).not.toContain("--checkpoint");
   });
   test("wrapPhaseCommandForStack: the stack instead of the URI, pool and VM list", () => {
     const cmd = ["npx", "--no-install", "homelab-winrm", "run"];
-    expect(wrapPhaseCommandForStack(cmd, phase("sccm01-sccm-site-install", "SCCM01"), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).toEqual([
+    expect(wrapPhaseCommandForStack(cmd, phase("sccm01-sccm-site-install", "SCCM01", { checkpoint: true }), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).toEqual([
       "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sccm-site-install", "--stack", "dev", "--project", "/srv/homelab", "--vm", "SCCM01", "--checkpoint",
       "--", "npx", "--no-install", "homelab-winrm", "run",
     ]);
@@ -107,7 +102,7 @@ describe("the phase wrapper against a real domain", () => {
 
   test.each(["explicit", "stack"])("fails, reverts, retries and passes in one run, with the log lines to prove it (%s form)", async (form) => {
     const { script, count } = await standIn(form);
-    const p = phase("w1-sql-install", "W1");
+    const p = phase("w1-sql-install", "W1", { checkpoint: true });
     const argv = form === "explicit"
       ? wrapPhaseCommand([script], p, fx.spec, { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir })
       : wrapPhaseCommandForStack([script], p, { stack: STACK, projectDir: fx.project, checkpoints: "auto", swtpmDir: fx.swtpmDir });
@@ -143,7 +138,7 @@ describe("the phase wrapper against a real domain", () => {
   });
 
   test("a phase that fails twice exits with its code, keeps the checkpoint and says how to revert", async () => {
-    const argv = wrapPhaseCommand(["sh", "-c", "echo 'stand-in: always fails' >&2; exit 4"], phase("w1-sql-install", "W1"), fx.spec,
+    const argv = wrapPhaseCommand(["sh", "-c", "echo 'stand-in: always fails' >&2; exit 4"], phase("w1-sql-install", "W1", { checkpoint: true }), fx.spec,
       { uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoints: "auto", swtpmDir: fx.swtpmDir });
     const result = await run(argv);
     expect(result.code).toBe(4);

@@ -53,7 +53,14 @@ describe("status of a running lab", () => {
   beforeAll(async () => {
     daemon = await startPrivateLibvirtd();
     fx = await buildFixture(daemon, ["W1", "W2"]);
-    server = await WinRmTestServer.start({ password: "Status-Test-1!" });
+    // What Windows answers to the licence query is scripted (the double cannot run CIM); the script it gets is the real one.
+    server = await WinRmTestServer.start({
+      password: "Status-Test-1!",
+      outcomes: [
+        { match: "SoftwareLicensingProduct", outcome: { exitCode: 0, stdout: `${LICENCE_JSON}\r\n` } },
+        { match: "slmgr.vbs", outcome: { exitCode: 3010, stdout: "Command completed successfully.\r\nPlease restart the system for the changes to take effect.\r\n" } },
+      ],
+    });
     // W2 logs its serial port to a file (appended), where the bootstrap's marker already stands.
     serial = join(daemon.dir, "log", "W2.serial.log");
     writeFileSync(serial, `${INSTALL_MARKER}\n`);
@@ -71,9 +78,10 @@ describe("status of a running lab", () => {
 
   test("library: every column, the licence read over WinRM", async () => {
     const rows = await gatherStatus(fx.spec, {
-      layout: layout(checkpointRoot(fx.spec.pool.path)), virsh: fx.virsh, licenceScript: `Write-Output '${LICENCE_JSON}'`,
+      layout: layout(checkpointRoot(fx.spec.pool.path)), virsh: fx.virsh,
       winrm: () => ({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" }),
     });
+    expect(server.lastScript).toBe(LICENCE_SCRIPT);
     expect(rows).toEqual([
       {
         vm: "W1", role: "windows", os: "windows-server-2022", state: "running",
@@ -104,16 +112,32 @@ describe("status of a running lab", () => {
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 
-  test("command --json: the real licence script goes over WinRM, and a guest that cannot run it is reported, not fatal", async () => {
+  test("command --json: the licence read over WinRM for the running Windows VM, skipped for the shut-off one", async () => {
     const r = await lab(["status", "--stack", STACK, "--project", fx.project, "--json", "--winrm-via", `W1=127.0.0.1:${server.port}`], { WINRM_PASSWORD: server.password });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.stack).toBe(STACK);
     expect(out.vms.map((v: { vm: string; state: string }) => [v.vm, v.state])).toEqual([["W1", "running"], ["W2", "shut off"]]);
-    // The stand-in PowerShell knows no Get-CimInstance: what a real guest runs is exactly LICENCE_SCRIPT.
-    expect(server.lastScript).toBe(LICENCE_SCRIPT);
-    expect(out.vms[0].licence.error).toBe("command exited with 1: stand-in: unsupported line: $ErrorActionPreference = 'Stop'");
+    expect(out.vms[0].licence).toEqual({ name: "Windows(R), ServerStandardEval edition", status: "licensed", daysLeft: 179, rearmsLeft: 5 });
+    expect(out.vms[1].licence).toEqual({ skipped: "the VM is shut off" });
+    expect(out.vms[0].checkpoints).toEqual(["before-sql"]);
+  });
+
+  test("a guest that refuses the licence query is reported in its row, not fatal", async () => {
+    const refusing = await WinRmTestServer.start({
+      outcomes: [{ match: "SoftwareLicensingProduct", outcome: { exitCode: 1, stderr: "Get-CimInstance : Access denied\r\n" } }],
+    });
+    try {
+      const rows = await gatherStatus(fx.spec, {
+        layout: layout(checkpointRoot(fx.spec.pool.path)), virsh: fx.virsh,
+        winrm: () => ({ host: "127.0.0.1", port: refusing.port, user: refusing.user, password: refusing.password, kind: "ntlm" }),
+      });
+      expect(rows[0].licence).toEqual({ error: "command exited with 1: Get-CimInstance : Access denied" });
+      expect(formatStatus(rows).split("\n")[1]).toMatch(/error: command exited with 1: Get-CimInstance : Access denied$/);
+    } finally {
+      await refusing.stop();
+    }
   });
 
   test("command table without WINRM_PASSWORD says how to get the licence column", async () => {
@@ -123,15 +147,16 @@ describe("status of a running lab", () => {
     expect(w1).toMatch(/not read: set WINRM_PASSWORD to the guests' Administrator password \(homelab:adminPassword\) to read it$/);
   });
 
-  test("rearm: the script's 3010 restarts the guest and waits for it to come back", async () => {
+  test("rearm: slmgr /rearm's 3010 restarts the guest and waits for it to come back", async () => {
     const client = { host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" as const };
     const reboots = server.stats.reboots;
     const events: string[] = [];
-    const result = await rearm(client, { script: "Write-Output 'rearmed'\nexit 3010", onEvent: (m) => events.push(m), pollIntervalMs: 100 });
+    const result = await rearm(client, { onEvent: (m) => events.push(m), pollIntervalMs: 100 });
     expect(result).toMatchObject({ exitCode: 0, scriptExitCode: 3010, rebooted: true });
     expect(server.stats.reboots).toBe(reboots + 1);
-    expect(events[0]).toBe(`script exited 3010 (success, reboot required): restarting 127.0.0.1:${server.port}`);
-    await expect(readLicence(client, { script: `Write-Output '${LICENCE_JSON}'` })).resolves.toMatchObject({ daysLeft: 179 });
+    expect(server.records.flatMap((r) => r.runs).map((run) => run.script)).toContain(REARM_SCRIPT);
+    expect(events).toContain(`script exited 3010 (success, reboot required): restarting 127.0.0.1:${server.port}`);
+    await expect(readLicence(client)).resolves.toMatchObject({ daysLeft: 179 });
   });
 
   test("rearm refuses a VM that is not in the stack", async () => {
