@@ -44,7 +44,7 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number }): LabSpec {
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number; checkpoints: LabSpec["guest"]["checkpoints"] }): LabSpec {
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -81,6 +81,7 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       user: scalars.winrmUser,
       install: scalars.install,
       ...(scalars.installTimeoutMinutes !== undefined ? { installTimeoutMinutes: scalars.installTimeoutMinutes } : {}),
+      checkpoints: scalars.checkpoints,
     },
     media,
   };

@@ -30,6 +30,7 @@ export const scalarSchemas = {
   // Unattended Windows install (issue 12): the answer ISO and the wait for the install marker.
   install: z.enum(["unattended", "manual"], { error: "must be unattended (answer file, no hands) or manual (you install Windows yourself)" }).default("unattended"),
   installTimeoutMinutes: z.number({ error: "must be a whole number of minutes" }).int({ error: "must be a whole number of minutes" }).min(1, { error: "must be at least 1" }).optional(),
+  checkpoints: z.enum(["auto", "off"], { error: "must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off" }).default("auto"),
 } as const;
 export type ScalarKey = keyof typeof scalarSchemas;
 export type Scalars = { [K in ScalarKey]: z.output<(typeof scalarSchemas)[K]> };

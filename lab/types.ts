@@ -152,6 +152,8 @@ export interface GuestSpec {
   install: "unattended" | "manual";
   /** Overrides the wait for each VM's install marker (default: 10 minutes per Windows VM on KVM, ten times that under TCG). */
   installTimeoutMinutes?: number;
+  /** auto: the risky phases run behind a checkpoint, reverted and retried on failure (checkpoints/). */
+  checkpoints: "auto" | "off";
 }
 
 export interface MediaSpec {

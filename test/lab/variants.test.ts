@@ -69,7 +69,7 @@ describe("the dev lab", () => {
     expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.122.1"] });
     expect(spec.sccm).toEqual({ siteCode: "PS1", siteName: "Homelab Primary Site", siteServer: "SCCM01", sqlServer: "SCCM01", sqlColocated: true });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
-    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended" });
+    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
   });
 
   it("attaches the media ISO only to the VMs whose phases install from it", () => {
