@@ -7,16 +7,12 @@ import type { LabSpec, VmSpec } from "../lab";
 import { Virsh } from "../libvirt/virsh";
 import type { ClientOptions } from "../winrm";
 import { listCheckpoints } from "./checkpoints";
+import { INSTALL_DONE, INSTALL_FAILED } from "../unattend/marker";
 import type { Layout } from "./layout";
 import { Licence, readLicence } from "./licence";
 import { formatTable } from "./manifest";
 import type { PhaseResult } from "./phase-wrapper";
 
-/**
- * PROVISIONAL, until the unattended-install work exports its own: the line the guest's bootstrap
- * writes to the first serial port when setup has finished (the host gates on it, not on WinRM).
- */
-export const INSTALL_MARKER = "HOMELAB-INSTALL-COMPLETE";
 
 export interface VmStatus {
   vm: string;
@@ -57,7 +53,9 @@ export function serialLogPath(domainXml: string): string | undefined {
 export function installState(log: string | undefined, path: string | undefined): VmStatus["install"] {
   if (!path) return { finished: null, detail: "no serial log in the domain" };
   if (log === undefined) return { finished: null, detail: `serial log ${path} not written yet` };
-  return log.includes(INSTALL_MARKER) ? { finished: true, detail: `marker in ${path}` } : { finished: false, detail: `no marker yet in ${path}` };
+  // The bootstrap's own lines on the first serial port (unattend/marker.ts, scripts/bootstrap).
+  if (log.includes(INSTALL_FAILED)) return { finished: false, detail: `the bootstrap reported a failure in ${path}` };
+  return log.includes(INSTALL_DONE) ? { finished: true, detail: `marker in ${path}` } : { finished: false, detail: `no marker yet in ${path}` };
 }
 
 function phaseResults(lay: Layout): PhaseResult[] {

@@ -8,7 +8,7 @@ import { Host } from "../../checkpoints/host";
 import { checkpointRoot, layout } from "../../checkpoints/layout";
 import { LICENCE_SCRIPT, parseLicence, readLicence, rearm, REARM_SCRIPT } from "../../checkpoints/licence";
 import { runWrappedPhase } from "../../checkpoints/phase-wrapper";
-import { formatStatus, gatherStatus, INSTALL_MARKER, installState, serialLogPath } from "../../checkpoints/status";
+import { formatStatus, gatherStatus, installState, serialLogPath } from "../../checkpoints/status";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { PROJECT_DIR } from "../support/stacks";
 import { WinRmTestServer } from "../winrm/server";
@@ -38,7 +38,8 @@ describe("pure parts", () => {
     expect(serialLogPath(xml)).toBe("/var/log/x.serial");
     expect(serialLogPath("<domain><devices><serial type='pty'><log file='/l' append='on'/></serial></devices></domain>")).toBe("/l");
     expect(serialLogPath("<domain><devices/></domain>")).toBeUndefined();
-    expect(installState(`BdsDxe: loading\n${INSTALL_MARKER}\n`, "/l")).toEqual({ finished: true, detail: "marker in /l" });
+    expect(installState("BdsDxe: loading\r\nHOMELAB-INSTALL-DONE DC01\r\n", "/l")).toEqual({ finished: true, detail: "marker in /l" });
+    expect(installState("BdsDxe: loading\r\nHOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\r\n", "/l")).toEqual({ finished: false, detail: "the bootstrap reported a failure in /l" });
     expect(installState("BdsDxe: loading\n", "/l")).toEqual({ finished: false, detail: "no marker yet in /l" });
     expect(installState(undefined, undefined)).toEqual({ finished: null, detail: "no serial log in the domain" });
   });
@@ -63,7 +64,7 @@ describe("status of a running lab", () => {
     });
     // W2 logs its serial port to a file (appended), where the bootstrap's marker already stands.
     serial = join(daemon.dir, "log", "W2.serial.log");
-    writeFileSync(serial, `${INSTALL_MARKER}\n`);
+    writeFileSync(serial, "HOMELAB-INSTALL-DONE W2\r\n");
     const xml = (await fx.virsh.domainXml("W2")).replace("</devices>", `<serial type='file'><source path='${serial}' append='on'/><target port='0'/></serial></devices>`);
     await fx.virsh.defineDomain(xml);
     const lay = layout(checkpointRoot(fx.spec.pool.path));
