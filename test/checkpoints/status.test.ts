@@ -62,10 +62,11 @@ describe("status of a running lab", () => {
         { match: "slmgr.vbs", outcome: { exitCode: 3010, stdout: "Command completed successfully.\r\nPlease restart the system for the changes to take effect.\r\n" } },
       ],
     });
-    // W2 logs its serial port to a file (appended), where the bootstrap's marker already stands.
+    // Windows domains log their first serial port to /var/log/libvirt/qemu/<VM>-serial.log (the
+    // renderer, for the unattended install); W2's is moved to a file where the marker already stands.
     serial = join(daemon.dir, "log", "W2.serial.log");
     writeFileSync(serial, "HOMELAB-INSTALL-DONE W2\r\n");
-    const xml = (await fx.virsh.domainXml("W2")).replace("</devices>", `<serial type='file'><source path='${serial}' append='on'/><target port='0'/></serial></devices>`);
+    const xml = (await fx.virsh.domainXml("W2")).replace("/var/log/libvirt/qemu/W2-serial.log", serial);
     await fx.virsh.defineDomain(xml);
     const lay = layout(checkpointRoot(fx.spec.pool.path));
     await createCheckpoint({ layout: lay, host: new Host({ uri: daemon.uri, swtpmDir: fx.swtpmDir }) }, { name: "before-sql", vms: ["W1"] });
@@ -87,7 +88,7 @@ describe("status of a running lab", () => {
       {
         vm: "W1", role: "windows", os: "windows-server-2022", state: "running",
         addresses: [{ network: "ckpt-net", mac: fx.spec.vms[0].nics[0].mac, ip: "192.168.91.10", addressing: "static" }], managementIp: "192.168.91.10",
-        install: { finished: null, detail: "no serial log in the domain" },
+        install: { finished: null, detail: "serial log /var/log/libvirt/qemu/W1-serial.log not written yet" },
         phases: [{ phase: "w1-winrm", result: "succeeded", attempts: 1, exitCode: 0, at: expect.any(String) }],
         checkpoints: ["before-sql"],
         licence: { name: "Windows(R), ServerStandardEval edition", status: "licensed", daysLeft: 179, rearmsLeft: 5 },
