@@ -1,6 +1,7 @@
 // What the four providers share: a virsh client from the inputs, the log, input checks.
 import { Virsh } from "../virsh";
 import type { ConnectionInputs } from "./inputs";
+import { xmlMissing } from "./summary";
 
 /** Where providers report what they did not do (a kept disk, a kept directory) and why. */
 export interface Log {
@@ -60,4 +61,80 @@ export const sameUuid = (a: string | undefined, b: string | undefined) => (a ?? 
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+export type AdoptableKind = "network" | "pool" | "domain";
+
+/** What adopt-or-define needs to know of one kind of object on one connection. */
+export interface ObjectAccess {
+  /** The UUID of the object that has this name, or undefined when none has it. */
+  uuidOfName(): Promise<string | undefined>;
+  /** The persistent XML of the existing object. */
+  persistentXml(): Promise<string>;
+  define(xml: string): Promise<void>;
+  /** The commands that remove the existing object by hand, for the conflict message. */
+  removal: string;
+  /** Where the stack config sets this object's UUID. */
+  configPath: string;
+  /** Said when an adopted object is redefined (what the change means for it). */
+  redefineNote?: string;
+}
+
+export function accessFor(kind: AdoptableKind, virsh: Virsh, o: { name: string; uuid: string }): ObjectAccess {
+  switch (kind) {
+    case "network":
+      return {
+        uuidOfName: async () => (await virsh.networkInfo(o.name))?.uuid,
+        persistentXml: () => virsh.networkXml(o.name),
+        define: (xml) => virsh.defineNetwork(xml),
+        removal: `virsh net-destroy ${o.name}; virsh net-undefine ${o.name}`,
+        configPath: `homelab:networks, the entry named ${o.name}, uuid`,
+      };
+    case "pool":
+      return {
+        uuidOfName: async () => (await virsh.poolInfo(o.name))?.uuid,
+        persistentXml: () => virsh.poolXml(o.name),
+        define: (xml) => virsh.definePool(xml),
+        removal: `virsh pool-destroy ${o.name}; virsh pool-undefine ${o.name}: the files stay`,
+        configPath: "homelab:pool.uuid",
+      };
+    case "domain":
+      return {
+        // Through the name -> UUID list: a name is never handed to virsh as a domain argument.
+        uuidOfName: () => virsh.domainUuid(o.name),
+        persistentXml: () => virsh.domainXml(o.uuid, { label: o.name }),
+        define: (xml) => virsh.defineDomain(xml),
+        removal: `virsh destroy ${o.uuid}; virsh undefine --nvram --tpm ${o.uuid}: its disk volume stays`,
+        configPath: `homelab:vms, the entry named ${o.name}, uuid`,
+        redefineNote: "a running guest sees the change at its next boot",
+      };
+  }
+}
+
+/**
+ * The one create path of networks, pools and domains: an object of that name with another UUID is
+ * a clear error; one with the same UUID is adopted (redefined only when libvirt lacks something the
+ * XML asks for, so a re-run writes nothing); otherwise the XML is defined. `adopted` says whether
+ * the object existed before: a destroy then releases it instead of removing it.
+ */
+export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name: string; uuid: string; xml: string }, log: Log): Promise<{ adopted: boolean }> {
+  const access = accessFor(kind, virsh, o);
+  const existing = await access.uuidOfName();
+  if (existing && !sameUuid(existing, o.uuid)) {
+    throw uuidConflict(kind, o.name, virsh.uri, existing, o.uuid, access.removal, access.configPath);
+  }
+  const differs = existing ? xmlMissing(o.xml, await access.persistentXml()) : "(new)";
+  if (differs) {
+    if (existing) {
+      log.info(`${kind} ${o.name} exists with the same UUID: adopting it and redefining it (${differs} differed)` +
+        `${access.redefineNote ? `; ${access.redefineNote}` : ""}`);
+    }
+    await access.define(o.xml);
+  }
+  return { adopted: existing !== undefined };
+}
+
+/** What a destroy says instead of removing an object the lab adopted. */
+export function releaseNote(kind: AdoptableKind, name: string, removal: string): string {
+  return `${kind} ${name}: released, not destroyed: it existed before the lab adopted it. Remove it by hand if it is no longer needed (${removal})`;
 }

@@ -1,10 +1,12 @@
 // The Domain provider's behaviour: define/adopt, start; redefine on update (applies at next
 // boot); destroy and undefine with NVRAM and TPM state (volumes are their own resources).
+// Domains are addressed by UUID: virsh reads an all-digit name as an ID and a UUID-shaped one as
+// a UUID, so a name handed to virsh could reach another domain.
 import { Virsh, VirshError } from "../virsh";
-import { diffDomain, domainUpdateNote, toDiffResult, DiffResultLike } from "./diff";
-import { CheckFailure, identityFailures, Log, pulumiLog, sameUuid, uuidConflict, virshFor, xmlIdentityFailures } from "./common";
-import type { CheckedDomain, DomainInputs, DomainOutputs } from "./inputs";
-import { domainSummary, xmlMissing } from "./summary";
+import { diffDomain, domainUpdateNote, toDiffResult, uriMoveProblem, DiffResultLike } from "./diff";
+import { adoptOrDefine, accessFor, CheckFailure, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import type { CheckedDomain, DomainInputs, DomainOutputs, Observed } from "./inputs";
+import { domainSummary, xmlDrift, xmlMissing } from "./summary";
 
 export async function check(_olds: Partial<DomainInputs>, news: DomainInputs): Promise<{ inputs: CheckedDomain; failures: CheckFailure[] }> {
   const failures = identityFailures("domain", news as unknown as Record<string, unknown>, true);
@@ -14,65 +16,87 @@ export async function check(_olds: Partial<DomainInputs>, news: DomainInputs): P
   return { inputs: { ...news, summary }, failures: xmlIdentityFailures("domain", news, summary) };
 }
 
-export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain): Promise<DiffResultLike> {
-  return toDiffResult(diffDomain(olds, news));
+/** Refuses a URI change that does not reach the same domain (before anything changes). */
+async function confirmUri(olds: Partial<DomainOutputs>, news: CheckedDomain): Promise<void> {
+  if (olds.uri === undefined || olds.uri === news.uri) return;
+  const found = (await virshFor(news).domainUuids()).get(news.name);
+  const problem = uriMoveProblem("domain", news.name, news.uuid, olds.uri, news.uri, found);
+  if (problem) throw new Error(problem);
 }
 
-async function observe(virsh: Virsh, inputs: CheckedDomain): Promise<DomainOutputs | undefined> {
-  // Two virsh calls, no separate lookup: a missing domain is dumpxml's not-found.
-  let liveXml: string;
-  try {
-    liveXml = await virsh.domainXml(inputs.name);
-  } catch (e) {
-    if (e instanceof VirshError && e.failure === "not-found") return undefined;
-    throw e;
-  }
-  return { ...inputs, summary: domainSummary(liveXml), liveXml, state: await virsh.domainState(inputs.name) };
+export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain): Promise<DiffResultLike> {
+  await confirmUri(olds, news);
+  return toDiffResult(diffDomain(olds, news));
 }
 
 const INACTIVE = new Set(["shut off", "crashed"]);
 
+async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean): Promise<DomainOutputs | undefined> {
+  let liveXml: string;
+  try {
+    liveXml = await virsh.domainXml(inputs.uuid, { label: inputs.name });
+  } catch (e) {
+    if (e instanceof VirshError && e.failure === "not-found") return undefined;
+    throw e;
+  }
+  const state = await virsh.domainState(inputs.uuid, inputs.name);
+  const drift = [
+    ...xmlDrift(inputs.xml, liveXml),
+    ...(inputs.start && INACTIVE.has(state) ? [`state: ${state}, but start is true`] : []),
+  ];
+  const { note: _note, ...rest } = inputs;
+  return { ...rest, summary: domainSummary(liveXml), liveXml, state, ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
+}
+
 async function converge(virsh: Virsh, inputs: CheckedDomain): Promise<void> {
-  if (inputs.start && INACTIVE.has(await virsh.domainState(inputs.name))) await virsh.startDomain(inputs.name);
+  if (inputs.start && INACTIVE.has(await virsh.domainState(inputs.uuid, inputs.name))) await virsh.startDomain(inputs.uuid, inputs.name);
 }
 
 export async function create(inputs: CheckedDomain, log: Log = pulumiLog): Promise<{ id: string; outs: DomainOutputs }> {
   const virsh = virshFor(inputs);
-  const existing = await virsh.domainUuid(inputs.name);
-  if (existing && !sameUuid(existing, inputs.uuid)) {
-    throw uuidConflict("domain", inputs.name, virsh.uri, existing, inputs.uuid,
-      `virsh destroy ${inputs.name}; virsh undefine --nvram --tpm ${inputs.name}: its disk volume stays`, `homelab:vms, the entry named ${inputs.name}, uuid`);
-  }
-  // Adopt: redefine only when libvirt lacks something the XML asks for, so a re-run writes nothing.
-  const differs = existing ? xmlMissing(inputs.xml, await virsh.domainXml(inputs.name)) : "(new)";
-  if (differs) {
-    if (existing) log.info(`domain ${inputs.name} exists with the same UUID: adopting it and redefining it (${differs} differed); a running guest sees the change at its next boot`);
-    await virsh.defineDomain(inputs.xml);
-  }
+  const { adopted } = await adoptOrDefine("domain", virsh, inputs, log);
   await converge(virsh, inputs);
-  return { id: inputs.uuid, outs: (await observe(virsh, inputs))! };
+  return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted))! };
 }
 
-export async function read(id: string, props: CheckedDomain): Promise<{ id?: string; props?: DomainOutputs }> {
-  const outs = await observe(virshFor(props), props);
-  return outs ? { id, props: outs } : {};
+/** The inputs as libvirt's objects say they are now, so a preview after a refresh names drifted fields. */
+function inputsOf(outs: DomainOutputs): CheckedDomain & Pick<Observed, "drift"> {
+  const { liveXml: _x, state: _s, adopted: _a, ...inputs } = outs;
+  return inputs;
+}
+
+export async function read(id: string, props: DomainOutputs): Promise<{ id?: string; props?: DomainOutputs; inputs?: CheckedDomain & Pick<Observed, "drift"> }> {
+  const outs = await observe(virshFor(props), props, props.adopted);
+  return outs ? { id, props: outs, inputs: inputsOf(outs) } : {};
 }
 
 export async function update(_id: string, olds: DomainOutputs, news: CheckedDomain, log: Log = pulumiLog): Promise<{ outs: DomainOutputs }> {
   const virsh = virshFor(news);
+  await confirmUri(olds, news);
   const decision = diffDomain(olds, news);
-  if (decision.updates.some((p) => p !== "start")) {
+  // Redefine for a changed spec, or when libvirt's definition lacks anything the XML asks (drift).
+  if (news.xml !== olds.xml || xmlMissing(news.xml, await virsh.domainXml(news.uuid, { label: news.name })) !== undefined) {
     await virsh.defineDomain(news.xml);
-    const note = domainUpdateNote(news.name, decision, !INACTIVE.has(await virsh.domainState(news.name)));
+    const note = domainUpdateNote(news.name, decision, !INACTIVE.has(await virsh.domainState(news.uuid, news.name)));
     if (note) log.warn(note);
   }
   await converge(virsh, news);
-  return { outs: (await observe(virsh, news))! };
+  return { outs: (await observe(virsh, news, olds.adopted))! };
 }
 
-export async function remove(_id: string, props: CheckedDomain): Promise<void> {
+export async function remove(_id: string, props: CheckedDomain & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (!(await virsh.domainUuid(props.name))) return;
-  if (!INACTIVE.has(await virsh.domainState(props.name))) await virsh.destroyDomain(props.name);
-  await virsh.undefineDomain(props.name);
+  if (props.adopted) {
+    log.info(releaseNote("domain", props.name, accessFor("domain", virsh, props).removal));
+    return;
+  }
+  let state: string;
+  try {
+    state = await virsh.domainState(props.uuid, props.name);
+  } catch (e) {
+    if (e instanceof VirshError && e.failure === "not-found") return;
+    throw e;
+  }
+  if (!INACTIVE.has(state)) await virsh.destroyDomain(props.uuid, props.name);
+  await virsh.undefineDomain(props.uuid, props.name);
 }

@@ -233,3 +233,61 @@ export function xmlMissing(wanted: string, live: string): string | undefined {
   if (!lr || typeof lr !== "object") return `/${root}`;
   return missing(w[root] as Node, lr as Node, `/${root}`);
 }
+
+const shown = (v: unknown) => JSON.stringify(String(v));
+
+/** Like missing(), but collects every difference, each with libvirt's value where it has one. */
+function collectDrift(wanted: Node, live: Node, path: string, out: string[]): void {
+  const wSize = sizeOf(wanted);
+  const lSize = sizeOf(live);
+  const sized = wSize !== undefined && lSize !== undefined;
+  if (sized && wSize !== lSize) out.push(`${path} = ${wSize} bytes (libvirt has ${lSize})`);
+  for (const [key, value] of Object.entries(wanted)) {
+    if (sized && (key === "@unit" || key === "#text")) continue;
+    if (key === "#text" && String(value) === "") continue;
+    if (key.startsWith("@") || key === "#text") {
+      const lv = live[key];
+      const where = `${path}${key === "#text" ? "" : `/${key}`}`;
+      if (lv === undefined) out.push(`${where} = ${shown(value)} (libvirt has none)`);
+      else if (!sameValue(key, String(value), String(lv))) out.push(`${where} = ${shown(value)} (libvirt has ${shown(lv)})`);
+      continue;
+    }
+    const liveKids = children(live, key);
+    const wantedKids = children(wanted, key);
+    const used = new Set<number>();
+    const unmatched: number[] = [];
+    for (const [i, w] of wantedKids.entries()) {
+      const at = liveKids.findIndex((l, j) => !used.has(j) && missing(w, l, "") === undefined);
+      if (at < 0) unmatched.push(i);
+      else used.add(at);
+    }
+    const spare = liveKids.map((_, j) => j).filter((j) => !used.has(j));
+    for (const i of unmatched) {
+      const named = attr(wantedKids[i], "name");
+      const label = wantedKids.length > 1 ? (named ? `${key}[@name=${JSON.stringify(named)}]` : `${key}[${i}]`) : key;
+      // The closest candidate: the same position among the unmatched, so one changed NIC of two
+      // names its own field rather than "interface[1]" alone.
+      const j = spare.length === unmatched.length ? spare[unmatched.indexOf(i)] : spare.length === 1 ? spare[0] : undefined;
+      if (j === undefined) out.push(`${path}/${label} (libvirt has no such element)`);
+      else collectDrift(wantedKids[i], liveKids[j], `${path}/${label}`, out);
+    }
+  }
+}
+
+/**
+ * Every element or value the rendered XML asks for that libvirt's XML lacks or contradicts, as
+ * paths with both values (`/domain/devices/graphics/@listen = "127.0.0.1" (libvirt has "0.0.0.0")`).
+ * Empty when libvirt's XML contains the rendered one. Used by read and diff, so drift made by hand
+ * (a `virsh define` of an edited XML) shows as an update naming the field.
+ */
+export function xmlDrift(wanted: string, live: string): string[] {
+  const w = parser.parse(wanted, true) as Node;
+  const l = parser.parse(live, true) as Node;
+  const root = Object.keys(w).find((k) => !k.startsWith("?"));
+  if (!root) return ["(empty document)"];
+  const lr = l[root];
+  if (!lr || typeof lr !== "object") return [`/${root} (libvirt has no such element)`];
+  const out: string[] = [];
+  collectDrift(w[root] as Node, lr as Node, `/${root}`, out);
+  return out;
+}
