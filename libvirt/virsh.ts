@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
+import { SessionTimeout, SessionUnusable, sessionFor, sessionSpawnCount } from "./virsh-session";
 
 export const DEFAULT_URI = "qemu:///system";
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -36,7 +37,7 @@ export class VirshError extends Error {
   }
 }
 
-const NOT_CONNECTED = /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
+const NOT_CONNECTED = /failed to connect to the hypervisor|no valid connection|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
 // Only virsh's own lookup of the object it was asked about: "Storage volume not found" while
 // starting a domain is a failure of the start, not an absent domain.
 const NOT_FOUND = /^error: failed to get (domain|network|pool|vol) '/im;
@@ -83,6 +84,18 @@ export interface VirshOptions {
   timeoutMs?: number;
   /** The virsh binary (a name on PATH or a path). */
   binary?: string;
+  /**
+   * Run the commands in the connection's long-lived virsh session (./virsh-session) instead of
+   * one process each; a command the session cannot run falls back to its own process.
+   */
+  session?: boolean;
+}
+
+let processCalls = 0;
+
+/** virsh processes started in this process so far: one per call, plus one per session (re)start. */
+export function virshProcessCount(): number {
+  return processCalls + sessionSpawnCount();
 }
 
 export interface VersionInfo {
@@ -153,16 +166,38 @@ export class Virsh {
   readonly uri: string;
   readonly timeoutMs: number;
   readonly binary: string;
+  readonly session: boolean;
 
   constructor(options: VirshOptions = {}) {
     this.uri = options.uri ?? DEFAULT_URI;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.binary = options.binary ?? "virsh";
+    this.session = options.session ?? false;
   }
 
-  /** One virsh call; resolves with stdout, rejects with a VirshError about `target`. */
+  /** One virsh command; resolves with stdout, rejects with a VirshError about `target`. */
   run(args: readonly string[], target: Target): Promise<string> {
+    return this.session ? this.runInSession(args, target) : this.runProcess(args, target);
+  }
+
+  private async runInSession(args: readonly string[], target: Target): Promise<string> {
     const argv = ["-c", this.uri, "-q", ...args];
+    let reply;
+    try {
+      reply = await sessionFor(this.binary, this.uri).run(args, this.timeoutMs);
+    } catch (e) {
+      if (e instanceof SessionTimeout) throw new VirshError(target, this.uri, `virsh did not answer within ${this.timeoutMs} ms`, "timeout", argv);
+      if (e instanceof SessionUnusable) return this.runProcess(args, target);
+      throw e;
+    }
+    if (!reply.failed) return reply.stdout;
+    throw new VirshError(target, this.uri, libvirtDetail(reply.stderr), classifyFailure(reply.stderr), argv);
+  }
+
+  /** The command in a process of its own. */
+  private runProcess(args: readonly string[], target: Target): Promise<string> {
+    const argv = ["-c", this.uri, "-q", ...args];
+    processCalls++;
     return new Promise((resolve, reject) => {
       // LC_ALL=C: libvirt's messages in English, so classifyFailure can read them.
       execFile(this.binary, argv, { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },

@@ -16,7 +16,8 @@ export const pulumiLog: Log = {
 };
 
 export function virshFor(inputs: ConnectionInputs): Virsh {
-  return new Virsh({ uri: inputs.uri, timeoutMs: inputs.timeoutMs });
+  // One virsh session per connection for all resources of a run (see ../virsh-session).
+  return new Virsh({ uri: inputs.uri, timeoutMs: inputs.timeoutMs, session: true });
 }
 
 export interface CheckFailure {
