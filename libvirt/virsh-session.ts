@@ -56,8 +56,9 @@ export class VirshSession {
   private queue: Promise<unknown> = Promise.resolve();
   private seq = 0;
   private readonly token = randomBytes(6).toString("hex");
-  /** virsh processes this session has started (for the benchmark's count). */
+  /** virsh processes this session has started, and commands it ran (for the benchmark's count). */
   spawned = 0;
+  commands = 0;
 
   constructor(readonly binary: string, readonly uri: string) {}
 
@@ -100,6 +101,7 @@ export class VirshSession {
 
   private exec(args: readonly string[], timeoutMs: number): Promise<SessionReply> {
     const line = args.map(quoteArg).join(" ");
+    this.commands++;
     const child = this.child ?? (this.child = this.start());
     const mark = `homelab-${this.token}-${++this.seq}`;
     const errLine = `echo --err ${mark}`;
@@ -162,4 +164,9 @@ export function closeSessions(): void {
 /** virsh processes started by sessions so far. */
 export function sessionSpawnCount(): number {
   return [...sessions.values()].reduce((n, s) => n + s.spawned, 0);
+}
+
+/** Commands run through sessions so far. */
+export function sessionCommandCount(): number {
+  return [...sessions.values()].reduce((n, s) => n + s.commands, 0);
 }

@@ -31,7 +31,8 @@ export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain
 
 const INACTIVE = new Set(["shut off", "crashed"]);
 
-async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean): Promise<DomainOutputs | undefined> {
+/** `knownState`: the state converge just saw or made, so it is not asked again. */
+async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, knownState?: string): Promise<DomainOutputs | undefined> {
   let liveXml: string;
   try {
     liveXml = await virsh.domainXml(inputs.uuid, { label: inputs.name });
@@ -39,7 +40,7 @@ async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean): 
     if (e instanceof VirshError && e.failure === "not-found") return undefined;
     throw e;
   }
-  const state = await virsh.domainState(inputs.uuid, inputs.name);
+  const state = knownState ?? await virsh.domainState(inputs.uuid, inputs.name);
   const drift = [
     ...xmlDrift(inputs.xml, liveXml),
     ...(inputs.start && INACTIVE.has(state) ? [`state: ${state}, but start is true`] : []),
@@ -48,15 +49,19 @@ async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean): 
   return { ...rest, summary: domainSummary(liveXml), liveXml, state, ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
 }
 
-async function converge(virsh: Virsh, inputs: CheckedDomain): Promise<void> {
-  if (inputs.start && INACTIVE.has(await virsh.domainState(inputs.uuid, inputs.name))) await virsh.startDomain(inputs.uuid, inputs.name);
+/** Starts a domain that should run; returns its state afterwards. */
+async function converge(virsh: Virsh, inputs: CheckedDomain): Promise<string> {
+  const state = await virsh.domainState(inputs.uuid, inputs.name);
+  if (!inputs.start || !INACTIVE.has(state)) return state;
+  await virsh.startDomain(inputs.uuid, inputs.name);
+  return "running";
 }
 
 export async function create(inputs: CheckedDomain, log: Log = pulumiLog): Promise<{ id: string; outs: DomainOutputs }> {
   const virsh = virshFor(inputs);
   const { adopted } = await adoptOrDefine("domain", virsh, inputs, log);
-  await converge(virsh, inputs);
-  return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted))! };
+  const state = await converge(virsh, inputs);
+  return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted, state))! };
 }
 
 /** The inputs as libvirt's objects say they are now, so a preview after a refresh names drifted fields. */
@@ -80,8 +85,8 @@ export async function update(_id: string, olds: DomainOutputs, news: CheckedDoma
     const note = domainUpdateNote(news.name, decision, !INACTIVE.has(await virsh.domainState(news.uuid, news.name)));
     if (note) log.warn(note);
   }
-  await converge(virsh, news);
-  return { outs: (await observe(virsh, news, olds.adopted))! };
+  const state = await converge(virsh, news);
+  return { outs: (await observe(virsh, news, olds.adopted, state))! };
 }
 
 export async function remove(_id: string, props: CheckedDomain & Observed, log: Log = pulumiLog): Promise<void> {

@@ -53,10 +53,25 @@ const parser = new XMLParser({
   isArray: (_name, jpath, _leaf, isAttribute) => !isAttribute && String(jpath).includes("."),
 });
 
+// Parsed documents by their text: a read parses libvirt's XML for the summary and for the drift,
+// and the rendered XML was parsed by check already. The trees are only read, never changed.
+const parsed = new Map<string, Node>();
+const PARSED_KEPT = 512;
+
+function parse(xml: string): Node {
+  let doc = parsed.get(xml);
+  if (doc === undefined) {
+    doc = parser.parse(xml, true) as Node;
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(xml, doc);
+  }
+  return doc;
+}
+
 function parseRoot(xml: string, root: string): Node {
   let doc: Node;
   try {
-    doc = parser.parse(xml, true) as Node;
+    doc = parse(xml);
   } catch (e) {
     throw new Error(`the ${root} XML does not parse: ${(e as Error).message}`);
   }
@@ -225,8 +240,8 @@ function missing(wanted: Node, live: Node, path: string): string | undefined {
  * missing. libvirt adds addresses, controllers and defaults, so containment, not equality.
  */
 export function xmlMissing(wanted: string, live: string): string | undefined {
-  const w = parser.parse(wanted, true) as Node;
-  const l = parser.parse(live, true) as Node;
+  const w = parse(wanted);
+  const l = parse(live);
   const root = Object.keys(w).find((k) => !k.startsWith("?"));
   if (!root) return "(empty document)";
   const lr = l[root];
@@ -281,8 +296,8 @@ function collectDrift(wanted: Node, live: Node, path: string, out: string[]): vo
  * (a `virsh define` of an edited XML) shows as an update naming the field.
  */
 export function xmlDrift(wanted: string, live: string): string[] {
-  const w = parser.parse(wanted, true) as Node;
-  const l = parser.parse(live, true) as Node;
+  const w = parse(wanted);
+  const l = parse(live);
   const root = Object.keys(w).find((k) => !k.startsWith("?"));
   if (!root) return ["(empty document)"];
   const lr = l[root];
