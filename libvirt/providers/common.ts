@@ -2,6 +2,7 @@
 import { Virsh } from "../virsh";
 import type { ConnectionInputs } from "./inputs";
 import { xmlMissing } from "./summary";
+import { uriMoveProblem } from "./diff";
 
 /** Where providers report what they did not do (a kept disk, a kept directory) and why. */
 export interface Log {
@@ -138,4 +139,15 @@ export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name
 /** What a destroy says instead of removing an object the lab adopted. */
 export function releaseNote(kind: AdoptableKind, name: string, removal: string): string {
   return `${kind} ${name}: released, not destroyed: it existed before the lab adopted it. Remove it by hand if it is no longer needed (${removal})`;
+}
+
+/**
+ * A new URI must reach the same object (the one with this UUID under this name), or the change is
+ * refused before anything changes: see uriMoveProblem.
+ */
+export async function confirmUri(kind: AdoptableKind, olds: { uri?: string }, news: ConnectionInputs & { name: string; uuid: string }): Promise<void> {
+  if (olds.uri === undefined || olds.uri === news.uri) return;
+  const found = await accessFor(kind, virshFor(news), news).uuidOfName();
+  const problem = uriMoveProblem(kind, news.name, news.uuid, olds.uri, news.uri, found);
+  if (problem) throw new Error(problem);
 }

@@ -3,8 +3,8 @@
 // Domains are addressed by UUID: virsh reads an all-digit name as an ID and a UUID-shaped one as
 // a UUID, so a name handed to virsh could reach another domain.
 import { Virsh, VirshError } from "../virsh";
-import { diffDomain, domainUpdateNote, toDiffResult, uriMoveProblem, DiffResultLike } from "./diff";
-import { adoptOrDefine, accessFor, CheckFailure, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { diffDomain, domainUpdateNote, toDiffResult, DiffResultLike } from "./diff";
+import { adoptOrDefine, accessFor, CheckFailure, confirmUri, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedDomain, DomainInputs, DomainOutputs, Observed } from "./inputs";
 import { domainSummary, xmlDrift, xmlMissing } from "./summary";
 
@@ -16,16 +16,8 @@ export async function check(_olds: Partial<DomainInputs>, news: DomainInputs): P
   return { inputs: { ...news, summary }, failures: xmlIdentityFailures("domain", news, summary) };
 }
 
-/** Refuses a URI change that does not reach the same domain (before anything changes). */
-async function confirmUri(olds: Partial<DomainOutputs>, news: CheckedDomain): Promise<void> {
-  if (olds.uri === undefined || olds.uri === news.uri) return;
-  const found = (await virshFor(news).domainUuids()).get(news.name);
-  const problem = uriMoveProblem("domain", news.name, news.uuid, olds.uri, news.uri, found);
-  if (problem) throw new Error(problem);
-}
-
 export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain): Promise<DiffResultLike> {
-  await confirmUri(olds, news);
+  await confirmUri("domain", olds, news);
   return toDiffResult(diffDomain(olds, news));
 }
 
@@ -77,7 +69,7 @@ export async function read(id: string, props: DomainOutputs): Promise<{ id?: str
 
 export async function update(_id: string, olds: DomainOutputs, news: CheckedDomain, log: Log = pulumiLog): Promise<{ outs: DomainOutputs }> {
   const virsh = virshFor(news);
-  await confirmUri(olds, news);
+  await confirmUri("domain", olds, news);
   const decision = diffDomain(olds, news);
   // Redefine for a changed spec, or when libvirt's definition lacks anything the XML asks (drift).
   if (news.xml !== olds.xml || xmlMissing(news.xml, await virsh.domainXml(news.uuid, { label: news.name })) !== undefined) {

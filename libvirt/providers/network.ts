@@ -2,8 +2,8 @@
 // network (net-update for DHCP hosts and ranges, a restart otherwise); stop and undefine, or
 // release a network the lab adopted.
 import type { Virsh } from "../virsh";
-import { diffNetwork, toDiffResult, uriMoveProblem, DiffResultLike } from "./diff";
-import { accessFor, adoptOrDefine, CheckFailure, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { diffNetwork, toDiffResult, DiffResultLike } from "./diff";
+import { accessFor, adoptOrDefine, CheckFailure, confirmUri, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedNetwork, NetworkInputs, NetworkOutputs, Observed } from "./inputs";
 import { liveNetworkPlan } from "./network-live";
 import { networkSummary, NetworkSummary, xmlDrift } from "./summary";
@@ -28,15 +28,8 @@ export async function check(olds: Partial<CheckedNetwork>, news: NetworkInputs):
   return { inputs: { ...news, summary, ...(note ? { note } : {}) }, failures: xmlIdentityFailures("network", news, summary) };
 }
 
-async function confirmUri(olds: Partial<NetworkOutputs>, news: CheckedNetwork): Promise<void> {
-  if (olds.uri === undefined || olds.uri === news.uri) return;
-  const found = (await virshFor(news).networkInfo(news.name))?.uuid;
-  const problem = uriMoveProblem("network", news.name, news.uuid, olds.uri, news.uri, found);
-  if (problem) throw new Error(problem);
-}
-
 export async function diff(_id: string, olds: NetworkOutputs, news: CheckedNetwork): Promise<DiffResultLike> {
-  await confirmUri(olds, news);
+  await confirmUri("network", olds, news);
   return toDiffResult(diffNetwork(olds, news));
 }
 
@@ -104,7 +97,7 @@ export async function read(id: string, props: NetworkOutputs): Promise<{ id?: st
 
 export async function update(_id: string, olds: NetworkOutputs, news: CheckedNetwork, log: Log = pulumiLog): Promise<{ outs: NetworkOutputs }> {
   const virsh = virshFor(news);
-  await confirmUri(olds, news);
+  await confirmUri("network", olds, news);
   const persistent = await virsh.networkXml(news.name);
   if (news.xml !== olds.xml || !liveNetworkPlan(news.xml, persistent).inSync) await virsh.defineNetwork(news.xml);
   await converge(virsh, news, log);

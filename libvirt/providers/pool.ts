@@ -1,8 +1,8 @@
 // The StoragePool provider's behaviour: define/adopt, build, start, autostart; stop and undefine
 // without ever removing a directory that still holds files, or release a pool the lab adopted.
 import type { Virsh } from "../virsh";
-import { diffPool, toDiffResult, uriMoveProblem, DiffResultLike } from "./diff";
-import { accessFor, adoptOrDefine, CheckFailure, errorText, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { diffPool, toDiffResult, DiffResultLike } from "./diff";
+import { accessFor, adoptOrDefine, CheckFailure, confirmUri, errorText, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedPool, Observed, PoolInputs, PoolOutputs } from "./inputs";
 import { poolSummary, PoolSummary, xmlDrift, xmlMissing } from "./summary";
 
@@ -34,15 +34,8 @@ export async function check(olds: Partial<CheckedPool>, news: PoolInputs): Promi
   };
 }
 
-async function confirmUri(olds: Partial<PoolOutputs>, news: CheckedPool): Promise<void> {
-  if (olds.uri === undefined || olds.uri === news.uri) return;
-  const found = (await virshFor(news).poolInfo(news.name))?.uuid;
-  const problem = uriMoveProblem("pool", news.name, news.uuid, olds.uri, news.uri, found);
-  if (problem) throw new Error(problem);
-}
-
 export async function diff(_id: string, olds: PoolOutputs, news: CheckedPool): Promise<DiffResultLike> {
-  await confirmUri(olds, news);
+  await confirmUri("pool", olds, news);
   return toDiffResult(diffPool(olds, news));
 }
 
@@ -89,7 +82,7 @@ export async function read(id: string, props: PoolOutputs): Promise<{ id?: strin
 
 export async function update(_id: string, olds: PoolOutputs, news: CheckedPool): Promise<{ outs: PoolOutputs }> {
   const virsh = virshFor(news);
-  await confirmUri(olds, news);
+  await confirmUri("pool", olds, news);
   if (news.xml !== olds.xml || xmlMissing(news.xml, await virsh.poolXml(news.name)) !== undefined) await virsh.definePool(news.xml);
   await converge(virsh, news);
   return { outs: (await observe(virsh, news, olds.adopted))! };

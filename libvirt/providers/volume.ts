@@ -1,7 +1,7 @@
 // The Volume provider's behaviour: create or adopt, grow (never shrink), keep the disk on delete
 // unless deleteOnDestroy.
 import { Virsh, VirshError } from "../virsh";
-import { diffVolume, toDiffResult, uriMoveProblem, volumeShrinkProblem, DiffResultLike } from "./diff";
+import { diffVolume, toDiffResult, volumeShrinkProblem, DiffResultLike } from "./diff";
 import { CheckFailure, identityFailures, Log, pulumiLog, virshFor } from "./common";
 import type { CheckedVolume, VolumeInputs, VolumeOutputs } from "./inputs";
 import { volumeSummary } from "./summary";
@@ -38,12 +38,14 @@ export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Pr
 
 async function confirmUri(olds: Partial<VolumeOutputs>, news: CheckedVolume): Promise<void> {
   if (olds.uri === undefined || olds.uri === news.uri) return;
-  // A volume has no UUID: the same pool (by UUID) must hold a volume at the same path.
+  // A volume has no UUID: the new URI must show the same pool holding it at the same path.
   const virsh = virshFor(news);
   const found = await virsh.volumeInfo(news.pool, news.name) ? await virsh.volumePath(news.pool, news.name) : undefined;
   if (olds.path !== undefined && found === olds.path) return;
-  throw new Error(uriMoveProblem("volume", `${news.pool}/${news.name}`, olds.path ?? "(unknown path)", olds.uri, news.uri, found ?? undefined)!
-    .replace(/with another UUID/, "at another path"));
+  const label = `volume ${news.pool}/${news.name}`;
+  throw new Error(`${label}: homelab:uri changed from ${olds.uri} to ${news.uri}, but ${news.uri} has ${found === undefined ? "no such volume" : `it at ${found}, not at ${olds.path}`}, ` +
+    "so the new URI does not reach the same host. homelab does not move a lab between hosts by replacing it. " +
+    `Set homelab:uri back to ${olds.uri}, or check that the new URI reaches the same libvirtd (virsh -c '${news.uri}' vol-path --pool ${news.pool} ${news.name})`);
 }
 
 export async function diff(_id: string, olds: VolumeOutputs, news: CheckedVolume): Promise<DiffResultLike> {
