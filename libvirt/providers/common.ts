@@ -117,7 +117,7 @@ export function accessFor(kind: AdoptableKind, virsh: Virsh, o: { name: string; 
  * The one create path of networks, pools and domains: an object of that name with another UUID is
  * a clear error; one with the same UUID is adopted (redefined only when libvirt lacks something the
  * XML asks for, so a re-run writes nothing); otherwise the XML is defined. `adopted` says whether
- * the object existed before: a destroy then releases it instead of removing it.
+ * the object existed before the lab made it: a destroy then releases it instead of removing it.
  */
 export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name: string; uuid: string; xml: string }, log: Log): Promise<{ adopted: boolean }> {
   const access = accessFor(kind, virsh, o);
@@ -133,7 +133,9 @@ export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name
     }
     await access.define(o.xml);
   }
-  return { adopted: existing !== undefined };
+  // Adopted: it existed and was not already what the lab makes. An object that already matched is
+  // the lab's own from a run that lost its state (a create killed half-way): destroy removes it.
+  return { adopted: existing !== undefined && differs !== undefined };
 }
 
 /** What a destroy says instead of removing an object the lab adopted. */

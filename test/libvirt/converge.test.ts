@@ -226,4 +226,14 @@ describe("drift and convergence against a private libvirtd", () => {
       "Remove it by hand if it is no longer needed (virsh net-destroy default; virsh net-undefine default)"]);
     expect(await virsh.networkInfo("default")).toMatchObject({ uuid: packagedUuid, active: true, persistent: true });
   });
+
+  test("an object that already was what the lab makes (a create killed half-way) is the lab's own: destroy removes it", async () => {
+    const spec = lab.networks.find((n) => n.name === "lab-net")!;
+    const log = new RecordingLog();
+    const again = (await ops.network.create(await checked(ops.network.check, networkInputs(uri, spec)), log)).outs;
+    expect(again.adopted).toBeUndefined();
+    expect(log.messages).toEqual([]);
+    await ops.network.remove(again.uuid, again, log);
+    expect(await virsh.networkInfo("lab-net")).toBeUndefined();
+  });
 });
