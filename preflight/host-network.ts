@@ -20,6 +20,8 @@ export interface HostRoute {
 export interface HostNetworkView {
   addresses: HostAddress[];
   routes: HostRoute[];
+  /** Every interface's name, with or without an address (absent: only those in `addresses`). */
+  links?: string[];
 }
 
 export interface NetworkCollision {
@@ -67,6 +69,11 @@ export function networkCollisions(networks: readonly NetworkSpec[], host: HostNe
         found.push({ network: n.name, collision: `subnet ${n.subnet} overlaps ${a.ifname}'s ${a.address}/${a.prefix}`, fix });
       }
     }
+    // An interface of that name with no IPv4 address at all (a bare bridge, a tap): libvirt
+    // cannot create the bridge, and the network does not start.
+    if ((host.links ?? []).includes(n.bridge) && !host.addresses.some((a) => a.ifname === n.bridge)) {
+      found.push({ network: n.name, collision: `interface ${n.bridge} already exists on the host (without an IPv4 address)`, fix });
+    }
     for (const r of host.routes) {
       const dst = routeCidr(r.dst);
       if (!dst || r.dev === n.bridge || !overlaps(subnet, dst)) continue;
@@ -85,5 +92,6 @@ export function parseIpJson(addrJson: string, routeJson: string): HostNetworkVie
   return {
     addresses: links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) => ({ ifname: l.ifname, address: a.local, prefix: a.prefixlen }))),
     routes: routes.filter((r) => r.dev !== undefined).map((r) => ({ dst: r.dst, dev: r.dev! })),
+    links: links.map((l) => l.ifname),
   };
 }

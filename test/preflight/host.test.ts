@@ -33,6 +33,8 @@ describe("the lab's networks against the host's", () => {
       [{ network: "lab-net", collision: "subnet 192.168.56.0/24 overlaps docker0's 192.168.0.1/16" }, { network: "default", collision: "subnet 192.168.122.0/24 overlaps docker0's 192.168.0.1/16" }]],
     ["a VPN route into the lab's subnet", { addresses: UPLINK.addresses, routes: [...UPLINK.routes, { dst: "192.168.56.0/25", dev: "wg0" }] },
       [{ network: "lab-net", collision: "subnet 192.168.56.0/24 overlaps the host's route to 192.168.56.0/25 via wg0" }]],
+    ["an interface with the bridge's name and no address", { ...UPLINK, links: ["lo", "eth0", "virbr56"] },
+      [{ network: "lab-net", collision: "interface virbr56 already exists on the host (without an IPv4 address)" }]],
     ["a host route to one address inside it", { addresses: UPLINK.addresses, routes: [...UPLINK.routes, { dst: "192.168.122.7", dev: "tun0" }] },
       [{ network: "default", collision: "subnet 192.168.122.0/24 overlaps the host's route to 192.168.122.7/32 via tun0" }]],
   ])("%s", (_what, host, expected) => {
@@ -49,6 +51,7 @@ describe("the lab's networks against the host's", () => {
     expect(parseIpJson(addr, route)).toEqual({
       addresses: [{ ifname: "lo", address: "127.0.0.1", prefix: 8 }, { ifname: "docker0", address: "172.17.0.1", prefix: 16 }],
       routes: [{ dst: "default", dev: "eth0" }, { dst: "172.17.0.0/16", dev: "docker0" }],
+      links: ["lo", "docker0", "ifb0"],
     });
   });
 
