@@ -143,6 +143,13 @@ export function releaseNote(kind: AdoptableKind, name: string, removal: string):
   return `${kind} ${name}: released, not destroyed: it existed before the lab adopted it. Remove it by hand if it is no longer needed (${removal})`;
 }
 
+/** For a delete: true (and says so) when the object was adopted, so it is released, not removed. */
+export function released(kind: AdoptableKind, virsh: Virsh, props: { name: string; uuid: string; adopted?: boolean }, log: Log): boolean {
+  if (!props.adopted) return false;
+  log.info(releaseNote(kind, props.name, accessFor(kind, virsh, props).removal));
+  return true;
+}
+
 /**
  * A new URI must reach the same object (the one with this UUID under this name), or the change is
  * refused before anything changes: see uriMoveProblem.
@@ -152,4 +159,15 @@ export async function confirmUri(kind: AdoptableKind, olds: { uri?: string }, ne
   const found = await accessFor(kind, virshFor(news), news).uuidOfName();
   const problem = uriMoveProblem(kind, news.name, news.uuid, olds.uri, news.uri, found);
   if (problem) throw new Error(problem);
+}
+
+/**
+ * Pulumi's read result: the outputs, and the inputs as libvirt's objects say they are now (the
+ * outputs without what only observation knows), so a preview after a refresh names drifted fields.
+ */
+export function readResult<O extends object, K extends keyof O>(id: string, outs: O | undefined, observedOnly: readonly K[]): { id?: string; props?: O; inputs?: Omit<O, K> } {
+  if (!outs) return {};
+  const inputs: Partial<O> = { ...outs };
+  for (const k of observedOnly) delete inputs[k];
+  return { id, props: outs, inputs: inputs as Omit<O, K> };
 }

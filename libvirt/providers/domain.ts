@@ -4,7 +4,7 @@
 // a UUID, so a name handed to virsh could reach another domain.
 import { Virsh, VirshError } from "../virsh";
 import { diffDomain, domainUpdateNote, toDiffResult, DiffResultLike } from "./diff";
-import { adoptOrDefine, accessFor, CheckFailure, confirmUri, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { adoptOrDefine, CheckFailure, confirmUri, readResult, identityFailures, Log, pulumiLog, released, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedDomain, DomainInputs, DomainOutputs, Observed } from "./inputs";
 import { domainSummary, xmlDrift, xmlMissing } from "./summary";
 
@@ -56,15 +56,8 @@ export async function create(inputs: CheckedDomain, log: Log = pulumiLog): Promi
   return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted, state))! };
 }
 
-/** The inputs as libvirt's objects say they are now, so a preview after a refresh names drifted fields. */
-function inputsOf(outs: DomainOutputs): CheckedDomain & Pick<Observed, "drift"> {
-  const { liveXml: _x, state: _s, adopted: _a, ...inputs } = outs;
-  return inputs;
-}
-
-export async function read(id: string, props: DomainOutputs): Promise<{ id?: string; props?: DomainOutputs; inputs?: CheckedDomain & Pick<Observed, "drift"> }> {
-  const outs = await observe(virshFor(props), props, props.adopted);
-  return outs ? { id, props: outs, inputs: inputsOf(outs) } : {};
+export async function read(id: string, props: DomainOutputs) {
+  return readResult(id, await observe(virshFor(props), props, props.adopted), ["liveXml", "state", "adopted"] as const);
 }
 
 export async function update(_id: string, olds: DomainOutputs, news: CheckedDomain, log: Log = pulumiLog): Promise<{ outs: DomainOutputs }> {
@@ -83,10 +76,7 @@ export async function update(_id: string, olds: DomainOutputs, news: CheckedDoma
 
 export async function remove(_id: string, props: CheckedDomain & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (props.adopted) {
-    log.info(releaseNote("domain", props.name, accessFor("domain", virsh, props).removal));
-    return;
-  }
+  if (released("domain", virsh, props, log)) return;
   let state: string;
   try {
     state = await virsh.domainState(props.uuid, props.name);

@@ -3,7 +3,7 @@
 // release a network the lab adopted.
 import type { Virsh } from "../virsh";
 import { diffNetwork, toDiffResult, DiffResultLike } from "./diff";
-import { accessFor, adoptOrDefine, CheckFailure, confirmUri, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { adoptOrDefine, CheckFailure, confirmUri, readResult, identityFailures, Log, pulumiLog, released, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedNetwork, NetworkInputs, NetworkOutputs, Observed } from "./inputs";
 import { liveNetworkPlan } from "./network-live";
 import { networkSummary, NetworkSummary, xmlDrift } from "./summary";
@@ -85,14 +85,8 @@ export async function create(inputs: CheckedNetwork, log: Log = pulumiLog): Prom
   return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted))! };
 }
 
-function inputsOf(outs: NetworkOutputs): CheckedNetwork & Pick<Observed, "drift"> {
-  const { liveXml: _x, isActive: _a, isAutostart: _s, adopted: _d, ...inputs } = outs;
-  return inputs;
-}
-
-export async function read(id: string, props: NetworkOutputs): Promise<{ id?: string; props?: NetworkOutputs; inputs?: CheckedNetwork & Pick<Observed, "drift"> }> {
-  const outs = await observe(virshFor(props), props, props.adopted);
-  return outs ? { id, props: outs, inputs: inputsOf(outs) } : {};
+export async function read(id: string, props: NetworkOutputs) {
+  return readResult(id, await observe(virshFor(props), props, props.adopted), ["liveXml", "isActive", "isAutostart", "adopted"] as const);
 }
 
 export async function update(_id: string, olds: NetworkOutputs, news: CheckedNetwork, log: Log = pulumiLog): Promise<{ outs: NetworkOutputs }> {
@@ -106,10 +100,7 @@ export async function update(_id: string, olds: NetworkOutputs, news: CheckedNet
 
 export async function remove(_id: string, props: CheckedNetwork & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (props.adopted) {
-    log.info(releaseNote("network", props.name, accessFor("network", virsh, props).removal));
-    return;
-  }
+  if (released("network", virsh, props, log)) return;
   const info = await virsh.networkInfo(props.name);
   if (!info) return;
   if (info.active) await virsh.destroyNetwork(props.name);

@@ -2,7 +2,7 @@
 // without ever removing a directory that still holds files, or release a pool the lab adopted.
 import type { Virsh } from "../virsh";
 import { diffPool, toDiffResult, DiffResultLike } from "./diff";
-import { accessFor, adoptOrDefine, CheckFailure, confirmUri, errorText, identityFailures, Log, pulumiLog, releaseNote, virshFor, xmlIdentityFailures } from "./common";
+import { adoptOrDefine, CheckFailure, confirmUri, readResult, errorText, identityFailures, Log, pulumiLog, released, virshFor, xmlIdentityFailures } from "./common";
 import type { CheckedPool, Observed, PoolInputs, PoolOutputs } from "./inputs";
 import { poolSummary, PoolSummary, xmlDrift, xmlMissing } from "./summary";
 
@@ -70,14 +70,8 @@ export async function create(inputs: CheckedPool, log: Log = pulumiLog): Promise
   return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted))! };
 }
 
-function inputsOf(outs: PoolOutputs): CheckedPool & Pick<Observed, "drift"> {
-  const { liveXml: _x, state: _s, isAutostart: _a, adopted: _d, ...inputs } = outs;
-  return inputs;
-}
-
-export async function read(id: string, props: PoolOutputs): Promise<{ id?: string; props?: PoolOutputs; inputs?: CheckedPool & Pick<Observed, "drift"> }> {
-  const outs = await observe(virshFor(props), props, props.adopted);
-  return outs ? { id, props: outs, inputs: inputsOf(outs) } : {};
+export async function read(id: string, props: PoolOutputs) {
+  return readResult(id, await observe(virshFor(props), props, props.adopted), ["liveXml", "state", "isAutostart", "adopted"] as const);
 }
 
 export async function update(_id: string, olds: PoolOutputs, news: CheckedPool): Promise<{ outs: PoolOutputs }> {
@@ -90,10 +84,7 @@ export async function update(_id: string, olds: PoolOutputs, news: CheckedPool):
 
 export async function remove(_id: string, props: CheckedPool & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (props.adopted) {
-    log.info(releaseNote("pool", props.name, accessFor("pool", virsh, props).removal));
-    return;
-  }
+  if (released("pool", virsh, props, log)) return;
   const info = await virsh.poolInfo(props.name);
   if (!info) return;
   const volumes = info.state === "running" ? await virsh.listVolumes(props.name) : [];

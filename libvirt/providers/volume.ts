@@ -2,7 +2,7 @@
 // unless deleteOnDestroy.
 import { Virsh, VirshError } from "../virsh";
 import { diffVolume, toDiffResult, volumeShrinkProblem, DiffResultLike } from "./diff";
-import { CheckFailure, identityFailures, Log, pulumiLog, virshFor } from "./common";
+import { CheckFailure, identityFailures, Log, pulumiLog, readResult, virshFor } from "./common";
 import type { CheckedVolume, VolumeInputs, VolumeOutputs } from "./inputs";
 import { volumeSummary } from "./summary";
 
@@ -109,11 +109,8 @@ export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promi
   return { id: outs.path, outs };
 }
 
-export async function read(id: string, props: CheckedVolume): Promise<{ id?: string; props?: VolumeOutputs; inputs?: CheckedVolume }> {
-  const outs = await observe(virshFor(props), props);
-  if (!outs) return {};
-  const { path: _p, liveCapacityBytes: _c, liveFormat: _f, ...inputs } = outs;
-  return { id, props: outs, inputs };
+export async function read(id: string, props: CheckedVolume) {
+  return readResult(id, await observe(virshFor(props), props), ["path", "liveCapacityBytes", "liveFormat"] as const);
 }
 
 export async function update(_id: string, olds: VolumeOutputs, news: CheckedVolume, log: Log = pulumiLog): Promise<{ outs: VolumeOutputs }> {
