@@ -23,8 +23,12 @@ export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain
 
 const INACTIVE = new Set(["shut off", "crashed"]);
 
-/** `knownState`: the state converge just saw or made, so it is not asked again. */
-async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, knownState?: string): Promise<DomainOutputs | undefined> {
+/**
+ * `knownState`: the state converge just saw or made, so it is not asked again. `previous`: the
+ * stored outputs of a refresh; when libvirt's XML and the inputs' XML are the very texts they held,
+ * their summary and XML drift still hold, and nothing is parsed again.
+ */
+async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, knownState?: string, previous?: Partial<DomainOutputs>): Promise<DomainOutputs | undefined> {
   let liveXml: string;
   try {
     liveXml = await virsh.domainXml(inputs.uuid, { label: inputs.name });
@@ -33,12 +37,14 @@ async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, k
     throw e;
   }
   const state = knownState ?? await virsh.domainState(inputs.uuid, inputs.name);
+  const same = previous?.liveXml === liveXml && previous.xml === inputs.xml && previous.summary !== undefined;
   const drift = [
-    ...xmlDrift(inputs.xml, liveXml),
+    ...(same ? (previous.drift ?? []).filter((d) => d.startsWith("/")) : xmlDrift(inputs.xml, liveXml)),
     ...(inputs.start && INACTIVE.has(state) ? [`state: ${state}, but start is true`] : []),
   ];
   const { note: _note, ...rest } = inputs;
-  return { ...rest, summary: domainSummary(liveXml), liveXml, state, ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
+  const summary = same ? previous.summary! : domainSummary(liveXml);
+  return { ...rest, summary, liveXml, state, ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
 }
 
 /** Starts a domain that should run; returns its state afterwards. */
@@ -57,7 +63,7 @@ export async function create(inputs: CheckedDomain, log: Log = pulumiLog): Promi
 }
 
 export async function read(id: string, props: DomainOutputs) {
-  return readResult(id, await observe(virshFor(props), props, props.adopted), ["liveXml", "state", "adopted"] as const);
+  return readResult(id, await observe(virshFor(props), props, props.adopted, undefined, props), ["liveXml", "state", "adopted"] as const);
 }
 
 export async function update(_id: string, olds: DomainOutputs, news: CheckedDomain, log: Log = pulumiLog): Promise<{ outs: DomainOutputs }> {
