@@ -41,10 +41,24 @@ async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, k
   const drift = [
     ...(same ? (previous.drift ?? []).filter((d) => d.startsWith("/")) : xmlDrift(inputs.xml, liveXml)),
     ...(inputs.start && INACTIVE.has(state) ? [`state: ${state}, but start is true`] : []),
+    ...(state === "running" ? await runningConsoleDrift(virsh, inputs) : []),
   ];
-  const { note: _note, ...rest } = inputs;
+  // Read passes the stored outputs as inputs: what they observed then is observed anew here.
+  const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedDomain & Observed;
   const summary = same ? previous.summary! : domainSummary(liveXml);
   return { ...rest, summary, liveXml, state, ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
+}
+
+/**
+ * The console of the running guest: a definition put right by an update still leaves the running
+ * QEMU listening where it was started (on every interface, say) until the guest restarts, so that
+ * is drift too. Only the graphics: the rest of a running domain's XML is libvirt's to fill in.
+ */
+async function runningConsoleDrift(virsh: Virsh, inputs: CheckedDomain): Promise<string[]> {
+  const running = await virsh.domainXml(inputs.uuid, { inactive: false, label: inputs.name });
+  return xmlDrift(inputs.xml, running)
+    .filter((d) => d.startsWith("/domain/devices/graphics"))
+    .map((d) => `running: ${d}: the running guest keeps it until it restarts`);
 }
 
 /** Starts a domain that should run; returns its state afterwards. */

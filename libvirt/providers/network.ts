@@ -49,7 +49,8 @@ async function observe(virsh: Virsh, inputs: CheckedNetwork, adopted?: boolean):
     ...(inputs.active && !info.active ? ["state: inactive, but active is true"] : []),
     ...(inputs.autostart !== info.autostart ? [`autostart: ${info.autostart}, but autostart is ${inputs.autostart}`] : []),
   ];
-  const { note: _note, ...rest } = inputs;
+  // Read passes the stored outputs as inputs: what they observed then is observed anew here.
+  const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedNetwork & Observed;
   return { ...rest, summary: networkSummary(liveXml), liveXml, isActive: info.active, isAutostart: info.autostart,
     ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
 }

@@ -48,7 +48,8 @@ async function observe(virsh: Virsh, inputs: CheckedPool, adopted?: boolean): Pr
     ...(inputs.active && info.state !== "running" ? [`state: ${info.state}, but active is true`] : []),
     ...(inputs.autostart !== info.autostart ? [`autostart: ${info.autostart}, but autostart is ${inputs.autostart}`] : []),
   ];
-  const { note: _note, ...rest } = inputs;
+  // Read passes the stored outputs as inputs: what they observed then is observed anew here.
+  const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedPool & Observed;
   return { ...rest, summary: poolSummary(liveXml), liveXml, state: info.state, isAutostart: info.autostart,
     ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
 }

@@ -145,6 +145,30 @@ describe("drift and convergence against a private libvirtd", () => {
     expect((await ops.domain.read(dc.uuid, dc)).props!.drift).toBeUndefined();
   });
 
+  test("a console opened on every interface and left running shows as running drift until the guest restarts", async () => {
+    const edited = vsh("dumpxml", "--inactive", dc.uuid).replace(/127\.0\.0\.1/g, "0.0.0.0");
+    execFileSync("bash", ["-c", `cat > ${daemon.dir}/edited.xml`], { input: edited });
+    vsh("define", join(daemon.dir, "edited.xml"));
+    vsh("destroy", dc.uuid);
+    vsh("start", dc.uuid);
+    const read = await ops.domain.read(dc.uuid, dc);
+    expect(read.props!.drift).toEqual([
+      "/domain/devices/graphics/listen/@address = \"127.0.0.1\" (libvirt has \"0.0.0.0\")",
+      "/domain/devices/graphics/@listen = \"127.0.0.1\" (libvirt has \"0.0.0.0\")",
+      "running: /domain/devices/graphics/listen/@address = \"127.0.0.1\" (libvirt has \"0.0.0.0\"): the running guest keeps it until it restarts",
+      "running: /domain/devices/graphics/@listen = \"127.0.0.1\" (libvirt has \"0.0.0.0\"): the running guest keeps it until it restarts",
+    ]);
+    const news = await checked(ops.domain.check, domainInputs(uri, dcSpec(), lab), read.inputs!);
+    const log = new RecordingLog();
+    dc = (await ops.domain.update(dc.uuid, read.props!, news, log)).outs;
+    // The definition is right again; the running guest still listens everywhere, and says so.
+    expect(dc.drift).toEqual(read.props!.drift!.filter((d) => d.startsWith("running: ")));
+    expect(log.messages).toEqual(["domain DC01: what was changed outside the lab changed in the persistent definition; the running guest picks the change up at its next boot (shut it down and start it)"]);
+    vsh("destroy", dc.uuid);
+    vsh("start", dc.uuid);
+    expect((await ops.domain.read(dc.uuid, dc)).props!.drift).toBeUndefined();
+  });
+
   test("a shut-off domain with start: true is drift, and update starts it", async () => {
     vsh("destroy", dc.uuid);
     const read = await ops.domain.read(dc.uuid, dc);
