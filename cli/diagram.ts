@@ -5,6 +5,7 @@ import { topologyDot } from "../diagram/topology";
 import { dotToSvg } from "../diagram/svg";
 import { phasesByVm } from "../diagram/phases";
 import { loadStackOrExit } from "./stack";
+import { buildPhaseGraph } from "../phases/graph";
 
 async function main(): Promise<void> {
   const opts = new Command("diagram")
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     .parse(process.argv)
     .opts<{ stack: string; out?: string; dot?: boolean }>();
   const spec = loadStackOrExit(opts.stack);
-  const dot = topologyDot(spec, phasesByVm(spec));
+  const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec)));
   const text = opts.dot ? dot : await dotToSvg(dot);
   if (opts.out) writeFileSync(opts.out, text);
   else process.stdout.write(text);

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   for (const object of renderLab(spec)) write(`${object.kind}-${object.name}.xml`, object.xml);
   const graph = buildPhaseGraph(spec);
   write("phases.json", JSON.stringify({ stack: spec.stack, waves: topologicalLevels(graph).map((wave) => wave.map((p) => p.id)), phases: graph.phases }, null, 2) + "\n");
-  const dot = topologyDot(spec, phasesByVm(spec));
+  const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec)));
   write("topology.dot", dot);
   write("topology.svg", await dotToSvg(dot));
   process.stdout.write(`wrote ${written.length} files to ${opts.out}:\n${written.map((f) => `  ${f}`).join("\n")}\n`);

@@ -1,15 +1,7 @@
 // The lab's topology as Graphviz DOT: pure, so the picture is a function of the spec.
+import { ROLE_LABELS as ROLE_LABEL } from "../lab";
 import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
 import { formatBytes } from "../lab/units";
-
-const ROLE_LABEL: Record<VmSpec["role"], string> = {
-  dc: "domain controller",
-  sql: "SQL Server",
-  "site-server": "SCCM site server",
-  client: "SCCM client",
-  windows: "Windows",
-  linux: "Linux",
-};
 
 const ROLE_COLOR: Record<VmSpec["role"], string> = {
   dc: "#dbeafe",

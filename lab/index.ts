@@ -1,5 +1,5 @@
 export * from "./types";
 export { loadLabSpec, requireLabSpec, LabConfigError, StackConfig } from "./load";
-export { readStackConfig, projectDefaults } from "./stack-file";
+export { readStackConfig, projectDefaults, parseConfigValue, pulumiConfigValue, StackFileError } from "./stack-file";
 export { formatProblems } from "./problems";
 export { deriveMac, deriveUuid, HOMELAB_NAMESPACE } from "./identity";

@@ -28,14 +28,16 @@ const RESERVED_SITE_CODES = new Set(["AUX", "CON", "NUL", "PRN", "SMS"]);
 
 export function checkNames(d: Draft, problems: Problems): void {
   unique(d.vms, (v) => v.spec.name, (v) => ["vms", v.index, "name"], "VM name", problems, true);
-  unique(d.vms, (v) => v.spec.hostname, (v) => ["vms", v.index, "hostname"], "hostname", problems, true);
+  // Without hostname:, the computer name is the VM name: errors name the key the user wrote.
+  const hostnamePath = (v: Located<VmSpec>): Path => ["vms", v.index, d.explicitHostnames.has(v.index) ? "hostname" : "name"];
+  unique(d.vms, (v) => v.spec.hostname, hostnamePath, "hostname", problems, true);
   unique(d.networks, (n) => n.spec.name, (n) => ["networks", n.index, "name"], "network name", problems);
   unique(d.networks, (n) => n.spec.bridge, (n) => ["networks", n.index, "bridge"], "bridge", problems);
   for (const { index, spec: n } of d.networks) {
     if (n.bridge.length > 15) problems.error(["networks", index, "bridge"], `${n.bridge} is longer than 15 characters, the Linux limit for interface names: pick a shorter bridge name like virbr56`);
   }
   for (const { index, spec: vm } of d.vms) {
-    const path = ["vms", index, "hostname"];
+    const path = hostnamePath({ index, spec: vm });
     if (vm.template === "windows") {
       if (!NETBIOS_PATTERN.test(vm.hostname)) {
         problems.error(path, `${vm.hostname} is not a valid Windows computer name: use 1 to 15 letters, digits or '-' (NetBIOS limit), starting with a letter or digit`);
@@ -180,9 +182,11 @@ export function checkRoles(d: Draft, problems: Problems): void {
   const dcs = d.vms.filter((v) => v.spec.role === "dc");
   dcs.slice(1).forEach((v) => problems.error(["vms", v.index, "role"], `a second DC (${v.spec.name}) in one forest is not supported; ${dcs[0].spec.name} is the DC: give this VM another role`));
   if (d.domain) {
-    if (dcs.length === 0) problems.error(["domain", "dc"], "the lab has no VM with role dc: add one, or remove homelab:domain");
+    // A DC that failed its own checks is reported there; saying it is missing would mislead.
+    const dcMalformed = d.malformed.has(`vms/${d.domain.dc}`);
+    if (dcs.length === 0 && !dcMalformed) problems.error(["domain", "dc"], "the lab has no VM with role dc: add one, or remove homelab:domain");
     const dc = byName.get(d.domain.dc);
-    if (!dc) problems.error(["domain", "dc"], `${d.domain.dc} is not a VM of this lab: name the VM with role dc`);
+    if (dcMalformed) { /* reported at the VM */ } else if (!dc) problems.error(["domain", "dc"], `${d.domain.dc} is not a VM of this lab: name the VM with role dc`);
     else if (dc.spec.role !== "dc") problems.error(["domain", "dc"], `${d.domain.dc} has role ${dc.spec.role}, not dc: name the VM with role dc`);
     if (d.domain.fqdn.endsWith(".local")) problems.warn(["domain", "fqdn"], "a .local suffix collides with multicast DNS: prefer a name under a domain you own, or .test");
     const clash = d.vms.find((v) => v.spec.hostname.toUpperCase() === d.domain!.netbios);
@@ -204,14 +208,14 @@ function checkSccm(d: Draft, byName: Map<string, Located<VmSpec>>, problems: Pro
   if (RESERVED_SITE_CODES.has(s.siteCode)) problems.error(["sccm", "siteCode"], `${s.siteCode} is reserved by Windows or SCCM (AUX, CON, NUL, PRN, SMS): pick another, e.g. PS1`);
   siteServers.slice(1).forEach((v) => problems.error(["vms", v.index, "role"], `a second site server (${v.spec.name}) is not supported: one primary site per lab`));
   const server = byName.get(s.siteServer);
-  if (!server) problems.error(["sccm", "siteServer"], `${s.siteServer} is not a VM of this lab: name the VM with role site-server`);
+  if (!server && d.malformed.has(`vms/${s.siteServer}`)) { /* reported at the VM */ } else if (!server) problems.error(["sccm", "siteServer"], `${s.siteServer} is not a VM of this lab: name the VM with role site-server`);
   else if (server.spec.role !== "site-server") problems.error(["sccm", "siteServer"], `${s.siteServer} has role ${server.spec.role}, not site-server`);
   if (!s.sqlServer) {
     problems.error(["sccm", "sqlServer"], `the site server ${s.siteServer} has no SQL Server: name a VM with role sql, or the site server itself to host SQL on it`);
     return;
   }
   const sql = byName.get(s.sqlServer);
-  if (!sql) problems.error(["sccm", "sqlServer"], `${s.sqlServer} is not a VM of this lab: name a VM with role sql, or the site server itself`);
+  if (!sql && d.malformed.has(`vms/${s.sqlServer}`)) { /* reported at the VM */ } else if (!sql) problems.error(["sccm", "sqlServer"], `${s.sqlServer} is not a VM of this lab: name a VM with role sql, or the site server itself`);
   else if (!s.sqlColocated && sql.spec.role !== "sql") problems.error(["sccm", "sqlServer"], `${s.sqlServer} has role ${sql.spec.role}: SQL goes on a VM with role sql, or on the site server itself`);
   for (const v of sqls) {
     if (v.spec.name !== s.sqlServer) problems.error(["vms", v.index, "role"], `${v.spec.name} has role sql but homelab:sccm.sqlServer is ${s.sqlServer}: one SQL Server per site`);
@@ -221,7 +225,8 @@ function checkSccm(d: Draft, byName: Map<string, Located<VmSpec>>, problems: Pro
 /** Every Windows VM that a phase will reach needs an address the host knows before the DC exists. */
 export function checkReachability(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
-    if (!WINDOWS_DOMAIN_ROLES.has(vm.role)) continue;
+    // Every Windows VM gets phases (WinRM check, rename, network), not only domain members.
+    if (vm.template !== "windows") continue;
     const reachable = vm.nics.some((nic) => nic.addressing === "static"
       || (nic.addressing === "reserved" && networkOf(d, nic.network)?.spec.dhcp?.server === "libvirt"));
     if (!reachable) {

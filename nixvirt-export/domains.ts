@@ -1,4 +1,5 @@
-import type { LabSpec, NicSpec, Role, VmSpec } from "../lab";
+import { ROLE_LABELS } from "../lab";
+import type { LabSpec, NicSpec, VmSpec } from "../lab";
 import { comment, fileHeader, indentLines } from "./header";
 import { NixAttrs, printNix } from "./nix";
 
@@ -125,15 +126,6 @@ const HELPERS = `  inherit (nixvirt.lib) domain;
     };
 in`;
 
-const ROLES: Record<Role, string> = {
-  dc: "domain controller",
-  sql: "SQL Server",
-  "site-server": "SCCM site server",
-  client: "managed client",
-  windows: "Windows server",
-  linux: "Linux",
-};
-
 const ADDRESSING: Record<NicSpec["addressing"], string> = {
   static: "static",
   reserved: "DHCP reservation",
@@ -143,7 +135,7 @@ const ADDRESSING: Record<NicSpec["addressing"], string> = {
 function describe(vm: VmSpec, spec: LabSpec): string {
   const sqlHere = spec.sccm?.sqlColocated && spec.sccm.siteServer === vm.name ? " with SQL Server" : "";
   const nics = vm.nics.map((n) => `${n.ip ?? "DHCP"} on ${n.network} (${ADDRESSING[n.addressing]})`).join(", ");
-  return `${vm.name}: ${ROLES[vm.role]}${sqlHere}, ${vm.os}; ${nics}`;
+  return `${vm.name}: ${ROLE_LABELS[vm.role]}${sqlHere}, ${vm.os}; ${nics}`;
 }
 
 function vmArgs(vm: VmSpec): NixAttrs {

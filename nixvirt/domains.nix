@@ -170,7 +170,7 @@ in
     tpm = true;
     active = true;
   })
-  # CLIENT01: managed client, windows-11; 192.168.56.101 on lab-net (DHCP reservation), 192.168.122.101 on default (DHCP reservation)
+  # CLIENT01: SCCM client, windows-11; 192.168.56.101 on lab-net (DHCP reservation), 192.168.122.101 on default (DHCP reservation)
   (windowsVm {
     name = "CLIENT01";
     uuid = "ed496bea-3589-5e3a-9075-c7f155c60221";
@@ -189,7 +189,7 @@ in
     tpm = true;
     active = true;
   })
-  # CLIENT02: managed client, windows-11; 192.168.56.102 on lab-net (DHCP reservation), 192.168.122.102 on default (DHCP reservation)
+  # CLIENT02: SCCM client, windows-11; 192.168.56.102 on lab-net (DHCP reservation), 192.168.122.102 on default (DHCP reservation)
   (windowsVm {
     name = "CLIENT02";
     uuid = "f6c6bf75-5333-5259-9f6b-1e300bff3327";
