@@ -116,8 +116,8 @@ export function loadLabSpec(input: StackConfig): LabResult {
 }
 
 export class LabConfigError extends Error {
-  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>) {
-    super(`the lab config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>, what = "the lab config") {
+    super(`${what} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
     this.name = "LabConfigError";
   }
 }

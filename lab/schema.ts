@@ -20,6 +20,7 @@ const uuid = z.string({ error: "expected a UUID" }).regex(UUID_PATTERN, { error:
 // path name another file than the one the user sees, so both are refused rather than normalized.
 const absPath = z.string({ error: "expected an absolute path" })
   .regex(/^\/\S/, { error: "must be an absolute path (start with /)" })
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   .regex(/^[^\u0000-\u001f\u007f]*$/, { error: "contains a control character (a line break or tab pasted with it?): write the path on one line without them" })
   .refine((path) => !path.split("/").includes(".."), { error: "contains a .. segment: write the path without it, as the folder it leads to" });
 const size = z.string({ error: `expected a size: ${SIZE_HINT}` }).regex(SIZE_PATTERN, { error: `is not a size: ${SIZE_HINT}` });
@@ -34,6 +35,7 @@ export const scalarSchemas = {
   graphics: z.enum(["vnc", "spice"], { error: "must be vnc or spice" }).default("vnc"),
   guestPhases: z.boolean({ error: "write true or false" }).default(false),
   winrmTransport: z.enum(["ntlm", "basic", "basic-https"], { error: "must be ntlm, basic or basic-https" }).default("ntlm"),
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   winrmUser: z.string({ error: "expected a user name like Administrator" }).regex(/^[^\u0000-\u001f\u007f]+$/, { error: "must be a user name on one line, like Administrator" }).default("Administrator"),
 } as const;
 export type ScalarKey = keyof typeof scalarSchemas;

@@ -128,7 +128,6 @@ const badProblems = (problems: ReadonlyArray<LabProblem>) => problems.filter((p)
 function checkTotal(input: StackConfig): "refused" | "built" {
   const result = loadLabSpec(input);
   if (!result.ok) {
-    if (process.env.FC_DEBUG) console.log(result.errors.map((e) => e.path + ": " + e.message.slice(0, 60)).join("\n"));
     expect(result.errors.length).toBeGreaterThan(0);
     expect(badProblems(result.errors)).toEqual([]);
     return "refused";
@@ -150,9 +149,8 @@ test(`${RUNS} generated configs around the variants either fail validation with 
   try {
     fc.assert(fc.property(generatedConfig, (g) => { seen[checkTotal(applyConfig(g))]++; }), { seed: SEED, numRuns: RUNS });
   } catch (err) {
-    throw new Error(`property failed with FC_SEED=${SEED} (replay: FC_SEED=${SEED} npx jest test/lab/total.property):\n${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`property failed with FC_SEED=${SEED} (replay: FC_SEED=${SEED} npx jest test/lab/total.property):\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  if (process.env.FC_DEBUG) console.log(seen);
   // Both outcomes must be exercised, or the generator drifted away from the variants.
   expect(seen.refused).toBeGreaterThan(RUNS / 10);
   expect(seen.built).toBeGreaterThan(RUNS / 20);
