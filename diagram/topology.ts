@@ -42,7 +42,7 @@ function vmNode(vm: VmSpec, spec: LabSpec, phases: string[]): string {
     `<B>${html(vm.name)}</B>`,
     html(vmRole(vm, spec)),
     html(vm.os),
-    `${vm.vcpus} vCPU · ${html(formatBytes(vm.memoryMiB * 2 ** 20))} · ${html(formatBytes(vm.diskBytes))} disk`,
+    `${vm.vcpus} vCPU · ${html(formatBytes(vm.memoryBytes))} · ${html(formatBytes(vm.diskBytes))} disk`,
     ...(vm.managementIp ? [`reached at ${html(vm.managementIp)}`] : []),
     // Three phases a line keeps the boxes narrow enough to sit side by side.
     ...chunk(phases, 3).map((line) => `<I>${html(line.join(" → "))}</I>`),

@@ -75,7 +75,7 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
     problems.error(["vms", index, "disk"], `${v.disk} is too small for a system disk: give at least 1GiB, e.g. 64GiB`);
     ok = false;
   }
-  if (!ok) return undefined;
+  if (!ok || memoryBytes === undefined || diskBytes === undefined) return undefined;
   const nicCount = new Map<string, number>();
   const nics: NicSpec[] = v.nics.map((nic, n) => {
     const nth = nicCount.get(nic.network) ?? 0;
@@ -103,8 +103,8 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
       os: v.os,
       template,
       vcpus: v.vcpus,
-      memoryMiB: memoryBytes! / MiB,
-      diskBytes: diskBytes!,
+      memoryBytes,
+      diskBytes,
       diskBus: v.diskBus ?? (windows ? "sata" : "virtio"),
       volume: `${v.name}.qcow2`,
       nics,

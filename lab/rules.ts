@@ -153,7 +153,7 @@ function roleMinimum(vm: VmSpec, d: Draft): { memory: number; disk: number; why:
 export function checkSizes(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
     const at = (key: string): Path => ["vms", index, key];
-    const memory = vm.memoryMiB * 2 ** 20;
+    const memory = vm.memoryBytes;
     if (vm.firmware.secureBoot && !vm.firmware.uefi) problems.error(at("firmware"), "Secure Boot needs UEFI: set firmware.uefi true or firmware.secureBoot false");
     const min = WINDOWS_MINIMUM[vm.os];
     if (min) {

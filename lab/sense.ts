@@ -7,7 +7,7 @@ import { configPath, Problems } from "./problems";
 import { UUID_PATTERN } from "./schema";
 import { ROLE_LABELS } from "./types";
 import type { NetworkSpec, VmSpec } from "./types";
-import { GiB, MiB } from "./units";
+import { GiB } from "./units";
 
 type Path = PropertyKey[];
 
@@ -76,7 +76,7 @@ export function checkMacs(d: Draft, problems: Problems): void {
 
 export function checkLimits(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
-    const memoryBytes = vm.memoryMiB * MiB;
+    const { memoryBytes } = vm;
     if (memoryBytes <= Q35_MAX_MEMORY_40BIT) continue;
     const limit = "QEMU's q35 machine maps at most 978 GiB of guest RAM with a 40-bit physical address width";
     if (d.libvirt.domainType === "qemu") problems.error(["vms", index, "memory"], `${memoryBytes / GiB} GiB is more than ${limit}, which emulated CPUs have: give at most 978GiB`);
@@ -103,12 +103,13 @@ export function checkMediaPaths(d: Draft, problems: Problems): void {
 
 /** The DC's static addresses, by network name. */
 function dcAddresses(dc: VmSpec): Map<string, string> {
-  return new Map(dc.nics.filter((nic) => nic.addressing === "static" && nic.ip).map((nic) => [nic.network, nic.ip!]));
+  return new Map(dc.nics.flatMap((nic) => (nic.addressing === "static" ? [[nic.network, nic.ip] as const] : [])));
 }
 
 /** A domain member uses the DC as its DNS server, so it needs a NIC on a network where the DC has a static address. */
 export function checkMembership(d: Draft, problems: Problems): void {
-  const dc = d.domain && d.vms.find((v) => v.spec.name === d.domain!.dc && v.spec.role === "dc");
+  const dcName = d.domain?.dc;
+  const dc = d.vms.find((v) => v.spec.name === dcName && v.spec.role === "dc");
   if (!dc) return;
   const addresses = dcAddresses(dc.spec);
   if (addresses.size === 0) return; // checkReachability reports a DC without static addresses
@@ -127,18 +128,19 @@ const libvirtDnsAnswers = (n: NetworkSpec): boolean => n.dhcp?.server !== "dc";
  * of its networks where libvirt's DNS answers, or to a resolver it can reach. Never to itself.
  */
 export function checkForwarders(d: Draft, problems: Problems): void {
-  if (!d.domain) return;
-  const dc = d.vms.find((v) => v.spec.name === d.domain!.dc && v.spec.role === "dc");
+  const domain = d.domain;
+  if (!domain) return;
+  const dc = d.vms.find((v) => v.spec.name === domain.dc && v.spec.role === "dc");
   if (!dc) return;
   const own = new Set(dc.spec.nics.map((nic) => nic.ip).filter((ip): ip is string => ip !== undefined));
   const dcNetworks = dc.spec.nics.map((nic) => d.networks.find((n) => n.spec.name === nic.network)).filter((n): n is Located<NetworkSpec> => n !== undefined);
-  d.domain.forwarders.forEach((ip, i) => {
+  domain.forwarders.forEach((ip, i) => {
     const path: Path = ["domain", "forwarders", i];
     if (own.has(ip)) {
       problems.error(path, `${ip} is the DC ${dc.spec.name}'s own address: a DNS server forwarding to itself loops; name the resolver it should ask (e.g. a gateway where libvirt answers DNS)`);
       return;
     }
-    const labNet = d.networks.find((n) => isHostIn(parseCidr(n.spec.subnet)!, ip));
+    const labNet = d.networks.find((n) => { const cidr = parseCidr(n.spec.subnet); return cidr !== undefined && isHostIn(cidr, ip); });
     if (!labNet) {
       if (!dcNetworks.some((n) => n.spec.mode !== "isolated")) {
         problems.error(path, `${ip} is outside the lab, and the DC ${dc.spec.name} is only on isolated networks, which reach nothing outside: attach it to a nat network or forward to an address inside the lab`);

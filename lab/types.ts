@@ -110,7 +110,8 @@ export interface VmSpec {
   os: OsName;
   template: OsTemplate;
   vcpus: number;
-  memoryMiB: number;
+  /** Guest RAM in bytes, a whole number of MiB (validation guarantees it). */
+  memoryBytes: number;
   diskBytes: number;
   diskBus: DiskBus;
   volume: string;

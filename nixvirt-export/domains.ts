@@ -26,7 +26,7 @@ function vmArgs(vm: VmSpec): NixAttrs {
     name: vm.name,
     uuid: vm.uuid,
     vcpus: vm.vcpus,
-    memoryMiB: vm.memoryMiB,
+    memoryMiB: vm.memoryBytes / 2 ** 20,
     volume: vm.volume,
     diskBus: vm.diskBus,
     installIso: vm.isos.install ?? null,

@@ -43,7 +43,7 @@ describe.each(STACKS)("NixVirt export of stack %s", (stack) => {
       const common = {
         name: vm.name,
         uuid: vm.uuid,
-        memory: { count: vm.memoryMiB, unit: "MiB" },
+        memory: { count: vm.memoryBytes / 2 ** 20, unit: "MiB" },
         storage_vol: { pool: spec.pool.name, volume: vm.volume },
         install_vol: vm.isos.install ?? null,
         virtio_drive: vm.diskBus === "virtio",
