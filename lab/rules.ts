@@ -1,7 +1,7 @@
 // Checks that relate several values of the lab to each other. Each rule reports every
 // violation it finds; none stops at the first.
 import type { Draft, Located } from "./build";
-import { inRange, isHostIn, overlaps, parseCidr, toInt } from "./ipv4";
+import { inRange, isHostIn, notHostReason, overlaps, parseCidr, toInt } from "./ipv4";
 import { configPath, Problems } from "./problems";
 import type { NetworkSpec, VmSpec } from "./types";
 import { GiB, formatBytes } from "./units";
@@ -70,11 +70,11 @@ export function checkIdentities(d: Draft, problems: Problems): void {
 export function checkNetworks(d: Draft, problems: Problems): void {
   d.networks.forEach(({ index, spec: n }, i) => {
     const cidr = parseCidr(n.subnet)!;
-    if (!isHostIn(cidr, n.gateway)) problems.error(["networks", index, "gateway"], `${n.gateway} is not a host address of ${n.name} ${n.subnet}: pick one inside the subnet`);
+    if (!isHostIn(cidr, n.gateway)) problems.error(["networks", index, "gateway"], `${n.gateway} ${notHostReason(cidr, n.gateway)} ${n.name} ${n.subnet}, not a host address of it: pick one inside the subnet`);
     if (n.dhcp) {
       const { start, end } = n.dhcp;
       for (const [key, ip] of [["start", start], ["end", end]] as const) {
-        if (!isHostIn(cidr, ip)) problems.error(["networks", index, "dhcp", key], `${ip} is outside ${n.name} ${n.subnet}: the DHCP range must lie inside the subnet`);
+        if (!isHostIn(cidr, ip)) problems.error(["networks", index, "dhcp", key], `${ip} ${notHostReason(cidr, ip)} ${n.name} ${n.subnet}: the DHCP range must lie inside the subnet, between its network and broadcast addresses`);
       }
       if (toInt(start) > toInt(end)) problems.error(["networks", index, "dhcp"], `the range ${start} to ${end} is backwards: start must not be above end`);
       else if (inRange(n.gateway, start, end)) problems.error(["networks", index, "dhcp"], `the range ${start} to ${end} contains the gateway ${n.gateway}: move the range or the gateway`);
@@ -113,7 +113,8 @@ export function checkAddresses(d: Draft, problems: Problems): void {
       const n = net.spec;
       const cidr = parseCidr(n.subnet)!;
       if (!isHostIn(cidr, nic.ip)) {
-        problems.error([...path, key], `${nic.ip} is outside ${n.name} ${n.subnet}: pick an address inside the subnet`);
+        const edge = notHostReason(cidr, nic.ip) !== "is outside";
+        problems.error([...path, key], `${nic.ip} ${notHostReason(cidr, nic.ip)} ${n.name} ${n.subnet}: pick ${edge ? "a host address, between the network and broadcast addresses" : "an address inside the subnet"}`);
         return;
       }
       if (nic.addressing === "static" && n.dhcp && inRange(nic.ip, n.dhcp.start, n.dhcp.end)) {
