@@ -63,12 +63,14 @@ const interesting = fc.constantFrom<Json>(
 const anyText = fc.string({ unit: "binary", maxLength: 12 });
 
 type Mutation =
+  | { kind: "nudge"; target: number; pick: number }
   | { kind: "set"; target: number; value: Json }
   | { kind: "copy"; target: number; source: number }
   | { kind: "delete"; target: number }
   | { kind: "duplicate"; target: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("nudge" as const), target: fc.nat(), pick: fc.nat() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("set" as const), target: fc.nat(), value: fc.oneof({ weight: 4, arbitrary: interesting }, { weight: 1, arbitrary: anyText }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("copy" as const), target: fc.nat(), source: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), target: fc.nat() }) },
@@ -90,6 +92,34 @@ const generatedConfig: fc.Arbitrary<Generated> = fc.record({
   mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
 });
 
+// A leaf changed into a nearby value of its own kind: most stay plausible, so the generated
+// configs reach deep into what validation accepts, not only into shape errors.
+const ENUMS: Record<string, Json[]> = {
+  role: ["dc", "sql", "site-server", "client", "windows", "linux"],
+  os: ["windows-server-2022", "windows-server-2025", "windows-11", "windows-10", "linux"],
+  mode: ["nat", "route", "isolated"], server: ["libvirt", "dc"], model: ["e1000e", "virtio"], diskBus: ["sata", "virtio"],
+  network: ["lab-net", "default", "mgmt", "corp-net", "isolated"],
+  memory: ["512MiB", "1GiB", "2GiB", "3GiB", "4GiB", "8GiB", "16GiB", "979GiB"], disk: ["8GiB", "32GiB", "60GiB", "64GiB", "100GiB", "2TiB"],
+  name: ["DC01", "SQL01", "SCCM01", "CLIENT01", "CLIENT02", "WEB01", "web-01", "x", "SYSTEM", "1234", "a.b", "LAB"],
+  hostname: ["DC01", "SQL01", "CLIENT9", "client01", "NETWORK", "CORP", "LAB", "sql01", "x"],
+  siteName: ["Lab", "Primary", "Site 2", "Zoë", "two\nlines", " "], siteCode: ["PS1", "LAB", "P01", "SMS", "ps2"],
+  netbios: ["CORP", "LAB", "HOMELAB", "NETWORK", "DC01", "X-1"], fqdn: ["corp.homelab.test", "lab.test", "a.local", "x"],
+};
+
+function nudged(key: PathPart, value: Json, pick: number): Json {
+  if (typeof value === "boolean") return !value;
+  if (typeof value === "number") return [value + 1, value - 1, value * 2, 0, 288, 289][pick % 6];
+  if (typeof key === "string" && ENUMS[key]) return ENUMS[key][pick % ENUMS[key].length];
+  if (typeof value === "string") {
+    const ip = /^(\d+\.\d+\.\d+)\.(\d+)$/.exec(value);
+    if (ip) return `${ip[1]}.${[0, 1, 2, 10, 11, 12, 50, 100, 101, 150, 200, 254, 255][pick % 13]}`;
+    const cidr = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(value);
+    if (cidr) return `${cidr[1]}/${[16, 23, 24, 25, 30][pick % 5]}`;
+    return [value.toUpperCase(), value.toLowerCase(), `${value}1`, `${value}\n`, value.slice(1)][pick % 5];
+  }
+  return value;
+}
+
 interface Generated {
   stack: string;
   extras: number[];
@@ -109,7 +139,10 @@ function applyConfig({ stack, extras, secretsKept, phases, mutations }: Generate
     const paths = pathsOf(config).filter((p) => p.length > 0);
     const target = paths[m.target % paths.length];
     const leaves = paths.filter((p) => { const v = getAt(config, p); return v === null || typeof v !== "object"; });
-    if (m.kind === "set") setAt(config, target, target.length === 1 ? pulumiConfigValue(clone(m.value)) : clone(m.value));
+    if (m.kind === "nudge") {
+      const leaf = leaves[m.target % leaves.length];
+      setAt(config, leaf, nudged(leaf[leaf.length - 1], getAt(config, leaf), m.pick));
+    } else if (m.kind === "set") setAt(config, target, target.length === 1 ? pulumiConfigValue(clone(m.value)) : clone(m.value));
     else if (m.kind === "delete") setAt(config, leaves[m.target % leaves.length], undefined);
     else if (m.kind === "copy") setAt(config, target, clone(getAt(config, paths[m.source % paths.length])));
     else {
@@ -151,6 +184,7 @@ test(`${RUNS} generated configs around the variants either fail validation with 
   } catch (err) {
     throw new Error(`property failed with FC_SEED=${SEED} (replay: FC_SEED=${SEED} npx jest test/lab/total.property):\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  if (process.env.FC_DEBUG) console.log(seen);
   // Both outcomes must be exercised, or the generator drifted away from the variants.
   expect(seen.refused).toBeGreaterThan(RUNS / 10);
   expect(seen.built).toBeGreaterThan(RUNS / 20);
