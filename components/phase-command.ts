@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { GuestSpec } from "../lab";
 import { PHASE_PARAMS_ENV, winrmInvocation } from "../phases/invocation";
 import type { Phase } from "../phases/types";
-import { inlineScriptModules } from "../winrm/bundle";
+import { inlineScriptModules } from "../winrm";
 
 export const PASSWORD_ENV = "WINRM_PASSWORD";
 

@@ -132,7 +132,7 @@ export interface AdDomainSpec {
   /** LDAP distinguished name of the domain, e.g. DC=corp,DC=lab,DC=test. */
   dn: string;
   dc: string;
-  /** DNS forwarders for the DC; defaults to the gateway of the DC's first network. */
+  /** DNS forwarders for the DC; defaults to the gateway of the first network libvirt serves (its DNS) that the DC has a static address on. */
   forwarders: string[];
 }
 
