@@ -16,6 +16,8 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
       // Four rethrows (winrm/run.ts, test/support/xml-validate.ts, ...) wrap an error without { cause }.
       "preserve-caught-error": "off",
+      // Two initial values overwritten before use in the WinRM test doubles (test/winrm/server.ts, test/winrm/double/processes.ts).
+      "no-useless-assignment": "off",
       // Seven unused imports and bindings in tests (test/libvirt/integration.test.ts, test/components/program.test.ts): shown, not failed.
       "@typescript-eslint/no-unused-vars": ["warn", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

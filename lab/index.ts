@@ -1,5 +1,5 @@
 export * from "./types";
-export { loadLabSpec, requireLabSpec, LabConfigError, StackConfig } from "./load";
+export { loadLabSpec, requireLabSpec, missingPhaseSecrets, LabConfigError, StackConfig } from "./load";
 export { PROJECT_DIR } from "./project-dir";
 export { readStackConfig, projectDefaults, parseConfigValue, pulumiConfigValue, StackFileError } from "./stack-file";
 export { formatProblems, NAMESPACE, configPath } from "./problems";

@@ -5,7 +5,7 @@ import { Problems } from "./problems";
 import { checkAddresses, checkIdentities, checkNames, checkNetworks, checkPaths, checkReachability, checkRoles, checkSizes } from "./rules";
 import { checkForwarders, checkLibvirtNames, checkLimits, checkMacs, checkMediaPaths, checkMembership, checkReservedWords } from "./sense";
 import { SECRET_KEYS, SecretKey } from "./schema";
-import type { DhcpReservation, LabResult, LabSpec, NetworkSpec, PoolSpec, SccmSpec, SecretRef, VmSpec } from "./types";
+import type { DhcpReservation, LabProblem, LabResult, LabSpec, NetworkSpec, PoolSpec, SccmSpec, SecretRef, VmSpec } from "./types";
 
 export interface StackConfig {
   stack: string;
@@ -17,7 +17,7 @@ export interface StackConfig {
 
 const MEDIA_ROLES = new Set(["dc", "sql", "site-server"]);
 
-function requiredSecrets(spec: { vms: Pick<VmSpec, "template">[]; domain?: unknown; sccm?: unknown }): SecretRef[] {
+function requiredSecrets(spec: Pick<LabSpec, "vms" | "domain" | "sccm">): SecretRef[] {
   const keys: SecretKey[] = [];
   if (spec.vms.some((vm) => vm.template === "windows")) keys.push("adminPassword");
   if (spec.domain) keys.push("dsrmPassword");
@@ -39,14 +39,20 @@ function reservationsFor(network: NetworkSpec, vms: VmSpec[]): DhcpReservation[]
     : []));
 }
 
-/** With guest phases on, every secret they use must be set: `pulumi up` would stop at the first missing one. */
-function checkPhaseSecrets(input: StackConfig, phases: boolean, needed: SecretRef[], problems: Problems): void {
-  if (!phases) return;
-  for (const { key, purpose } of needed) {
+/**
+ * With guest phases on, every secret they use must be set: `pulumi up` stops at the first missing
+ * one (index.ts reads them with requireSecret), and `render` reports them all. Kept out of
+ * loadLabSpec, since `npm run up` loads the spec first to learn which secrets to ask for.
+ */
+export function missingPhaseSecrets(input: StackConfig, spec: LabSpec): LabProblem[] {
+  if (!spec.guest.phases) return [];
+  const problems = new Problems();
+  for (const { key, purpose } of spec.secrets) {
     if (input.config[key] === undefined) {
       problems.error([key], `is not set, and homelab:guestPhases is on: run \`pulumi config set --secret homelab:${key}\` (${purpose}), or turn the phases off`);
     }
   }
+  return problems.errors;
 }
 
 function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
@@ -112,7 +118,6 @@ export function loadLabSpec(input: StackConfig): LabResult {
   ];
   for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
-  checkPhaseSecrets(input, parsed.scalars.guestPhases, requiredSecrets({ vms: draft.vms.map((v) => v.spec), domain: draft.domain, sccm: draft.sccm }), problems);
   const { pool, sccm } = draft;
   const sqlServer = sccm?.sqlServer;
   if (problems.errors.length > 0 || !pool || (sccm && !sqlServer)) return { ok: false, errors: problems.errors, warnings: problems.warnings };

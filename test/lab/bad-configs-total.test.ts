@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadLabSpec, readStackConfig } from "../../lab";
+import { loadLabSpec, missingPhaseSecrets, readStackConfig } from "../../lab";
 import type { LabProblem, StackConfig } from "../../lab";
 import { clone, PROJECT_DIR, stackConfig } from "../support/stacks";
 
@@ -15,9 +15,10 @@ function withChange(stack: string, change: (c: Config) => void, secretKeys?: str
   return { ...input, secretKeys: new Set([...(input.secretKeys ?? []), ...(secretKeys ?? [])]) };
 }
 
+/** What render reports: validation's errors, then (for a valid spec) the phases' missing secrets. */
 function errorsOf(input: StackConfig): LabProblem[] {
   const result = loadLabSpec(input);
-  return result.ok ? [] : result.errors;
+  return result.ok ? missingPhaseSecrets(input, result.spec) : result.errors;
 }
 
 const SECRETS = ["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"];
@@ -86,6 +87,10 @@ const CASES: Array<[string, string, (c: Config) => void, string, string]> = [
 describe("bad configs of the classes validation used to let through", () => {
   it.each(CASES)("%s", (_what, stack, change, path, message) => {
     expect(errorsOf(withChange(stack, change))).toContainEqual({ path, message });
+  });
+
+  it("loadLabSpec itself accepts guest phases without secrets, so `npm run up` can ask for them", () => {
+    expect(loadLabSpec(withChange("dev", (c) => { c.guestPhases = true; })).ok).toBe(true);
   });
 
   it("names every missing secret when guest phases are on", () => {

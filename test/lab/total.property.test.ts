@@ -5,7 +5,7 @@
 // FC_SEED=<n> replays a run, FC_RUNS=<n> changes its length (default 1000).
 import fc from "fast-check";
 import { renderFiles } from "../../cli/render-files";
-import { loadLabSpec, pulumiConfigValue } from "../../lab";
+import { loadLabSpec, missingPhaseSecrets, pulumiConfigValue } from "../../lab";
 import type { LabProblem, StackConfig } from "../../lab";
 import { loadMediaManifest } from "../../media";
 import { exportNixVirt, NixVirtExportError } from "../../nixvirt-export";
@@ -159,7 +159,9 @@ const badProblems = (problems: ReadonlyArray<LabProblem>) => problems.filter((p)
 
 /** Throws when the config validates and something downstream then fails; returns which way it went. */
 function checkTotal(input: StackConfig): "refused" | "built" {
-  const result = loadLabSpec(input);
+  const loaded = loadLabSpec(input);
+  const missing = loaded.ok ? missingPhaseSecrets(input, loaded.spec) : [];
+  const result = loaded.ok && missing.length ? { ok: false as const, errors: missing } : loaded;
   if (!result.ok) {
     expect(result.errors.length).toBeGreaterThan(0);
     expect(badProblems(result.errors)).toEqual([]);
