@@ -1,8 +1,7 @@
 // The day-2 commands as commander builders: `checkpoint create|list|revert|delete`, `status` and
-// `rearm`. Each is a { command(io, result) } object, the shape the one CLI entry registers with
-// one line (e.g. `checkpoint: { summary, load: () => require("../checkpoints/command").checkpointSubcommand }`);
-// cli/lab.ts runs them on its own until then. Actions throw on failure; exitCodeOf() says which
-// exit code an error means. No Pulumi CLI is needed: the stack is read as the program reads it.
+// `rearm`, registered in the one entry (cli/main.ts: `homelab checkpoint ...`, `npm run lab -- ...`).
+// Actions throw on failure; the entry's exitCodeOf() maps UsageError, LabConfigError and HostError
+// to its table. No Pulumi CLI is needed: the stack is read as the program reads it.
 import { Command, Option } from "commander";
 import { join } from "node:path";
 import { formatProblems, readStackConfig, requireLabSpec } from "../lab";
@@ -33,15 +32,6 @@ export const DEFAULT_PROJECT_DIR = join(__dirname, "..");
 /** A wrong option value: exit code 2 like any other usage error. */
 export class UsageError extends Error {
   override name = "UsageError";
-}
-
-/** The exit code of an error, on the entry's table: 2 usage, 3 config, 4 environment, 1 the work failed. */
-export function exitCodeOf(err: unknown): number {
-  const name = err instanceof Error ? err.name : "";
-  if (name === "UsageError" || name === "CommanderError") return 2;
-  if (name === "LabConfigError" || name === "StackFileError") return 3;
-  if (name === "HostError" || ["ENOENT", "EACCES"].includes((err as NodeJS.ErrnoException)?.code ?? "")) return 4;
-  return 1;
 }
 
 interface CommonOptions {
@@ -219,11 +209,4 @@ export const rearmSubcommand: LabSubcommand = {
       io.stdout(`[${name}] rearmed and restarted; \`npm run lab -- status --stack ${opts.stack}\` shows the new days left\n`);
       result.code = 0;
     }),
-};
-
-/** Every day-2 command by name, for an entry that registers them. */
-export const LAB_SUBCOMMANDS: Record<string, LabSubcommand> = {
-  checkpoint: checkpointSubcommand,
-  status: statusSubcommand,
-  rearm: rearmSubcommand,
 };

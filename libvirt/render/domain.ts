@@ -14,8 +14,8 @@ export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   const domain = rootElement("domain", { type: lab.libvirt.domainType });
   textElement(domain, "name", vm.name);
   textElement(domain, "uuid", vm.uuid);
-  textElement(domain, "memory", vm.memoryMiB, { unit: "MiB" });
-  textElement(domain, "currentMemory", vm.memoryMiB, { unit: "MiB" });
+  textElement(domain, "memory", vm.memoryBytes / 2 ** 20, { unit: "MiB" });
+  textElement(domain, "currentMemory", vm.memoryBytes / 2 ** 20, { unit: "MiB" });
   textElement(domain, "vcpu", vm.vcpus);
   addOs(domain, vm);
   // Hyper-V enlightenments are a KVM interface (the kernel implements them). Under TCG, QEMU 7.2

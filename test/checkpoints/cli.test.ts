@@ -21,11 +21,11 @@ describe("npm run lab -- checkpoint", () => {
   let common: string[];
 
   const lab = (args: string[]): Promise<Result> => new Promise((resolve) => {
-    execFile("npx", ["--no-install", "ts-node", "--transpile-only", join(PROJECT_DIR, "cli", "lab.ts"), ...args], { cwd: PROJECT_DIR, timeout: 120_000 },
+    execFile(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
   const started = (args: string[]): { child: ChildProcess; result: Promise<Result>; stdout: () => string } => {
-    const child = spawn("npx", ["--no-install", "ts-node", "--transpile-only", join(PROJECT_DIR, "cli", "lab.ts"), ...args], { cwd: PROJECT_DIR });
+    const child = spawn(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR });
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
@@ -68,12 +68,12 @@ describe("npm run lab -- checkpoint", () => {
   test("an unknown --vm (usage, 2), a remote URI (environment, 4), a bad config (3) and no command (2) are refused with the fix", async () => {
     const unknown = await lab(["checkpoint", "create", ...common, "--name", "x", "--vm", "SQL99"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('lab checkpoint: --vm "SQL99" is not a VM of this stack (homelab:vms has W1, W2)\n');
+    expect(unknown.stderr).toBe('homelab checkpoint: --vm "SQL99" is not a VM of this stack (homelab:vms has W1, W2)\n');
     const stackFile = readFileSync(join(fx.project, `Pulumi.${STACK}.yaml`), "utf8");
     writeFileSync(join(fx.project, "Pulumi.remote.yaml"), stackFile.replace(/homelab:uri: .*/, "homelab:uri: qemu+ssh://root@hv1/system"));
     const remote = await lab(["checkpoint", "list", "--stack", "remote", "--project", fx.project]);
     expect(remote.code).toBe(4);
-    expect(remote.stderr).toBe('lab checkpoint: homelab:uri is "qemu+ssh://root@hv1/system": checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ' +
+    expect(remote.stderr).toBe('homelab checkpoint: homelab:uri is "qemu+ssh://root@hv1/system": checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ' +
       "so run this command on that host with homelab:uri qemu:///system (for example over ssh in a checkout there)\n");
     writeFileSync(join(fx.project, "Pulumi.bad.yaml"), `${stackFile}  homelab:checkpoints: sometimes\n`);
     const bad = await lab(["checkpoint", "list", "--stack", "bad", "--project", fx.project]);
@@ -81,7 +81,7 @@ describe("npm run lab -- checkpoint", () => {
     expect(bad.stderr).toContain("homelab:checkpoints: must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off");
     const none = await lab([]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^Usage: npm run lab -- <command> \[options\]/);
+    expect(none.stderr).toMatch(/^Usage: homelab <command> \[options\]/);
   });
 
   test("a revert refuses while a Pulumi phase holds the VM, and waits for it with --wait", async () => {
@@ -90,7 +90,7 @@ describe("npm run lab -- checkpoint", () => {
     try {
       const refused = await lab(["checkpoint", "revert", ...common, "--name", "before-sccm"]);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^lab checkpoint: W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
+      expect(refused.stderr).toMatch(/^homelab checkpoint: W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
       const waiting = started(["checkpoint", "revert", ...common, "--name", "before-sccm", "--wait", "120"]);
       for (let i = 0; i < 600 && !waiting.stdout().includes("waiting for the lock"); i++) await new Promise((r) => setTimeout(r, 100));
       expect(waiting.stdout()).toContain("[W1] waiting for the lock held by phase w1-sql-install (pulumi up)");
@@ -120,7 +120,7 @@ describe("npm run lab -- checkpoint", () => {
     for (const r of results) {
       // Each either reverted all of W1, or refused before touching it: no third outcome.
       if (r.code === 0) expect(r.stdout).toContain("[W1] revert complete");
-      else expect(r.stderr).toMatch(/^lab checkpoint: W1 is locked by checkpoint revert before-sccm \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
+      else expect(r.stderr).toMatch(/^homelab checkpoint: W1 is locked by checkpoint revert before-sccm \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
     }
     expect(results.filter((r) => r.code === 0).length).toBeGreaterThanOrEqual(1);
     expect(execFileSync("qemu-img", ["compare", "-f", "qcow2", "-F", "qcow2", reference, disk], { encoding: "utf8" })).toContain("Images are identical");
@@ -137,6 +137,6 @@ describe("npm run lab -- checkpoint", () => {
     expect(deleted.stdout).toContain("[W1] disk sda: deleting homelab-before-sccm");
     const again = await lab(["checkpoint", "delete", ...common, "--name", "before-sccm"]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe(`lab checkpoint: no checkpoint named before-sccm under ${fx.spec.pool.path}.checkpoints (see \`checkpoint list\`)\n`);
+    expect(again.stderr).toBe(`homelab checkpoint: no checkpoint named before-sccm under ${fx.spec.pool.path}.checkpoints (see \`checkpoint list\`)\n`);
   });
 });

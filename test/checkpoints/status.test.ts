@@ -110,7 +110,7 @@ describe("status of a running lab", () => {
   const lab = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
     const clean = { ...process.env };
     delete clean.WINRM_PASSWORD;
-    execFile("npx", ["--no-install", "ts-node", "--transpile-only", join(PROJECT_DIR, "cli", "lab.ts"), ...args], { cwd: PROJECT_DIR, timeout: 120_000, env: { ...clean, ...env } },
+    execFile(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR, timeout: 120_000, env: { ...clean, ...env } },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 
@@ -164,6 +164,6 @@ describe("status of a running lab", () => {
   test("rearm refuses a VM that is not in the stack", async () => {
     const r = await lab(["rearm", "--stack", STACK, "--project", fx.project, "--vm", "LNX9"], {});
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('lab rearm: --vm "LNX9" is not a VM of this stack (homelab:vms has W1, W2)\n');
+    expect(r.stderr).toBe('homelab rearm: --vm "LNX9" is not a VM of this stack (homelab:vms has W1, W2)\n');
   });
 });

@@ -133,18 +133,18 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
 
   test("more memory for DC01 is an in-place update that applies at the next boot", async () => {
     const dc = lab.vms.find((vm) => vm.name === "DC01")!;
-    const bigger = { ...dc, memoryMiB: dc.memoryMiB + 1024 };
+    const bigger = { ...dc, memoryBytes: dc.memoryBytes + 1024 * 2 ** 20 };
     const news = await checked(ops.domain.check, domainInputs(uri, bigger, lab));
     const diff = await ops.domain.diff(dc.uuid, state.domains.get("DC01")!, news);
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     const log = new RecordingLog();
     const { outs } = await ops.domain.update(dc.uuid, state.domains.get("DC01")!, news, log);
-    expect(outs.summary.memoryMiB).toBe(bigger.memoryMiB);
+    expect(outs.summary.memoryMiB).toBe(bigger.memoryBytes / 2 ** 20);
     const d: Json = parser.parse(vsh("dumpxml", "--inactive", "DC01")).domain;
-    expect(d.memory).toEqual({ unit: "KiB", "#text": bigger.memoryMiB * 1024 });
+    expect(d.memory).toEqual({ unit: "KiB", "#text": bigger.memoryBytes / 1024 });
     expect(log.messages.join("\n")).toMatch(/domain DC01: memoryMiB changed .* next boot/);
     // The running guest keeps its memory until it boots again.
-    expect(parser.parse(vsh("dumpxml", "DC01")).domain.memory["#text"]).toBe(dc.memoryMiB * 1024);
+    expect(parser.parse(vsh("dumpxml", "DC01")).domain.memory["#text"]).toBe(dc.memoryBytes / 1024);
     state.domains.set("DC01", outs);
   });
 
