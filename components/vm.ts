@@ -3,6 +3,7 @@ import type { LabSpec, VmSpec } from "../lab";
 import { renderDomainXml, renderVolumeXml } from "../libvirt/render";
 import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../libvirt/resources";
 import { childName } from "./naming";
+import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
   vm: VmSpec;
@@ -44,6 +45,8 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     xml: renderDomainXml(vm, lab),
     start: vm.start,
   }, { parent: component, dependsOn: [volume, ...networks] });
+  logProviderNotes(volume);
+  logProviderNotes(domain);
   return { volume, domain };
 }
 

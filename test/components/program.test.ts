@@ -110,7 +110,7 @@ describe("guest phases", () => {
   it("makes each phase depend on its VM's domain and on the phases the graph names", () => {
     for (const phase of graph.phases) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${phase.id}`)!;
-      expect(cmd.dependencies.map(nameOf).sort()).toEqual([`dev-${phase.vm}-domain`, ...phase.after.map((id) => `dev-phases-${id}`)].sort());
+      expect(cmd.dependencies.map(nameOf).sort()).toEqual([`dev-${phase.vm}-domain`, "dev-phases-logon-guard", ...phase.after.map((id) => `dev-phases-${id}`)].sort());
     }
   });
 
@@ -133,7 +133,7 @@ describe("guest phases", () => {
       expect(run.isSecret(c.inputs.environment)).toBe(true);
       const env = (c.inputs.environment as { value: Record<string, string> }).value;
       expect(env.WINRM_PASSWORD).toBe(PASSWORDS.adminPassword);
-      expect(String(c.inputs.create)).toMatch(/^npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
+      expect(String(c.inputs.create)).toMatch(/ \(npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
     }
     const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
     expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_DSRM_PASSWORD).toBe(PASSWORDS.dsrmPassword);
