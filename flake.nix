@@ -2,7 +2,7 @@
   description = "homelab-sccm: an SCCM lab on libvirt/QEMU, as Pulumi code and as a NixOS module through NixVirt";
 
   inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
     NixVirt = {
       url = "https://flakehub.com/f/AshleyYakeley/NixVirt/0.6.*.tar.gz";
       inputs.nixpkgs.follows = "nixpkgs";
@@ -39,8 +39,12 @@
       };
 
       # Everything the Pulumi path and the tests use: `nix develop`, then `npm ci && npm test`.
-      devShells.${system}.default = pkgs.mkShell {
-        packages = with pkgs; [ nodejs_20 pulumi-bin libvirt qemu OVMF swtpm xorriso libxml2 ];
-      };
+      # Node.js 24 is the LTS line CI runs; the CLI must satisfy Pulumi.yaml's requiredPulumiVersion,
+      # so a nixpkgs with an older pulumi-bin fails here rather than at `pulumi up`.
+      devShells.${system}.default =
+        assert nixpkgs.lib.versionAtLeast pkgs.pulumi-bin.version "3.228.0";
+        pkgs.mkShell {
+          packages = with pkgs; [ nodejs_24 pulumi-bin libvirt qemu OVMF swtpm xorriso libxml2 ];
+        };
     };
 }

@@ -1,5 +1,6 @@
 // flake.nix cannot be evaluated with its inputs here (no network): its outputs function is
 // called with stand-ins for nixpkgs and NixVirt instead, and the module it returns is read.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../support/stacks";
 import { DOUBLE, evalJson, NixVirtLists, parseNixFile } from "./nix-tools";
@@ -15,12 +16,16 @@ interface FlakeView {
   files: NixVirtLists;
 }
 
-const view = (enabled: boolean): FlakeView => evalJson<FlakeView>(`
+const view = (enabled: boolean, pulumiVersion = "3.270.0"): FlakeView => evalJson<FlakeView>(`
   let
     flake = import ${FLAKE};
     NixVirt = import ${DOUBLE};
-    pkgNames = [ "nodejs_20" "pulumi-bin" "libvirt" "qemu" "OVMF" "swtpm" "xorriso" "libxml2" ];
-    nixpkgs.legacyPackages.x86_64-linux = builtins.listToAttrs (map (name: { inherit name; value = name; }) pkgNames) // { mkShell = args: args; };
+    pkgNames = [ "nodejs_24" "libvirt" "qemu" "OVMF" "swtpm" "xorriso" "libxml2" ];
+    nixpkgs.legacyPackages.x86_64-linux = builtins.listToAttrs (map (name: { inherit name; value = name; }) pkgNames) // {
+      mkShell = args: args // { packages = map (p: if builtins.isAttrs p then p.pname else p) args.packages; };
+      pulumi-bin = { pname = "pulumi-bin"; version = "${pulumiVersion}"; };
+    };
+    nixpkgs.lib.versionAtLeast = v: min: builtins.compareVersions v min >= 0;
     lib = {
       mkIf = condition: content: { _type = "if"; inherit condition content; };
       mkEnableOption = description: { _type = "option"; inherit description; };
@@ -68,5 +73,13 @@ test("the module does nothing until enabled (NixVirt would remove the host's oth
 });
 
 test("the devShell has Node.js, the Pulumi CLI, libvirt, QEMU, OVMF, swtpm, xorriso and libxml2", () => {
-  expect(view(true).shell.packages).toEqual(["nodejs_20", "pulumi-bin", "libvirt", "qemu", "OVMF", "swtpm", "xorriso", "libxml2"]);
+  expect(view(true).shell.packages).toEqual(["nodejs_24", "pulumi-bin", "libvirt", "qemu", "OVMF", "swtpm", "xorriso", "libxml2"]);
+});
+
+test("the devShell's Pulumi CLI satisfies Pulumi.yaml's requiredPulumiVersion, and an older one fails evaluation", () => {
+  const project = readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+  expect(project).toMatch(/^requiredPulumiVersion: ">=3\.228\.0"$/m);
+  expect(readFileSync(FLAKE, "utf8")).toContain('versionAtLeast pkgs.pulumi-bin.version "3.228.0"');
+  expect(view(true, "3.228.0").shell.packages).toContain("pulumi-bin");
+  expect(() => view(true, "3.227.9")).toThrow(/assertion .* failed/);
 });
