@@ -101,6 +101,10 @@ describe("the short log of a phase", () => {
     expect(readFileSync(join(dir, ".homelab/phase-logs/p.log")).length).toBe(1024 * 1024 + "homelab-phase-exit 3\n".length);
   });
 
+  test("keeps the exit code when the output does not end with a newline", () => {
+    expect(sh(`printf 'no newline'; exit 5`)).toEqual({ out: "no newline\n", code: 5 });
+  });
+
   test("cuts a long line and passes a short output whole", () => {
     expect(sh(`printf '%0300d\\n' 7; echo done`)).toEqual({ out: `${"0".repeat(240)}...\ndone\n`, code: 0 });
   });

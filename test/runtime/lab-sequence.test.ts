@@ -16,13 +16,15 @@ const ops = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => 
 const customNames = (r: RunResult) => r.steps.filter((s) => !s.type.startsWith("homelab:") && s.type !== "pulumi:pulumi:Stack").map((s) => s.name).sort();
 
 /** What each variant registers: the stack, the components and the libvirt objects, by name. */
-const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: string[] }> = {
+const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: string[]; dcMemoryMiB: number }> = {
   nokvm: {
+    dcMemoryMiB: 3072,
     vms: ["CLIENT01", "DC01"],
     networks: ["lab-net"],
     customs: ["nokvm-CLIENT01-disk", "nokvm-CLIENT01-domain", "nokvm-DC01-disk", "nokvm-DC01-domain", "nokvm-lab-net-net", "nokvm-storage-pool"],
   },
   dev: {
+    dcMemoryMiB: 2048,
     vms: ["CLIENT01", "CLIENT02", "DC01", "SCCM01"],
     networks: ["default", "lab-net"],
     customs: ["dev-CLIENT01-disk", "dev-CLIENT01-domain", "dev-CLIENT02-disk", "dev-CLIENT02-domain", "dev-DC01-disk", "dev-DC01-domain",
@@ -79,6 +81,8 @@ describe.each(["nokvm", "dev"])("%s under the engine protocol", (stack) => {
     const step = r.steps.find((s) => s.op === "update")!;
     expect(step.diff).toEqual(["summary", "xml"]);
     expect(step.detail).toEqual(["summary.memoryMiB", "xml"]);
+    expect(step.changes).toEqual([`summary.memoryMiB: ${expected.dcMemoryMiB} => 5120`, "xml: (long value) => (long value)"]);
+    expect(r.printed).toContain(`~ summary.memoryMiB: ${expected.dcMemoryMiB} => 5120`);
   });
 
   test("up applies it in place, and the provider's note arrives as a warning attached to the domain", async () => {

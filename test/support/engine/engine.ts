@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { COMMAND_TYPE, COMMAND_VERSION, CommandProvider, CommandRun } from "./command-provider";
 import { DynamicProviderHost } from "./dynamic-host";
 import type { PropertyMap, Value } from "./values";
-import { changedKeys, changedPaths, containsUnknown, resecret, revealMap } from "./values";
+import { changedKeys, changedPaths, containsUnknown, describeChanges, resecret, revealMap } from "./values";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any -- the SDK's generated stubs are untyped JavaScript */
 const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb");
@@ -47,6 +47,8 @@ export interface Step {
   diff: string[];
   /** Nested paths that changed, as `pulumi preview --diff` shows them. */
   detail: string[];
+  /** The same with old and new values ("path: old => new", secrets as [secret]). */
+  changes?: string[];
   deleteBeforeReplace?: boolean;
   started: number;
   ended: number;
@@ -331,6 +333,7 @@ export class Engine {
     const answer = await host.diff(base.urn, prior.id, plain(prior.outputs), plain(news), plain(prior.inputs));
     step.diff = changedKeys(prior.inputs, news, ["__provider"]);
     step.detail = step.diff.flatMap((k) => changedPaths(prior.inputs[k], news[k], k));
+    step.changes = step.diff.flatMap((k) => describeChanges(prior.inputs[k], news[k], k));
     const changes = answer.changes === "some" || (answer.changes === "unknown" && step.diff.length > 0);
     if (!changes) {
       // A "same" step keeps the old outputs.
@@ -363,6 +366,7 @@ export class Engine {
     const d = provider.diff(prior.inputs, inputs);
     step.diff = d.changed;
     step.detail = d.changed.flatMap((k) => changedPaths(prior.inputs[k], inputs[k], k));
+    step.changes = d.changed.flatMap((k) => describeChanges(prior.inputs[k], inputs[k], k));
     if (d.changed.length === 0) return { ...prior, ...base, inputs };
     if (d.replace) {
       // Create before delete: the Command has no delete-before-replace; its old `delete` runs afterwards.
@@ -473,6 +477,7 @@ export function printSteps(title: string, opts: Pick<EngineOptions, "project" | 
     const diff = s.diff.length > 0 ? ` [diff: ${s.diff.map((k) => `~${k}`).join(",")}]` : "";
     const depth = s.urn.split("::")[2].split("$").length - 1;
     lines.push(` ${SYMBOL[s.op].padEnd(3)} ${`${"  ".repeat(depth)}${depth > 0 ? "└─ " : ""}${s.type}`.padEnd(48)} ${s.name.padEnd(36)} ${plan}${diff}${s.error ? "  **failed**" : ""}`);
+    for (const c of s.changes ?? []) lines.push(`       ~ ${c}`);
   }
   const attached = diagnostics.filter((d) => d.severity !== "debug");
   if (attached.length > 0) {

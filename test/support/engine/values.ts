@@ -62,14 +62,28 @@ export function changedKeys(olds: PropertyMap, news: PropertyMap, ignore: string
   return [...keys].filter((k) => !ignore.includes(k) && !sameValue(olds[k], news[k])).sort();
 }
 
-/** Nested paths whose values differ, e.g. summary.memoryMiB (what `pulumi preview --diff` shows). */
+/** Nested paths whose values differ, e.g. summary.memoryMiB or triggers[3] (what `pulumi preview --diff` walks). */
 export function changedPaths(olds: Value | undefined, news: Value | undefined, prefix = ""): string[] {
-  const o = reveal(olds ?? null);
-  const n = reveal(news ?? null);
-  const isObj = (x: Value) => typeof x === "object" && x !== null && !Array.isArray(x);
+  return changes(olds, news, prefix).map((c) => c.path);
+}
+
+/** Each changed path with its old and new value as `pulumi preview --diff` prints them; a secret shows as [secret]. */
+export function describeChanges(olds: Value | undefined, news: Value | undefined, prefix = ""): string[] {
+  const show = (v: Value | undefined, secret: boolean) => (secret ? "[secret]" : v === undefined ? "(none)" : JSON.stringify(v).length > 120 ? "(long value)" : JSON.stringify(v));
+  return changes(olds, news, prefix).map((c) => `${c.path}: ${show(c.old, c.secret)} => ${show(c.new, c.secret)}`);
+}
+
+interface Change { path: string; old: Value | undefined; new: Value | undefined; secret: boolean }
+
+function changes(olds: Value | undefined, news: Value | undefined, prefix: string, secret = false): Change[] {
+  const hidden = secret || isSecret(olds) || isSecret(news);
+  const o = isSecret(olds) ? olds.value : olds;
+  const n = isSecret(news) ? news.value : news;
+  const isObj = (x: Value | undefined): x is PropertyMap => typeof x === "object" && x !== null && !Array.isArray(x);
   if (isObj(o) && isObj(n)) {
-    const keys = [...new Set([...Object.keys(o as object), ...Object.keys(n as object)])].sort();
-    return keys.flatMap((k) => changedPaths((o as PropertyMap)[k], (n as PropertyMap)[k], prefix ? `${prefix}.${k}` : k));
+    const keys = [...new Set([...Object.keys(o), ...Object.keys(n)])].sort();
+    return keys.flatMap((k) => changes(o[k], n[k], prefix ? `${prefix}.${k}` : k, hidden));
   }
-  return JSON.stringify(o) === JSON.stringify(n) ? [] : [prefix];
+  if (Array.isArray(o) && Array.isArray(n) && o.length === n.length) return o.flatMap((x, i) => changes(x, n[i], `${prefix}[${i}]`, hidden));
+  return sameValue(o, n) ? [] : [{ path: prefix, old: o, new: n, secret: hidden }];
 }
