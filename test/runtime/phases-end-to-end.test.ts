@@ -84,8 +84,9 @@ describe("the dev phase graph under the engine protocol", () => {
     const stdout = String(reveal(cmd.outputs.stdout));
     expect(stdout.length).toBeLessThan(12_000);
     expect(stdout).toContain("lines left out; the whole output is in .homelab/phase-logs/sccm01-sql-install.log");
-    // The file holds what homelab-winrm printed. Whether all of the guest's 1 MiB crossed WinRM is the
-    // WinRM client's and test server's to prove (test/winrm); here it was seen short once in three runs.
+    // The file holds what homelab-winrm printed. Not all of the guest's 1 MiB yet: bin/homelab-winrm.js ends
+    // with process.exit(), which drops stdout still queued for a pipe (measured: 340 to 617 of 1024 lines
+    // arrived, exit code 0). That is the WinRM client's to fix (process.exitCode); then this can say > 1 MiB.
     expect(statSync(join(first, ".homelab/phase-logs/sccm01-sql-install.log")).size).toBeGreaterThan(stdout.length * 10);
   });
 
