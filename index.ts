@@ -19,6 +19,10 @@ const config = new pulumi.Config("homelab");
 const secrets: Record<string, pulumi.Output<string>> = spec.guest.phases
   ? Object.fromEntries(spec.secrets.map((s) => [s.key, config.requireSecret(s.key)]))
   : {};
+// The unattended install writes homelab:adminPassword into each answer file; when it is missing,
+// the InstallMedia check names the key before anything is created.
+const adminPassword = spec.guest.install === "unattended" ? config.getSecret("adminPassword") : undefined;
+if (adminPassword && !secrets.adminPassword) secrets.adminPassword = adminPassword;
 
 const lab = new Lab(spec.stack, { spec, secrets, projectDir: __dirname });
 
@@ -31,5 +35,7 @@ export const summary = {
   pool: `${spec.pool.name} at ${spec.pool.path}`,
   domain: spec.domain?.fqdn ?? null,
   site: spec.sccm ? `${spec.sccm.siteCode} on ${spec.sccm.siteServer}, SQL on ${spec.sccm.sqlServer}` : null,
-  guestPhases: spec.guest.phases ? "on" : "off: install Windows in each VM, run scripts/common/Enable-LabWinRM.ps1, then `pulumi config set homelab:guestPhases true`",
+  guestPhases: spec.guest.phases ? "on"
+    : spec.guest.install === "unattended" ? "off: Windows installs unattended; `pulumi config set homelab:guestPhases true` and `pulumi up` run the phases"
+    : "off: install Windows in each VM, run scripts/common/Enable-LabWinRM.ps1, then `pulumi config set homelab:guestPhases true`",
 };

@@ -1,7 +1,22 @@
 #!/usr/bin/env node
 // The bin runs the TypeScript source through ts-node so that `npm ci` needs no build step.
 require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
-require("../winrm/cli").main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => { process.stderr.write(`homelab-winrm: ${err instanceof Error ? err.message : String(err)}\n`); process.exit(2); },
-);
+
+// A reader that closes the pipe early (`| head -c 10`) must not turn into a crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", (e) => { if (e.code !== "EPIPE") throw e; });
+
+/** Exits only once stdout and stderr have handed every pending write to the OS: on a pipe, process.exit() would drop them. */
+function exitAfterFlush(code) {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}
+
+require("../winrm/cli").main(process.argv.slice(2)).then(exitAfterFlush, (err) => {
+  process.stderr.write(`homelab-winrm: ${err instanceof Error ? err.message : String(err)}\n`);
+  exitAfterFlush(2);
+});

@@ -9,6 +9,7 @@ import { phasesByVm } from "../diagram/phases";
 import { dotToSvg } from "../diagram/svg";
 import { topologyDot } from "../diagram/topology";
 import { renderLab } from "../libvirt/render";
+import { writeReadableAnswerFiles } from "../unattend/readable";
 import { buildPhaseGraph, topologicalLevels } from "../phases/graph";
 import { loadStackOrExit, PROJECT_DIR } from "./stack";
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     written.push(file);
   };
   for (const object of renderLab(spec)) write(`${object.kind}-${object.name}.xml`, object.xml);
+  written.push(...writeReadableAnswerFiles(spec, opts.out));
   const graph = buildPhaseGraph(spec);
   write("phases.json", JSON.stringify({ stack: spec.stack, waves: topologicalLevels(graph).map((wave) => wave.map((p) => p.id)), phases: graph.phases }, null, 2) + "\n");
   const dot = topologyDot(spec, phasesByVm(spec));

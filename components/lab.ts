@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import type { LibvirtNetwork } from "../libvirt/resources";
@@ -10,7 +11,7 @@ import { LinuxVm, VmOutputs, WindowsVm } from "./vm";
 
 export interface LabArgs {
   spec: LabSpec;
-  /** Secret config values by key; needed only when the guest phases are on. */
+  /** Secret config values by key; needed when the guest phases are on, and adminPassword for an unattended install. */
   secrets: Record<string, pulumi.Output<string>>;
   /** Folder holding scripts/ and the homelab-winrm bin. */
   projectDir: string;
@@ -45,7 +46,10 @@ export class Lab extends pulumi.ComponentResource {
     this.vms = {};
     for (const vm of spec.vms) {
       const Vm = vm.template === "windows" ? WindowsVm : LinuxVm;
-      this.vms[vm.name] = new Vm(childName(name, vm.name), { vm, lab: spec, pool: this.storage.pool, networks: libvirtNetworks }, { parent: this });
+      this.vms[vm.name] = new Vm(childName(name, vm.name), {
+        vm, lab: spec, pool: this.storage.pool, networks: libvirtNetworks,
+        install: { adminPassword: args.secrets.adminPassword, scriptsDir: join(args.projectDir, "scripts") },
+      }, { parent: this });
     }
     if (spec.guest.phases) {
       this.phases = new GuestPhases(childName(name, "phases"), {
@@ -54,7 +58,7 @@ export class Lab extends pulumi.ComponentResource {
         projectDir: args.projectDir,
         stack: spec.stack,
         domainType: spec.libvirt.domainType,
-        domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.domain])),
+        domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.ready])),
         vmUuids: Object.fromEntries(spec.vms.map((vm) => [vm.name, vm.uuid])),
         secrets: args.secrets,
       }, { parent: this });

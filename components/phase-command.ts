@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { GuestSpec } from "../lab";
 import { PHASE_PARAMS_ENV, phaseTimeoutSeconds, winrmInvocation } from "../phases/invocation";
 import type { Phase } from "../phases/types";
-import { inlineScriptModules } from "../winrm/bundle";
+import { inlineScriptModules } from "../winrm";
 
 export const PASSWORD_ENV = "WINRM_PASSWORD";
 

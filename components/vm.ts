@@ -2,17 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import { renderDomainXml, renderVolumeXml } from "../libvirt/render";
 import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../libvirt/resources";
+import { installsUnattended } from "../unattend/paths";
+import { InstallMedia, installMediaArgs, InstallWait, installWaitArgs } from "../unattend/resources";
 import { childName } from "./naming";
 import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
   vm: VmSpec;
-  /** The parts of the lab the domain's XML refers to. */
-  lab: Pick<LabSpec, "libvirt" | "pool" | "networks" | "volumes">;
+  /** The lab: the domain's XML refers to its networks and pool; the answer file reads the rest. */
+  lab: LabSpec;
   /** The pool that holds the VM's disk. */
   pool: LibvirtPool;
   /** The networks the VM's NICs attach to, by name. */
   networks: Record<string, LibvirtNetwork>;
+  /** Unattended install (issue 12): homelab:adminPassword (a secret) and the project's scripts/ folder. */
+  install?: { adminPassword: pulumi.Input<string> | undefined; scriptsDir: string };
 }
 
 /** Outputs every VM component exposes; the stack outputs are built from them. */
@@ -21,9 +25,11 @@ export interface VmOutputs {
   uuid: pulumi.Output<string>;
   domain: LibvirtDomain;
   volume: LibvirtVolume;
+  /** What the VM's first guest phase waits for: its install wait when Windows installs unattended, else the domain. */
+  ready: pulumi.Resource;
 }
 
-function createVm(component: pulumi.ComponentResource, name: string, args: VmArgs): { volume: LibvirtVolume; domain: LibvirtDomain } {
+function createVm(component: pulumi.ComponentResource, name: string, args: VmArgs): { volume: LibvirtVolume; domain: LibvirtDomain; ready: pulumi.Resource } {
   const { vm, lab } = args;
   const volumeSpec = lab.volumes.find((v) => v.vm === vm.name);
   if (!volumeSpec) throw new Error(`the lab has no volume for VM ${vm.name}`);
@@ -36,6 +42,11 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     format: volumeSpec.format,
     deleteOnDestroy: volumeSpec.deleteOnDestroy,
   }, { parent: component, dependsOn: [args.pool] });
+  // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
+  const unattended = installsUnattended(lab, vm) && args.install !== undefined;
+  const media = unattended
+    ? new InstallMedia(childName(name, "install-media"), installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir), { parent: component, dependsOn: [volume] })
+    : undefined;
   // The domain waits for its own disk and networks only, so VMs build side by side.
   const networks = [...new Set(vm.nics.map((nic) => nic.network))].map((n) => args.networks[n]);
   const domain = new LibvirtDomain(childName(name, "domain"), {
@@ -44,10 +55,12 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     uuid: vm.uuid,
     xml: renderDomainXml(vm, lab),
     start: vm.start,
-  }, { parent: component, dependsOn: [volume, ...networks] });
+  }, { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] });
   logProviderNotes(volume);
   logProviderNotes(domain);
-  return { volume, domain };
+  // --- unattended install (issue 12): the install marker on the serial log, before the first phase.
+  const ready = media ? new InstallWait(childName(name, "install-wait"), installWaitArgs(lab, vm, media), { parent: component, dependsOn: [domain] }) : domain;
+  return { volume, domain, ready };
 }
 
 /** A VM's disk volume and domain; the two kinds differ only in their type token and in the XML the renderer gives them. */
@@ -56,10 +69,11 @@ abstract class LabVm extends pulumi.ComponentResource implements VmOutputs {
   public readonly uuid: pulumi.Output<string>;
   public readonly domain: LibvirtDomain;
   public readonly volume: LibvirtVolume;
+  public readonly ready: pulumi.Resource;
 
   protected constructor(type: string, name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {
     super(type, name, {}, opts);
-    ({ volume: this.volume, domain: this.domain } = createVm(this, name, args));
+    ({ volume: this.volume, domain: this.domain, ready: this.ready } = createVm(this, name, args));
     this.name = this.domain.name;
     this.uuid = this.domain.uuid;
     this.registerOutputs({ name: this.name, uuid: this.uuid });

@@ -44,7 +44,7 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string }): LabSpec {
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number }): LabSpec {
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -53,12 +53,17 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
   }));
   for (const n of networks) n.reservations = reservationsFor(n, vms);
   const domain = d.domain && { ...d.domain };
+  // ---- default DNS forwarder (wave/phases, issue 11 item 9): libvirt's DNS exists only on a network libvirt
+  // serves (where the DC answers DHCP, libvirt renders <dns enable='no'/>), so the default is the gateway of
+  // the first such network the DC has a static address on; phases/generated.ts forwarderProblem checks any value.
   if (domain && domain.forwarders.length === 0) {
     const dc = vms.find((vm) => vm.name === domain.dc);
-    const nic = dc?.nics.find((nic) => nic.addressing === "static");
+    const served = (nic: { network: string; addressing: string }) => nic.addressing === "static" && networks.find((n) => n.name === nic.network)?.dhcp?.server !== "dc";
+    const nic = dc?.nics.find(served);
     const gateway = networks.find((n) => n.name === nic?.network)?.gateway;
     if (gateway) domain.forwarders = [gateway];
   }
+  // ---- end default DNS forwarder
   const spec: LabSpec = {
     stack: input.stack,
     libvirt: d.libvirt,
@@ -74,6 +79,8 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       transport: scalars.winrmTransport,
       port: scalars.winrmTransport === "basic-https" ? 5986 : 5985,
       user: scalars.winrmUser,
+      install: scalars.install,
+      ...(scalars.installTimeoutMinutes !== undefined ? { installTimeoutMinutes: scalars.installTimeoutMinutes } : {}),
     },
     media,
   };

@@ -27,6 +27,9 @@ export const scalarSchemas = {
   guestPhases: z.boolean({ error: "must be true or false" }).default(false),
   winrmTransport: z.enum(["ntlm", "basic", "basic-https"], { error: "must be ntlm, basic or basic-https" }).default("ntlm"),
   winrmUser: z.string().min(1).default("Administrator"),
+  // Unattended Windows install (issue 12): the answer ISO and the wait for the install marker.
+  install: z.enum(["unattended", "manual"], { error: "must be unattended (answer file, no hands) or manual (you install Windows yourself)" }).default("unattended"),
+  installTimeoutMinutes: z.number({ error: "must be a whole number of minutes" }).int({ error: "must be a whole number of minutes" }).min(1, { error: "must be at least 1" }).optional(),
 } as const;
 export type ScalarKey = keyof typeof scalarSchemas;
 export type Scalars = { [K in ScalarKey]: z.output<(typeof scalarSchemas)[K]> };

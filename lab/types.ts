@@ -123,7 +123,7 @@ export interface AdDomainSpec {
   /** LDAP distinguished name of the domain, e.g. DC=corp,DC=lab,DC=test. */
   dn: string;
   dc: string;
-  /** DNS forwarders for the DC; defaults to the gateway of the DC's first network. */
+  /** DNS forwarders for the DC; defaults to the gateway of the first network libvirt serves (its DNS) that the DC has a static address on. */
   forwarders: string[];
 }
 
@@ -148,6 +148,10 @@ export interface GuestSpec {
   transport: Transport;
   port: number;
   user: string;
+  /** unattended: Windows installs from a generated answer file; manual: by hand through the console. */
+  install: "unattended" | "manual";
+  /** Overrides the wait for each VM's install marker (default: 10 minutes per Windows VM on KVM, ten times that under TCG). */
+  installTimeoutMinutes?: number;
 }
 
 export interface MediaSpec {

@@ -27,13 +27,21 @@ function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
   return graph;
 }
 
+/** What a reader of the waves needs to plan a run: the bound, reruns after a reboot, a checkpoint. */
+function phaseNotes(p: Phase): string {
+  const notes = [`up to ${p.timeoutSeconds} s`];
+  if (p.expectsReboot) notes.push(`may reboot, up to ${p.maxRuns} runs`);
+  if (p.checkpoint) notes.push("checkpoint before");
+  return `(${notes.join("; ")})`;
+}
+
 const program = new Command("phases").description("the PowerShell phase graph of a stack");
 program.command("graph").requiredOption("--stack <name>").action(({ stack }: { stack: string }) => {
   process.stdout.write(JSON.stringify(buildPhaseGraph(loadSpec(stack)), null, 2) + "\n");
 });
 program.command("waves").requiredOption("--stack <name>").option("--graph <file>").action(({ stack, graph }: { stack: string; graph?: string }) => {
   topologicalLevels(loadGraph(loadSpec(stack), graph)).forEach((wave, i) => {
-    process.stdout.write(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}${p.expectsReboot ? "  (may reboot)" : ""}\n`).join("")}`);
+    process.stdout.write(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}  ${phaseNotes(p)}\n`).join("")}`);
   });
 });
 program.command("invocation").requiredOption("--stack <name>").requiredOption("--phase <id>").option("--graph <file>")

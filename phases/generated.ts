@@ -1,7 +1,7 @@
 // The files and parameter sets the phase scripts receive, produced from the LabSpec.
 // Pure functions: a spec in, a string or a plain object out.
 import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
-import { fromInt, inRange, parseCidr } from "../lab/ipv4";
+import { fromInt, inRange, parseCidr, toInt } from "../lab/ipv4";
 import { writeIni } from "./ini";
 import {
   computerAccount, dcAddressOn, domainController, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, networkAddress, PhaseSpecError,
@@ -47,6 +47,14 @@ export function sqlConfigurationIni(spec: LabSpec): string {
   ]);
 }
 
+/**
+ * The ConfigMgr setup ini for a primary site. Keys follow Microsoft Learn, ConfigMgr "Unattended
+ * setup script file keys": every key its tables mark required for InstallPrimarySite is here
+ * (Options: ProductID, SiteCode, SiteName, SMSInstallDir, SDKServer, PrerequisiteComp,
+ * PrerequisitePath, AdminConsole, JoinCEIP, MobileDeviceLanguage, RoleCommunicationProtocol,
+ * ClientsUsePKICertificate; SQLConfigOptions: SQLServerName, DatabaseName; CloudConnectorOptions:
+ * CloudConnector; SABranchOptions: SAActive, CurrentBranch).
+ */
 export function sccmSetupIni(spec: LabSpec): string {
   const domain = requireDomain(spec);
   const sccm = requireSccm(spec);
@@ -71,6 +79,7 @@ export function sccmSetupIni(spec: LabSpec): string {
       ["DistributionPointInstallIIS", 1],
       ["AdminConsole", 1],
       ["JoinCEIP", 0],
+      ["MobileDeviceLanguage", 0],
     ]],
     ["SQLConfigOptions", [
       ["SQLServerName", sqlServer],
@@ -79,6 +88,8 @@ export function sccmSetupIni(spec: LabSpec): string {
       ["SQLSSBPort", 4022],
     ]],
     ["CloudConnectorOptions", [["CloudConnector", 0]]],
+    // Current branch; SAActive=1 as in Microsoft's own example script (an evaluation install has no licence to attest either way).
+    ["SABranchOptions", [["SAActive", 1], ["CurrentBranch", 1]]],
   ]);
 }
 
@@ -132,13 +143,55 @@ export interface DnsParams {
   ReverseZone: string[];
 }
 
-/** Forwarders from the spec; a reverse zone for every network the DC has an address on. */
+/** The network whose subnet holds an address (network or broadcast address included), if any. */
+function networkHolding(spec: LabSpec, ip: string): NetworkSpec | undefined {
+  return spec.networks.find((n) => {
+    const cidr = parseCidr(n.subnet);
+    return cidr !== undefined && toInt(ip) >= cidr.network && toInt(ip) < cidr.network + cidr.size;
+  });
+}
+
+/** Networks where libvirt's DNS answers the DC: libvirt serves them (DHCP not the DC's, so no <dns enable='no'/>) and the DC has an address there. */
+export function libvirtResolversForDc(spec: LabSpec): NetworkSpec[] {
+  const dc = domainController(spec);
+  return spec.networks.filter((n) => n.dhcp?.server !== "dc" && dc.nics.some((nic) => nic.network === n.name && nic.addressing === "static"));
+}
+
+/**
+ * Why the DC cannot use a forwarder, or undefined when it can. Inside a lab network the only
+ * resolver is libvirt's dnsmasq on that network's gateway address, and only where libvirt
+ * serves the network: where the DC answers DHCP, libvirt renders <dns enable='no'/> and starts
+ * no dnsmasq (libvirt formatnetwork, "DNS": enable='no'). The DC must have an address on that
+ * network, since libvirt's dnsmasq listens on its own bridge. An address outside every lab
+ * network is a resolver the user names (reached through NAT) and is taken as given.
+ */
+export function forwarderProblem(spec: LabSpec, forwarder: string): string | undefined {
+  const network = networkHolding(spec, forwarder);
+  if (!network) return undefined;
+  const dc = domainController(spec);
+  const alternatives = libvirtResolversForDc(spec).map((n) => `${n.gateway} (libvirt's DNS on ${n.name})`);
+  const fix = alternatives.length > 0
+    ? `set homelab:domain.forwarders to ${alternatives.join(" or ")}, or to a resolver outside the lab`
+    : `give the DC a static address on a network libvirt serves (dhcp.server libvirt) and forward to its gateway, or set homelab:domain.forwarders to a resolver outside the lab`;
+  if (forwarder !== network.gateway) return `${forwarder} is inside network ${network.name} but is not its gateway ${network.gateway}, where libvirt's DNS listens: ${fix}`;
+  if (network.dhcp?.server === "dc") return `${forwarder} is the gateway of ${network.name}, where the DC serves DHCP and libvirt runs no DNS: ${fix}`;
+  if (!dc.nics.some((nic) => nic.network === network.name && nic.addressing === "static")) {
+    return `${forwarder} is libvirt's DNS on ${network.name}, where the DC ${dc.name} has no static address: ${fix}`;
+  }
+  return undefined;
+}
+
+/** Forwarders from the spec (each one a resolver that exists); a reverse zone for every network the DC has an address on. */
 export function dnsSettings(spec: LabSpec): DnsParams {
   const domain = requireDomain(spec);
   const dc = domainController(spec);
   const zones = dc.nics.filter((nic) => nic.addressing === "static").map((nic) => spec.networks.find((n) => n.name === nic.network))
     .filter((n): n is NetworkSpec => n !== undefined).map(reverseZoneOf);
-  if (domain.forwarders.length === 0) throw new PhaseSpecError("homelab:domain.forwarders is empty and the DC has no static address on a network with a gateway: set forwarders");
+  if (domain.forwarders.length === 0) throw new PhaseSpecError("homelab:domain.forwarders is empty and the DC has no static address on a network libvirt serves: set forwarders");
+  const problems = domain.forwarders.map((f, i) => [i, forwarderProblem(spec, f)] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
+  if (problems.length > 0) {
+    throw new PhaseSpecError(problems.map(([i, why]) => `homelab:domain.forwarders[${i}] = ${JSON.stringify(domain.forwarders[i])}: ${why}`).join("\n"));
+  }
   return { Forwarder: [...domain.forwarders], ReverseZone: [...new Set(zones)] };
 }
 

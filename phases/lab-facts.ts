@@ -11,6 +11,8 @@ export const LAB_DIRECTORY = {
   sqlServiceAccount: "svc-sql",
   networkAccessAccount: "svc-cm-naa",
   clientPushAccount: "svc-cm-push",
+  /** Made a ConfigMgr Full Administrator, so every domain admin of the lab can use the console and the cmdlets. */
+  fullAdministratorGroup: "Domain Admins",
 } as const;
 
 /** Guest-side folders (no spaces: setup.exe /SCRIPT cannot take a quoted path). */

@@ -20,6 +20,17 @@ export interface Phase {
   after: string[];
   /** The script may exit 3010 (the WinRM client reboots the guest and waits for it). */
   expectsReboot: boolean;
+  /**
+   * How often the phase may run in a row: a run that exits 3010 means "reboot, then run me
+   * again", so after the reboot the phase runs again (it is idempotent: a finished phase says
+   * "already done" and exits 0) until a run exits 0, at most this many runs. 1 for phases that
+   * never reboot.
+   */
+  maxRuns: number;
+  /** Upper bound for one run of the phase in seconds, reboot included, already scaled for the hypervisor (x10 under TCG). */
+  timeoutSeconds: number;
+  /** The phase is expensive and known to fail: worth a checkpoint of its VMs before it, to revert to and retry. */
+  checkpoint: boolean;
   /** PowerShell parameter name -> generated file content (an ini) passed to the script as a parameter. */
   files?: Record<string, string>;
 }

@@ -7,7 +7,12 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ConfigurationError } from "./errors";
-import { decodeExpr } from "./powershell-stdin";
+import { stripBom } from "./powershell-stdin";
+
+/** A module's text as an expression; module bodies are code, never secrets, so base64 is harmless here. */
+export function decodeExpr(value: string): string {
+  return `[System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${Buffer.from(value, "utf8").toString("base64")}'))`;
+}
 
 const SCRIPT_RELATIVE_IMPORT = /^([ \t]*)Import-Module\s+\(\s*Join-Path\s+\$PSScriptRoot\s+'([^']+\.psm1)'\s*\)(?:\s+-Force)?[ \t]*$/gim;
 
@@ -17,7 +22,7 @@ export function inlineScriptModules(script: string, scriptPath: string, seen: Re
     if (seen.has(path)) throw new ConfigurationError(`module ${path} imports itself through ${scriptPath}`);
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = stripBom(readFileSync(path, "utf8"));
     } catch {
       throw new ConfigurationError(`${scriptPath} imports ${relative}, which is not at ${path}`);
     }

@@ -2,25 +2,27 @@
  * homelab-winrm: run a PowerShell script on a Windows guest, or wait for it to be ready.
  * The password comes only from WINRM_PASSWORD so it never shows in `ps`, shell history or logs.
  *
- * Exit codes: the script's own code for `run` (0 after a successful 3010/1641 reboot);
- * 2 usage or configuration error; 3 authentication failure; 4 timeout or unreachable host;
- * 5 other WinRM/protocol error.
+ * Exit codes (one table, in winrm/README.md and the README): 0 the script succeeded (exit 0, or
+ * 3010/1641 and the reboot it asked for completed); 1 the script failed with any other code, the
+ * real code printed on the last stderr line; 2 usage or configuration error; 3 authentication
+ * failure; 4 timeout or unreachable host; 5 other WinRM/protocol error. A script's own code is
+ * never passed through: codes above 255 wrap on Linux (1603 would read as 67) and could collide
+ * with 2..5.
  */
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "fs";
+import { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
+import { DEFAULT_AUTH_GRACE_MS } from "./readiness";
 import { ClientOptions } from "./client";
 import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
 import { LinePrefixer } from "./line-prefixer";
 import { inlineScriptModules } from "./bundle";
-import { ParamValue, parseParamAssignments, parseParamsJson } from "./powershell-stdin";
+import { ParamValue, parseParamAssignments, parseParamsJson, stripBom } from "./powershell-stdin";
 import { waitForReady } from "./readiness";
 import { runScript } from "./run";
 import { TransportKind } from "./transport";
 
-export const EXIT_USAGE = 2;
-export const EXIT_AUTH = 3;
-export const EXIT_TIMEOUT = 4;
-export const EXIT_PROTOCOL = 5;
+export { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
 
 interface CommonFlags {
   host: string;
@@ -41,6 +43,7 @@ interface RunFlags extends CommonFlags {
   paramsEnv?: string;
   secretParam: string[];
   readyTimeout?: string;
+  authRetry?: string;
 }
 
 /** --param, --params-env and --secret-param merged; a name given twice is an error. */
@@ -87,6 +90,13 @@ function positiveNumber(flag: string, v: string | undefined, fallback: number): 
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigurationError(`${flag} must be a positive number of seconds, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function nonNegativeNumber(flag: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new ConfigurationError(`${flag} must be a number of seconds (0 or more), got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -158,7 +168,13 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .description("Run PowerShell on Windows guests over WinRM (NTLM-sealed HTTP, or Basic over HTTPS)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 the script succeeded (0, or 3010/1641 after the reboot it asked for); 1 the script failed\n" +
+        "(its real exit code is on the last stderr line); 2 usage or configuration error; 3 authentication failed;\n" +
+        "4 timeout or unreachable; 5 other WinRM error.",
+    );
 
   const fail = (err: unknown, name: string): number => {
     io.stderr(`[${name}] homelab-winrm: ${errorMessage(err)}\n`);
@@ -169,6 +185,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .requiredOption("--script <file>", "PowerShell script to run")
     .option("--param <k=v>", "script parameter (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--ready-timeout <seconds>", "bound for the guest to be ready before the script: port, Identify, a command (default 600)")
+    .option("--auth-retry <seconds>", `how long HTTP 401 is retried while waiting for the guest, e.g. after a DC promotion or a domain join (default ${DEFAULT_AUTH_GRACE_MS / 1000}; 0: the first 401 is final)`)
     .option("--params-env <VAR>", "environment variable holding a JSON object of script parameters")
     .option("--secret-param <Name=VAR>", "script parameter whose value is in environment variable VAR (repeatable; never logged)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (f: RunFlags) => {
@@ -178,13 +195,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const params = collectParams(f, io.env);
         let script: string;
         try {
-          script = readFileSync(f.script, "utf8");
+          script = stripBom(readFileSync(f.script, "utf8"));
         } catch (e) {
           throw new ConfigurationError(`cannot read --script ${f.script}: ${errorMessage(e)}`);
         }
         script = inlineScriptModules(script, f.script);
         const out = new LinePrefixer(`[${name}] `, io.stdout);
         const err = new LinePrefixer(`[${name}] `, io.stderr);
+        let scriptCode = 0;
         try {
           const r = await runScript({
             ...opts,
@@ -192,15 +210,19 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             params,
             timeoutMs: positiveNumber("--timeout", f.timeout, 3600) * 1000,
             readyTimeoutMs: positiveNumber("--ready-timeout", f.readyTimeout, 600) * 1000,
+            authGraceMs: nonNegativeNumber("--auth-retry", f.authRetry, DEFAULT_AUTH_GRACE_MS / 1000) * 1000,
             onStdout: (t) => out.push(t),
             onStderr: (t) => err.push(t),
             onEvent: (m) => io.stderr(`[${name}] homelab-winrm: ${m}\n`),
           });
-          result = r.exitCode;
+          scriptCode = r.scriptExitCode;
+          result = r.exitCode === 0 ? EXIT_OK : EXIT_SCRIPT_FAILED;
         } finally {
           out.flush();
           err.flush();
         }
+        // Last line, so a log reader finds the real code without scrolling (it may exceed 255).
+        if (result === EXIT_SCRIPT_FAILED) io.stderr(`[${name}] homelab-winrm: the script failed with exit code ${scriptCode}\n`);
       } catch (e) {
         result = fail(e, name);
       }
@@ -213,6 +235,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const { bootTime } = await waitForReady(opts, {
         timeoutMs: positiveNumber("--timeout", f.timeout, 600) * 1000,
         pollIntervalMs: 1000,
+        onProgress: (m) => io.stderr(`[${name}] homelab-winrm: ${m}\n`),
       });
       io.stdout(`${bootTime}\n`);
       result = 0;
@@ -221,6 +244,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
   });
 
+  if (argv.length === 0) {
+    io.stderr(`homelab-winrm: missing command\n${program.helpInformation()}`);
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,8 +1,8 @@
 /**
  * SOAP envelopes of the Windows Remote Shell protocol (MS-WSMV 3.1.4.x) and their parsers.
  * Built with xmlbuilder2 so text and attribute values are always escaped; parsed with
- * fast-xml-parser (see xml.ts). Request parsers live here too, so the test server reads
- * exactly what the client writes and round trips can be tested.
+ * fast-xml-parser (see xml.ts). parseRequest exists for round-trip tests of the builders; the
+ * test double reads requests with its own parser (test/winrm/double/wsman.ts).
  */
 import { randomUUID } from "crypto";
 import { create } from "xmlbuilder2";
@@ -140,13 +140,15 @@ export function createShellEnvelope(h: Omit<RequestHeader, "action">, spec: Shel
   );
 }
 
-export function commandEnvelope(h: Omit<RequestHeader, "action" | "selectors">, shellId: string, command: string, args: string[]): string {
+export function commandEnvelope(h: Omit<RequestHeader, "action" | "selectors">, shellId: string, command: string, args: readonly string[]): string {
   return buildRequest(
     {
       ...h,
       action: ACTION.command,
       selectors: { ShellId: shellId },
-      options: { WINRS_CONSOLEMODE_STDIN: "TRUE", WINRS_SKIP_CMD_SHELL: "FALSE" },
+      // FALSE: stdin is a pipe the process reads as data, not a console fed keystrokes (MS-WSMV
+      // 3.1.4.11 option WINRS_CONSOLEMODE_STDIN; Ansible's winrm plugin sends FALSE whenever it feeds stdin).
+      options: { WINRS_CONSOLEMODE_STDIN: "FALSE", WINRS_SKIP_CMD_SHELL: "FALSE" },
     },
     (b) => {
       const cl = b.ele(NS.rsp, "rsp:CommandLine");

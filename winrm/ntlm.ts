@@ -4,7 +4,7 @@
  * every message (Windows' default AllowUnencrypted=false requires it).
  *
  * The pure functions mirror the spec's pseudo-code names so they can be checked against the
- * section 4.2.4 vectors; NtlmClient/NtlmServer hold the per-connection state around them.
+ * section 4.2.4 vectors; NtlmClient holds the per-connection state around them (the server half lives in test/winrm/double/).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "crypto";
 import { md4 } from "./md4";
@@ -298,29 +298,11 @@ export function encodeNegotiate(flags: number = CLIENT_FLAGS): Buffer {
   return h;
 }
 
-export function decodeNegotiate(msg: Buffer): { flags: number } {
-  checkHeader(msg, 1);
-  return { flags: msg.readUInt32LE(12) };
-}
-
 export interface ChallengeMessage {
   flags: number;
   serverChallenge: Buffer;
   targetName: Buffer;
   targetInfo: Buffer;
-}
-
-export function encodeChallenge(c: ChallengeMessage): Buffer {
-  const h = Buffer.alloc(56);
-  SIGNATURE.copy(h, 0);
-  h.writeUInt32LE(2, 8);
-  h.writeUInt32LE(c.flags >>> 0, 20);
-  c.serverChallenge.copy(h, 24);
-  VERSION.copy(h, 48);
-  return assemble(h, [
-    { at: 12, data: c.targetName },
-    { at: 40, data: c.targetInfo },
-  ]);
 }
 
 export function decodeChallenge(msg: Buffer): ChallengeMessage {
@@ -473,73 +455,5 @@ export class NtlmClient {
       message = Buffer.from(message);
     }
     return { message, session: createSession(random.exportedSessionKey, "client") };
-  }
-}
-
-export interface ServerAccount {
-  user: string;
-  password: string;
-  domain?: string;
-}
-
-/** Server side of one NTLM handshake (used by the test server; kept here to share the crypto). */
-export class NtlmServer {
-  private negotiateMsg?: Buffer;
-  private challengeMsg?: Buffer;
-  private serverChallenge = randomBytes(8);
-
-  constructor(
-    private readonly lookup: (user: string, domain: string) => string | undefined,
-    private readonly names: { netbiosComputer: string; netbiosDomain: string },
-  ) {}
-
-  challenge(negotiateMsg: Buffer, nowMs = Date.now()): Buffer {
-    const { flags } = decodeNegotiate(negotiateMsg);
-    this.negotiateMsg = negotiateMsg;
-    this.serverChallenge = randomBytes(8);
-    const targetInfo = encodeAvPairs([
-      { id: AvId.NbDomainName, value: Buffer.from(this.names.netbiosDomain, "utf16le") },
-      { id: AvId.NbComputerName, value: Buffer.from(this.names.netbiosComputer, "utf16le") },
-      { id: AvId.DnsDomainName, value: Buffer.from(this.names.netbiosDomain.toLowerCase(), "utf16le") },
-      { id: AvId.DnsComputerName, value: Buffer.from(this.names.netbiosComputer.toLowerCase(), "utf16le") },
-      { id: AvId.Timestamp, value: fileTime(nowMs) },
-    ]);
-    const answerFlags =
-      ((flags & CLIENT_FLAGS) | NtlmFlags.TARGET_INFO | NtlmFlags.TARGET_TYPE_SERVER | NtlmFlags.UNICODE) >>> 0;
-    this.challengeMsg = encodeChallenge({
-      flags: answerFlags,
-      serverChallenge: this.serverChallenge,
-      targetName: Buffer.from(this.names.netbiosComputer, "utf16le"),
-      targetInfo,
-    });
-    return this.challengeMsg;
-  }
-
-  /** Verifies the NTLMv2 response (and MIC); returns the session or throws NtlmError. */
-  accept(authenticateMsg: Buffer): { user: string; domain: string; session: NtlmSession } {
-    if (!this.negotiateMsg || !this.challengeMsg) throw new NtlmError("AUTHENTICATE without a CHALLENGE on this connection");
-    const a = decodeAuthenticate(authenticateMsg);
-    const password = this.lookup(a.user, a.domain);
-    if (password === undefined || a.ntChallengeResponse.length < 48) throw new NtlmError(`logon failure for ${a.domain}\\${a.user}`);
-    const responseKey = ntowfv2(password, a.user, a.domain);
-    const ntProofStr = a.ntChallengeResponse.subarray(0, 16);
-    const temp = a.ntChallengeResponse.subarray(16);
-    const expected = hmacMd5(responseKey, this.serverChallenge, temp);
-    if (!timingSafeEqual(expected, ntProofStr)) throw new NtlmError(`logon failure for ${a.domain}\\${a.user}`);
-    const sessionBaseKey = hmacMd5(responseKey, ntProofStr);
-    if (!(a.flags & NtlmFlags.KEY_EXCH) || a.encryptedRandomSessionKey.length !== 16) {
-      throw new NtlmError("client did not perform the NTLM key exchange");
-    }
-    const exportedSessionKey = rc4(sessionBaseKey, a.encryptedRandomSessionKey);
-    // temp = header(8) time(8) challenge(8) reserved(4) AV pairs... reserved(4)
-    const pairs = decodeAvPairs(temp.subarray(28));
-    const flagsPair = pairs.find((p) => p.id === AvId.Flags);
-    if (flagsPair && flagsPair.value.readUInt32LE(0) & AV_FLAG_MIC) {
-      const zeroed = Buffer.from(authenticateMsg);
-      zeroed.fill(0, MIC_OFFSET, MIC_OFFSET + 16);
-      const mic = hmacMd5(exportedSessionKey, this.negotiateMsg, this.challengeMsg, zeroed);
-      if (!timingSafeEqual(mic, a.mic)) throw new NtlmError("NTLM MIC check failed");
-    }
-    return { user: a.user, domain: a.domain, session: createSession(exportedSessionKey, "server") };
   }
 }

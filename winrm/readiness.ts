@@ -6,7 +6,7 @@
 import * as net from "net";
 import { ClientOptions, WsmanClient } from "./client";
 import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, errorMessage } from "./errors";
-import { buildStdinScript } from "./powershell-stdin";
+import { buildStdin } from "./powershell-stdin";
 import { runPowerShell } from "./shell";
 import { EndpointOptions, defaultPort, identify } from "./transport";
 
@@ -18,9 +18,22 @@ export interface WaitOptions {
   pollIntervalMs?: number;
   /** Cap for one attempt, so one hung attempt cannot eat the whole budget. */
   attemptTimeoutMs?: number;
-  /** Progress notes ("still waiting...") for a log. */
+  /** Progress notes for a log: the first failure at once, then a "still waiting" line every progressIntervalMs. */
   onProgress?: (message: string) => void;
+  /** Default 30 s: a phase log silent for longer looks like a hang. */
+  progressIntervalMs?: number;
+  /**
+   * How long a run of 401s is ridden through before it counts as a wrong password. Right after a
+   * DC promotion or a domain join, domain logons fail until AD DS and the secure channel are up
+   * (dcpromo/Install-ADDSForest reboots; the Netlogon service starts after WinRM), then succeed.
+   * 0 (the default) makes the first 401 final.
+   */
+  authGraceMs?: number;
 }
+
+/** Default for the "a real command" step of waitForReady. */
+export const DEFAULT_AUTH_GRACE_MS = 300_000;
+export const PROGRESS_INTERVAL_MS = 30_000;
 
 /** Errors that waiting longer will not fix; a certificate that is not the pinned one may be an attacker's. */
 function isFatal(err: unknown): boolean {
@@ -28,9 +41,14 @@ function isFatal(err: unknown): boolean {
     || (err instanceof TransportError && err.code === "CERT_PIN_MISMATCH");
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(0)} s`;
+}
+
 /**
  * Retries `attempt` until it succeeds or the deadline passes. `retryFatal` makes authentication
- * errors retryable too (during a reboot, a domain logon can fail until the DC is reachable).
+ * errors retryable for the whole wait (during a reboot, a domain logon can fail until the DC is
+ * reachable); `authGraceMs` does so for a bounded streak of them.
  */
 export async function waitFor<T>(
   what: string,
@@ -42,21 +60,44 @@ export async function waitFor<T>(
   const base = opts.pollIntervalMs ?? 500;
   let pause = base;
   let lastError = "none (no attempt finished)";
-  for (let n = 1; ; n++) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    try {
-      return await attempt(Math.max(1, Math.min(remaining, opts.attemptTimeoutMs ?? remaining)));
-    } catch (e) {
-      if (isFatal(e) && !opts.retryFatal) throw e;
-      lastError = errorMessage(e);
-      opts.onProgress?.(`waiting for ${what}: attempt ${n} failed: ${lastError}`);
+  let lastErrorObj: unknown;
+  let authSince: number | undefined;
+  const heartbeat = opts.onProgress
+    ? setInterval(
+        () => opts.onProgress?.(`still waiting for ${what}: ${seconds(Date.now() - start)} of ${seconds(opts.timeoutMs)}; last error: ${lastError}`),
+        opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
+      )
+    : undefined;
+  heartbeat?.unref();
+  try {
+    for (let n = 1; ; n++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        return await attempt(Math.max(1, Math.min(remaining, opts.attemptTimeoutMs ?? remaining)));
+      } catch (e) {
+        if (e instanceof AuthenticationError && !opts.retryFatal) {
+          authSince ??= Date.now();
+          if (Date.now() - authSince >= (opts.authGraceMs ?? 0)) throw e;
+        } else if (isFatal(e) && !opts.retryFatal) {
+          throw e;
+        } else {
+          authSince = undefined;
+        }
+        lastError = errorMessage(e);
+        lastErrorObj = e;
+        if (n === 1) opts.onProgress?.(`waiting for ${what}: ${lastError}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+      pause = Math.min(pause * 2, base * 4);
     }
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-    pause = Math.min(pause * 2, base * 4);
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
   }
+  // Still refused when time ran out: report it as what it is (exit code 3, not 4).
+  if (lastErrorObj instanceof AuthenticationError) throw new AuthenticationError(`${lastError} (still refused after ${seconds(Date.now() - start)})`);
   throw new TimeoutError(`timed out after ${((Date.now() - start) / 1000).toFixed(1)} s waiting for ${what}; last error: ${lastError}`);
 }
 
@@ -100,7 +141,7 @@ export async function runAndCapture(o: ClientOptions, script: string, timeoutMs:
   try {
     const code = await runPowerShell(
       client,
-      buildStdinScript(script),
+      buildStdin(script),
       { onStdout: (t) => (out += t), onStderr: (t) => (err += t) },
       Date.now() + timeoutMs,
     );
@@ -139,6 +180,7 @@ export async function waitForReady(o: ClientOptions, opts: WaitOptions): Promise
   await waitForIdentify(o, { ...opts, timeoutMs: left() });
   const bootTime = await waitFor(`a PowerShell command as ${o.user} on ${o.host}:${portOf(o)}`, (t) => readBootTime(o, t), {
     attemptTimeoutMs: 60000,
+    authGraceMs: DEFAULT_AUTH_GRACE_MS,
     ...opts,
     timeoutMs: left(),
   });

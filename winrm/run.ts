@@ -5,7 +5,7 @@
  */
 import { ClientOptions, WsmanClient } from "./client";
 import { TimeoutError, TransportError, errorMessage } from "./errors";
-import { buildStdinScript, ParamValue } from "./powershell-stdin";
+import { buildStdin, ParamValue } from "./powershell-stdin";
 import { waitForBootTimeChange, waitForReady } from "./readiness";
 import { OutputHandlers, runPowerShell } from "./shell";
 
@@ -29,6 +29,10 @@ export interface RunScriptOptions extends ClientOptions {
   pollIntervalMs?: number;
   /** How long to wait for the guest to be ready before the script (port, Identify, a command); default 10 min. */
   readyTimeoutMs?: number;
+  /** How long 401s are ridden through while waiting for the guest (see WaitOptions.authGraceMs). */
+  authGraceMs?: number;
+  /** How often a wait prints that it is still waiting; default 30 s. */
+  progressIntervalMs?: number;
 }
 
 export interface RunScriptResult {
@@ -53,6 +57,9 @@ export async function runScript(o: RunScriptOptions): Promise<RunScriptResult> {
   const { bootTime: bootBefore } = await waitForReady(o, {
     timeoutMs: Math.min(left(), o.readyTimeoutMs ?? 600_000),
     pollIntervalMs: o.pollIntervalMs ?? 2000,
+    onProgress: o.onEvent,
+    progressIntervalMs: o.progressIntervalMs,
+    ...(o.authGraceMs !== undefined ? { authGraceMs: o.authGraceMs } : {}),
   });
 
   let timedOutReceives = 0;
@@ -60,7 +67,7 @@ export async function runScript(o: RunScriptOptions): Promise<RunScriptResult> {
   const client = new WsmanClient(o);
   let scriptExitCode: number;
   try {
-    scriptExitCode = await runPowerShell(client, buildStdinScript(o.script, o.params), handlers, deadline);
+    scriptExitCode = await runPowerShell(client, buildStdin(o.script, o.params), handlers, deadline);
   } finally {
     client.close();
   }
@@ -74,7 +81,8 @@ export async function runScript(o: RunScriptOptions): Promise<RunScriptResult> {
   const bootTime = await waitForBootTimeChange(o, bootBefore, {
     timeoutMs: left(),
     pollIntervalMs: o.pollIntervalMs ?? 2000,
-    onProgress: undefined,
+    onProgress: o.onEvent,
+    progressIntervalMs: o.progressIntervalMs,
   });
   o.onEvent?.(`${where} rebooted (boot time ${bootTime})`);
   return { exitCode: 0, scriptExitCode, rebooted: true, bootTime, timedOutReceives };
@@ -88,7 +96,7 @@ async function restart(o: ClientOptions, timeoutMs: number): Promise<void> {
   const client = new WsmanClient({ ...o, operationTimeoutSec: Math.min(o.operationTimeoutSec ?? 20, 10) });
   let stderr = "";
   try {
-    const code = await runPowerShell(client, buildStdinScript(RESTART_SCRIPT), { onStderr: (t) => (stderr += t) }, Date.now() + timeoutMs);
+    const code = await runPowerShell(client, buildStdin(RESTART_SCRIPT), { onStderr: (t) => (stderr += t) }, Date.now() + timeoutMs);
     if (code !== 0) throw new Error(`${RESTART_SCRIPT} on ${o.host} exited ${code}: ${stderr.trim().slice(0, 300)}`);
   } catch (e) {
     if (e instanceof TransportError || e instanceof TimeoutError) return;

@@ -19,12 +19,11 @@ import {
 } from "./envelope";
 import { TimeoutError, TransportError, WinRmError } from "./errors";
 import { WsmanFault } from "./faults";
+import { POWERSHELL_ARGS, POWERSHELL_COMMAND } from "./powershell-stdin";
 
 /** cmd.exe's limit, which WinRS applies to Command + Arguments. */
 export const MAX_COMMAND_LINE = 8191;
 
-export const POWERSHELL_COMMAND = "powershell.exe";
-export const POWERSHELL_ARGS = ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-Command", "-"];
 
 export interface OutputHandlers {
   onStdout?: (text: string) => void;
@@ -52,7 +51,7 @@ export class RemoteShell {
     return new RemoteShell(client, parseShellId(env));
   }
 
-  async command(command: string, args: string[]): Promise<string> {
+  async command(command: string, args: readonly string[]): Promise<string> {
     const line = [command, ...args].join(" ");
     if (line.length > MAX_COMMAND_LINE) {
       throw new WinRmError(`command line of ${line.length} characters exceeds the ${MAX_COMMAND_LINE}-character limit; send the script through stdin`);
@@ -130,16 +129,16 @@ function connectionAlive(err: unknown): boolean {
 }
 
 /**
- * Runs powershell.exe with `stdin` as its input in a fresh shell and returns the exit code.
+ * Runs the bootstrap (powershell-stdin.ts) with `stdin` (from buildStdin) in a fresh shell and returns the exit code.
  * The shell is deleted afterwards; on failure the command is terminated first (best effort,
  * bounded) unless the connection itself is gone.
  */
-export async function runPowerShell(client: WsmanClient, stdin: string, handlers: OutputHandlers, deadline: number): Promise<number> {
+export async function runPowerShell(client: WsmanClient, stdin: Buffer, handlers: OutputHandlers, deadline: number): Promise<number> {
   const shell = await RemoteShell.open(client);
   let commandId: string | undefined;
   try {
     commandId = await shell.command(POWERSHELL_COMMAND, POWERSHELL_ARGS);
-    await shell.sendInput(commandId, Buffer.from(stdin, "utf8"), true);
+    await shell.sendInput(commandId, stdin, true);
     const code = await shell.receiveUntilDone(commandId, handlers, deadline);
     commandId = undefined;
     return code;

@@ -324,8 +324,8 @@ export function createTransport(o: TransportOptions): Transport {
 }
 
 /**
- * Identify without credentials (WSMANIDENTITY: unauthenticated), as Windows allows: it proves
- * the WinRM listener is up before we spend a handshake on it.
+ * Identify without credentials, as Windows allows: it proves the WinRM listener is up before we
+ * spend a handshake on it. The header is WSMANIDENTIFY (MS-WSMV 3.1.4.1.23); any other name gets 401.
  */
 export async function identify(o: EndpointOptions, timeoutMs: number): Promise<IdentifyInfo> {
   const where = hostHeader(o);
@@ -334,7 +334,7 @@ export async function identify(o: EndpointOptions, timeoutMs: number): Promise<I
     const res = await conn.request({
       method: "POST",
       path: o.path ?? "/wsman",
-      headers: { "Content-Type": SOAP_CONTENT_TYPE, WSMANIDENTITY: "unauthenticated", "User-Agent": "homelab-winrm" },
+      headers: { "Content-Type": SOAP_CONTENT_TYPE, WSMANIDENTIFY: "unauthenticated", "User-Agent": "homelab-winrm" },
       body: Buffer.from(identifyEnvelope(), "utf8"),
       timeoutMs,
     });

@@ -1,7 +1,9 @@
 import type { LabSpec, NicSpec, VmSpec } from "../../lab";
+import { answerIsoPath, installsUnattended, noPromptIsoPath, serialLogPath } from "../../unattend/paths";
 import { emptyElement, rootElement, serialize, textElement, XMLBuilder } from "./xml";
 
-export type DomainContext = Pick<LabSpec, "libvirt" | "pool" | "networks">;
+/** `guest` (optional) says whether Windows installs unattended (issue 12); without it, by hand. */
+export type DomainContext = Pick<LabSpec, "libvirt" | "pool" | "networks"> & Partial<Pick<LabSpec, "guest">>;
 
 /**
  * libvirt domain XML (formatdomain) for one VM, elements in the order libvirt writes them so
@@ -50,8 +52,8 @@ function addOs(domain: XMLBuilder, vm: VmSpec): void {
     // A fixed per-VM path so NixVirt and Pulumi point the same domain at the same variables.
     textElement(os, "nvram", vm.nvramPath);
   }
-  emptyElement(os, "boot", { dev: "hd" });
-  emptyElement(os, "boot", { dev: "cdrom" });
+  // --- unattended install (issue 12): no <os><boot dev>; the disk and the installer CD carry
+  // per-device <boot order> instead (libvirt allows one or the other), see addDevices.
 }
 
 function addFeatures(domain: XMLBuilder, vm: VmSpec, hypervEnlightenments: boolean): void {
@@ -93,19 +95,43 @@ function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows
   emptyElement(disk, "driver", { name: "qemu", type: "qcow2", discard: "unmap" });
   emptyElement(disk, "source", { pool: lab.pool.name, volume: vm.volume });
   emptyElement(disk, "target", vm.diskBus === "virtio" ? { dev: "vda", bus: "virtio" } : { dev: "sda", bus: "sata" });
+  // --- unattended install (issue 12): the disk boots first, the installer CD second. Without the
+  // media's "press any key" prompt, a CD first would start Setup again on every reboot.
+  emptyElement(disk, "boot", { order: 1 });
 
   // q35 has no IDE: CD-ROMs sit on SATA, after the system disk when that is SATA too.
   const firstCdrom = vm.diskBus === "sata" ? 1 : 0;
+  const unattended = installsUnattended(lab, vm);
   for (const [index, iso] of cdromIsos(vm).entries()) {
     const cdrom = devices.ele("disk", { type: "file", device: "cdrom" });
     emptyElement(cdrom, "driver", { name: "qemu", type: "raw" });
-    emptyElement(cdrom, "source", { file: iso });
+    // --- unattended install (issue 12): the installer rebuilt without the boot prompt.
+    emptyElement(cdrom, "source", { file: unattended && iso === vm.isos.install ? noPromptIsoPath(iso) : iso });
     emptyElement(cdrom, "target", { dev: sataName(firstCdrom + index), bus: "sata" });
     emptyElement(cdrom, "readonly");
+    // --- unattended install (issue 12): the installer CD boots second.
+    if (iso === vm.isos.install) emptyElement(cdrom, "boot", { order: 2 });
+  }
+  if (unattended) {
+    // --- unattended install (issue 12): the answer CD on its own SATA port (q35's AHCI has six),
+    // never booted. startupPolicy optional: once the install is done the ISO is deleted and
+    // libvirt starts the domain without it.
+    const answer = devices.ele("disk", { type: "file", device: "cdrom" });
+    emptyElement(answer, "driver", { name: "qemu", type: "raw" });
+    emptyElement(answer, "source", { file: answerIsoPath(lab.pool, vm), startupPolicy: "optional" });
+    emptyElement(answer, "target", { dev: sataName(firstCdrom + cdromIsos(vm).length), bus: "sata" });
+    emptyElement(answer, "readonly");
   }
 
   emptyElement(devices, "controller", { type: "usb", model: "qemu-xhci" });
   for (const nic of vm.nics) addInterface(devices, nic);
+  if (windows) {
+    // --- unattended install (issue 12): COM1 logged to a file on the host: OVMF's boot lines and
+    // the bootstrap's completion marker, which the install wait reads.
+    const serial = devices.ele("serial", { type: "file" });
+    emptyElement(serial, "source", { path: serialLogPath(vm) });
+    emptyElement(serial, "target", { port: 0 });
+  }
 
   const channel = devices.ele("channel", { type: "unix" });
   emptyElement(channel, "target", { type: "virtio", name: "org.qemu.guest_agent.0" });
@@ -139,5 +165,5 @@ function cdromIsos(vm: VmSpec): string[] {
   return [vm.isos.install, vm.isos.virtio, vm.isos.media].filter((iso): iso is string => iso !== undefined);
 }
 
-/** The n-th SATA target name: sda, sdb, ... (at most a disk and three CD-ROMs, within q35's six AHCI ports). */
+/** The n-th SATA target name: sda, sdb, ... (a disk, three CD-ROMs and the answer CD: five of q35's six AHCI ports). */
 const sataName = (index: number): string => `sd${String.fromCharCode("a".charCodeAt(0) + index)}`;

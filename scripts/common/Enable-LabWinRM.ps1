@@ -20,6 +20,15 @@
 .PARAMETER EnableHttps
     Creates a self-signed certificate for this computer's name and an HTTPS listener on 5986.
 
+.PARAMETER EnableBuiltInAdministrator
+    Enables the built-in Administrator (RID 500), which every clean Windows 11 install leaves
+    disabled (Microsoft Learn, "Built-in Administrator account"), and sets its password from
+    -AdministratorPassword or a prompt: the host's WinRM user (homelab:winrmUser, default
+    Administrator) must be able to log on. Use the stack's homelab:adminPassword.
+
+.PARAMETER AdministratorPassword
+    The password for -EnableBuiltInAdministrator; prompted for when absent. Never logged.
+
 .PARAMETER MaxEnvelopeSizeKb
     WS-Management envelope limit; the default 500 KB is too small for large outputs.
 
@@ -31,6 +40,8 @@ param(
     [switch]$AllowBasic,
     [switch]$AllowUnencrypted,
     [switch]$EnableHttps,
+    [switch]$EnableBuiltInAdministrator,
+    [securestring]$AdministratorPassword = $null,
     [ValidateRange(500, 65536)][int]$MaxEnvelopeSizeKb = 8192
 )
 
@@ -45,6 +56,19 @@ Invoke-LabPhase -Name 'enable-winrm' -Body {
     foreach ($lanProfile in @(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -eq 'Public' })) {
         Set-NetConnectionProfile -InterfaceIndex $lanProfile.InterfaceIndex -NetworkCategory Private
         $changed += ("profile of {0} -> Private" -f $lanProfile.InterfaceAlias)
+    }
+
+    $builtIn = Get-LocalUser | Where-Object { $_.SID.Value -match '-500$' } | Select-Object -First 1
+    if ($null -ne $builtIn -and -not $builtIn.Enabled) {
+        if ($EnableBuiltInAdministrator) {
+            $prompt = "password for {0} (the stack's homelab:adminPassword)" -f $builtIn.Name
+            if ($null -eq $AdministratorPassword) { $AdministratorPassword = Read-Host -AsSecureString -Prompt $prompt }
+            Set-LocalUser -InputObject $builtIn -Password $AdministratorPassword -PasswordNeverExpires $true
+            Enable-LocalUser -InputObject $builtIn
+            $changed += ("{0} (RID 500) enabled" -f $builtIn.Name)
+        } else {
+            Write-LabLog -Level WARN -Message ("the built-in {0} is disabled (a clean Windows 11 install leaves it so): the host cannot log on as it; run again with -EnableBuiltInAdministrator" -f $builtIn.Name)
+        }
     }
 
     if (-not (Test-LabServiceRunning -Name 'WinRM') -or -not (Get-ChildItem WSMan:\localhost\Listener -ErrorAction SilentlyContinue)) {

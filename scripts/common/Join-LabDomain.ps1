@@ -6,7 +6,10 @@
     Waits (bounded) until the domain's DC locator record resolves through the DNS servers the
     network phase set, then joins with the domain administrator's credential, retrying once
     (a first join right after the DC came up often fails). Exits 3010: the join takes effect
-    after a reboot, which the WinRM client performs and waits out.
+    after a reboot, which the WinRM client performs and waits out. A join that waits for that
+    reboot is not "done": Win32_ComputerSystem.PartOfDomain is true right after Add-Computer, so
+    the probe also checks that no join is pending (Netlogon's JoinDomain key) and exits 3010
+    again when one is.
 
 .PARAMETER DomainName
     DNS name of the domain, e.g. corp.example.test.
@@ -37,6 +40,10 @@ Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
 
 Invoke-LabPhase -Name 'join-domain' -Body {
     if (Test-LabDomainJoined -DomainName $DomainName) { return (New-LabResult AlreadyDone ("member of {0}" -f $DomainName)) }
+    $cs = Get-CimInstance -ClassName Win32_ComputerSystem
+    if ($cs.PartOfDomain -and $cs.Domain -ieq $DomainName -and (Test-LabJoinPending)) {
+        return (New-LabResult Reboot ("the join to {0} waits for its restart" -f $DomainName))
+    }
     $credential = ConvertTo-LabCredential -UserName $JoinUser -Secret $JoinPassword
     Wait-LabCondition -Description ("the DC locator record of {0} in DNS" -f $DomainName) -TimeoutSeconds $TimeoutSeconds -Condition {
         $null -ne (Resolve-DnsName -Name ("_ldap._tcp.dc._msdcs.{0}" -f $DomainName) -Type SRV -DnsOnly -ErrorAction Stop)

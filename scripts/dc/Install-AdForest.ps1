@@ -4,7 +4,7 @@
 
 .DESCRIPTION
     Probes first: a DC of the named domain exits "already done"; a member of another domain is
-    an error. Otherwise installs the AD-Domain-Services and DNS roles and runs
+    an error. A pending reboot comes first (exit 3010; the phase runs again after it). Otherwise installs the AD-Domain-Services and DNS roles and runs
     Install-ADDSForest without its own reboot, then exits 3010 so that the WinRM client reboots
     the guest and proves the reboot by a changed boot time. The session drops during promotion:
     that is expected.
@@ -41,7 +41,8 @@ Invoke-LabPhase -Name 'ad-forest' -Body {
         throw ("{0} is a domain controller of {1}, not {2}: this VM belongs to another lab" -f $env:COMPUTERNAME, $cs.Domain, $DomainName)
     }
     if ($cs.PartOfDomain) { throw ("{0} is a member of {1}: a new forest needs a workgroup server" -f $env:COMPUTERNAME, $cs.Domain) }
-    Assert-LabNoPendingReboot -Before 'the forest creation'
+    $rebootFirst = Get-LabRebootFirst -Before 'the forest creation'
+    if ($rebootFirst) { return $rebootFirst }
 
     if (-not (Test-LabFeatureInstalled -Name 'AD-Domain-Services', 'DNS')) {
         Write-LabLog -Message 'installing AD-Domain-Services and DNS'

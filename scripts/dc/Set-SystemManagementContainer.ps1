@@ -30,7 +30,8 @@ Invoke-LabPhase -Name 'system-management' -Body {
         New-ADObject -Name 'System Management' -Type Container -Path $systemDn
         Write-LabLog -Message ("created {0}" -f $containerDn); $changes++
     }
-    $computer = Get-ADComputer -Identity $SiteServer -ErrorAction SilentlyContinue
+    # -Identity throws on a missing object whatever -ErrorAction says (ADIdentityNotFoundException is terminating); a filter returns nothing.
+    $computer = Get-ADComputer -Filter ("SamAccountName -eq '{0}$'" -f $SiteServer)
     if ($null -eq $computer) { throw ("no computer account {0}: the site server joins the domain before this phase" -f $SiteServer) }
     $sid = [System.Security.Principal.SecurityIdentifier]$computer.SID
     $acl = Get-Acl -Path ("AD:\{0}" -f $containerDn)

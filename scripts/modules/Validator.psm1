@@ -40,11 +40,30 @@ function Test-LabFeatureInstalled {
 }
 
 function Test-LabDomainJoined {
-    <# .SYNOPSIS True when this computer is a member (or a DC) of the named DNS domain. #>
+    <#
+    .SYNOPSIS
+        True when this computer is a member (or a DC) of the named DNS domain and the join has
+        taken effect: Win32_ComputerSystem.PartOfDomain is already true after Add-Computer,
+        before the restart the join needs, so a pending join counts as not joined.
+    #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$DomainName)
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
-    return ($cs.PartOfDomain -and $cs.Domain -ieq $DomainName)
+    if (-not ($cs.PartOfDomain -and $cs.Domain -ieq $DomainName)) { return $false }
+    return (-not (Test-LabJoinPending))
+}
+
+function Test-LabJoinPending {
+    <#
+    .SYNOPSIS
+        True when a domain join waits for its restart: Netlogon keeps JoinDomain (and AvoidSpnSet)
+        under its service key until the next boot (published behaviour the PendingReboot module and
+        Boxstarter read).
+    #>
+    [CmdletBinding()]
+    param()
+    $netlogon = 'HKLM:\SYSTEM\CurrentControlSet\Services\Netlogon'
+    return ((Test-Path -LiteralPath (Join-Path $netlogon 'JoinDomain')) -or (Test-Path -LiteralPath (Join-Path $netlogon 'AvoidSpnSet')))
 }
 
 function Test-LabServiceRunning {
@@ -55,17 +74,65 @@ function Test-LabServiceRunning {
     return ($null -ne $service -and $service.Status -eq 'Running')
 }
 
-function Test-LabSccmSite {
-    <# .SYNOPSIS True when the SMS Provider answers with the SMS_Site of the given site code. #>
+function Test-LabSqlAnswers {
+    <#
+    .SYNOPSIS
+        True when the SQL Server instance runs AND answers a query over TCP with Windows
+        authentication: a service that merely exists can be a half-installed instance.
+    #>
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)][string]$SiteCode,
-        [string]$ComputerName = $env:COMPUTERNAME
+        [string]$InstanceName = 'MSSQLSERVER',
+        [string]$Server = '.'
     )
+    $service = if ($InstanceName -eq 'MSSQLSERVER') { 'MSSQLSERVER' } else { 'MSSQL${0}' -f $InstanceName }
+    if (-not (Test-LabServiceRunning -Name $service)) { return $false }
+    $dataSource = if ($InstanceName -eq 'MSSQLSERVER') { $Server } else { '{0}\{1}' -f $Server, $InstanceName }
+    $connection = New-Object System.Data.SqlClient.SqlConnection ("Server={0};Database=master;Integrated Security=True;Connect Timeout=15" -f $dataSource)
     try {
-        $site = Get-CimInstance -ComputerName $ComputerName -Namespace ("ROOT\SMS\site_{0}" -f $SiteCode) -ClassName SMS_Site -ErrorAction Stop |
-            Where-Object { $_.SiteCode -eq $SiteCode }
-        return ($null -ne $site)
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = 'SELECT SERVERPROPERTY(''ProductVersion'')'
+        $version = $command.ExecuteScalar()
+        return ($null -ne $version -and [string]$version -ne '')
+    } catch {
+        return $false
+    } finally {
+        $connection.Dispose()
+    }
+}
+
+function Test-LabSccmSite {
+    <#
+    .SYNOPSIS
+        True when this computer is the site server of the given site and the site runs: the site
+        code recorded under HKLM\SOFTWARE\Microsoft\SMS\Identification and SMS_EXECUTIVE running.
+    .DESCRIPTION
+        Local probes only. Get-CimInstance -ComputerName <this computer> would open a WS-Man
+        session back into this machine, a second hop that a WinRM (NTLM) logon cannot make; and the
+        SMS Provider answers the WinRM user (a local administrator without ConfigMgr rights) only
+        with what that user may see. The provider itself is probed as the domain admin, through
+        the runner (Set-SccmSiteSettings).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$SiteCode)
+    # Setup records the site code as the value "Site Code" of that key (MEMLabs reads it there: vmbuild/DSC/phases/InstallAndUpdateSCCM.ps1).
+    $identification = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\SMS\Identification' -Name 'Site Code' -ErrorAction SilentlyContinue
+    if ($null -eq $identification -or $identification.'Site Code' -ne $SiteCode) { return $false }
+    return (Test-LabServiceRunning -Name 'SMS_EXECUTIVE')
+}
+
+function Test-LabManagementPoint {
+    <#
+    .SYNOPSIS
+        True when the management point answers its MP list (http://<server>/SMS_MP/.sms_aut?mplist
+        returns 200 with an <MPList> document): clients cannot register before it does.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$Server)
+    try {
+        $response = Invoke-WebRequest -Uri ("http://{0}/SMS_MP/.sms_aut?mplist" -f $Server) -UseBasicParsing -TimeoutSec 30
+        return ($response.StatusCode -eq 200 -and [string]$response.Content -match '<MPList')
     } catch {
         return $false
     }
@@ -74,8 +141,9 @@ function Test-LabSccmSite {
 function Get-LabPendingReboot {
     <#
     .SYNOPSIS
-        The reasons a reboot is pending (empty when none): SQL and ConfigMgr setup refuse to run
-        with any of them set.
+        The reasons a reboot is pending (empty when none). SQL setup and ConfigMgr setup check
+        these and refuse to run ("Pending system restart", Microsoft Learn, ConfigMgr "List of
+        prerequisite checks", which also reads ServerManager CurrentRebootAttempts).
     #>
     [CmdletBinding()]
     param()
@@ -83,7 +151,10 @@ function Get-LabPendingReboot {
     if (Test-Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending') { $reasons += 'CBS RebootPending' }
     if (Test-Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired') { $reasons += 'WindowsUpdate RebootRequired' }
     $session = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -Name PendingFileRenameOperations -ErrorAction SilentlyContinue
-    if ($null -ne $session -and $session.PendingFileRenameOperations) { $reasons += 'PendingFileRenameOperations' }
+    if ($null -ne $session -and @($session.PendingFileRenameOperations | Where-Object { $_ }).Count -gt 0) { $reasons += 'PendingFileRenameOperations' }
+    $serverManager = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\ServerManager' -Name CurrentRebootAttempts -ErrorAction SilentlyContinue
+    if ($null -ne $serverManager) { $reasons += 'ServerManager CurrentRebootAttempts' }
+    if (Test-LabJoinPending) { $reasons += 'domain join' }
     $active = (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\ComputerName\ActiveComputerName').ComputerName
     $pending = (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName').ComputerName
     if ($active -ne $pending) { $reasons += ("computer rename {0} -> {1}" -f $active, $pending) }
@@ -97,18 +168,72 @@ function Test-LabPendingReboot {
     return ((Get-LabPendingReboot).Count -gt 0)
 }
 
-function Assert-LabNoPendingReboot {
+function Get-LabRebootFirst {
     <#
     .SYNOPSIS
-        Throws when a reboot is pending: SQL, ConfigMgr and AD DS setup refuse to start then. A
-        phase that has not done its work must fail rather than exit 3010 ("done, reboot").
+        A "reboot, then run me again" result (New-LabResult Reboot) when a reboot is pending
+        before a big installer, else $null. The phase exits 3010, the WinRM client reboots the
+        guest, and the phase runs again (bounded by the phase's maxRuns): see the README.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$Before)
     $pending = Get-LabPendingReboot
-    if ($pending.Count -gt 0) {
-        throw ("a reboot is pending ({0}) and {1} refuses to start: reboot the VM (Restart-Computer -Force) and run this phase again" -f ($pending -join ', '), $Before)
+    if ($pending.Count -eq 0) { return $null }
+    Write-LabLog -Level WARN -Message ("a reboot is pending ({0}) and {1} would refuse to start: rebooting first" -f ($pending -join ', '), $Before)
+    return (New-LabResult Reboot ("reboot before {0}; this phase runs again after it" -f $Before))
+}
+
+function Disable-LabAutomaticUpdate {
+    <#
+    .SYNOPSIS
+        Turns automatic Windows Update off (policy NoAutoUpdate=1, Microsoft Learn "Configure
+        Automatic Updates" / AU registry keys): an update installing mid-setup sets
+        RebootPending and makes SQL and ConfigMgr setup stop. Returns $true when it changed it.
+    #>
+    [CmdletBinding()]
+    param()
+    $key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU'
+    $current = Get-ItemProperty -Path $key -Name NoAutoUpdate -ErrorAction SilentlyContinue
+    if ($null -ne $current -and $current.NoAutoUpdate -eq 1) { return $false }
+    New-Item -Path $key -Force | Out-Null
+    New-ItemProperty -Path $key -Name NoAutoUpdate -PropertyType DWord -Value 1 -Force | Out-Null
+    Write-LabLog -Message 'automatic Windows Update is off (policy NoAutoUpdate=1)'
+    return $true
+}
+
+function Find-LabSecret {
+    <#
+    .SYNOPSIS
+        Where a secret value is still on this guest after the phases: files (or files under
+        folders) whose text contains it, and scheduled tasks of the runner (which hold a stored
+        credential). Returns the places (never the value).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][hashtable]$Secret,
+        [string[]]$Path = @('C:\Lab')
+    )
+    $found = @()
+    foreach ($task in @(Get-ScheduledTask -TaskPath '\Homelab\' -ErrorAction SilentlyContinue)) { $found += ("scheduled task {0}{1} (stored credential)" -f $task.TaskPath, $task.TaskName) }
+    $plain = @{}
+    foreach ($key in $Secret.Keys) { $plain[$key] = ConvertFrom-LabSecureString -Secret (ConvertTo-LabSecureString -Secret $Secret[$key]) }
+    foreach ($root in $Path) {
+        if (-not (Test-Path -LiteralPath $root)) { continue }
+        # Binaries and files over 32 MiB are installers and downloads (C:\Lab\cm-prereqs), not something a phase wrote a secret into.
+        $binary = @('.cab', '.exe', '.msi', '.msp', '.msu', '.dll', '.zip', '.iso', '.wim')
+        $candidates = @(Get-ChildItem -LiteralPath $root -File -Recurse -Force -ErrorAction SilentlyContinue |
+            Where-Object { $_.Length -lt 33554432 -and $binary -notcontains $_.Extension.ToLowerInvariant() })
+        foreach ($file in $candidates) {
+            $bytes = [System.IO.File]::ReadAllBytes($file.FullName)
+            # Both encodings Windows tools write logs in: ANSI/UTF-8 and UTF-16LE.
+            $texts = @([System.Text.Encoding]::UTF8.GetString($bytes), [System.Text.Encoding]::Unicode.GetString($bytes))
+            foreach ($key in $plain.Keys) {
+                if (@($texts | Where-Object { $_.Contains($plain[$key]) }).Count -gt 0) { $found += ("{0} holds {1}" -f $file.FullName, $key) }
+            }
+        }
     }
+    $plain = $null
+    return , $found
 }
 
 function Get-LabMediaRoot {
@@ -274,8 +399,9 @@ function Get-LabNetAdapterByMac {
 }
 
 Export-ModuleMember -Function @(
-    'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabServiceRunning', 'Test-LabSccmSite',
-    'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Assert-LabNoPendingReboot', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
+    'Test-LabFeatureInstalled', 'Test-LabDomainJoined', 'Test-LabJoinPending', 'Test-LabServiceRunning', 'Test-LabSqlAnswers', 'Test-LabSccmSite',
+    'Test-LabManagementPoint', 'Get-LabPendingReboot', 'Test-LabPendingReboot', 'Get-LabRebootFirst',
+    'Disable-LabAutomaticUpdate', 'Find-LabSecret', 'Get-LabMediaRoot', 'Get-LabMediaPath', 'Get-LabWindowsSxsSource',
     'ConvertTo-LabCredential', 'ConvertTo-LabSecureString', 'ConvertFrom-LabSecureString', 'Wait-LabCondition', 'Invoke-LabProcess',
     'Write-LabAsciiFile', 'Get-LabNetAdapterByMac', 'ConvertTo-LabList'
 )

@@ -6,6 +6,10 @@
 # The phase comes from out/<stack>/phases.json when `npm run render` wrote it, else from the
 # stack config. Parameters travel in HOMELAB_PHASE_PARAMS (JSON), secrets in the HOMELAB_*
 # variables the phase names: no value is ever on a command line. Exit code: the script's.
+#
+# A phase that exits 3010 is rebooted by homelab-winrm and then run again, until a run leaves the
+# guest's boot time unchanged (the phase said "done" or "already done"), at most the phase's
+# maxRuns times; exit code 3 when it still asks for a reboot after that.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -38,6 +42,30 @@ fi
 HOMELAB_PHASE_PARAMS=$(field 'i.env.HOMELAB_PHASE_PARAMS')
 export HOMELAB_PHASE_PARAMS
 mapfile -d '' args < <(field 'i.args.map((a) => a + "\0").join("")')
+# The connection options of `run` (everything between it and --script), for `homelab-winrm wait`.
+mapfile -d '' connection < <(field 'i.args.slice(1, i.args.indexOf("--script")).map((a) => a + "\0").join("")')
+max_runs=$(field 'String(i.phase.maxRuns ?? 1)')
 echo "phase $phase: $(field 'i.phase.title')" >&2
+
 # shellcheck disable=SC2086 # $winrm is a command with its arguments
-exec $winrm "${args[@]}"
+if (( max_runs <= 1 )); then exec $winrm "${args[@]}"; fi
+run=1
+while true; do
+  # shellcheck disable=SC2086
+  before=$($winrm wait "${connection[@]}")
+  set +e
+  # shellcheck disable=SC2086
+  $winrm "${args[@]}"
+  code=$?
+  set -e
+  if (( code != 0 )); then exit "$code"; fi
+  # shellcheck disable=SC2086
+  after=$($winrm wait "${connection[@]}")
+  if [[ $after == "$before" ]]; then exit 0; fi
+  if (( run >= max_runs )); then
+    echo "phase $phase still asks for a reboot after $max_runs runs: read the 'a reboot is pending' line of its log in C:\\Lab\\logs" >&2
+    exit 3
+  fi
+  run=$((run + 1))
+  echo "phase $phase: the guest rebooted (boot time $after); run $run of $max_runs" >&2
+done

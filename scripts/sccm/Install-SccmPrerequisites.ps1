@@ -5,12 +5,20 @@
     Driver 18 for SQL Server (pinned to a version prefix).
 
 .DESCRIPTION
-    Windows Update is off in the lab, so NET-Framework-Core installs from the attached Windows
-    install ISO (the drive that has sources\sxs). Installers come from the lab media drive.
-    Exits 3010 when a feature or installer asks for a reboot.
+    Automatic Windows Update is turned off first (an update installing during ConfigMgr setup
+    leaves a pending restart, which setup's prerequisite check refuses), so NET-Framework-Core
+    installs from the attached Windows install ISO (the drive that has sources\sxs). Installers
+    come from the lab media drive and run as the domain admin through the runner. Exits 3010
+    when a feature or installer asks for a reboot; the phase then runs again after it.
 
 .PARAMETER Feature
     Windows features to install besides NET-Framework-Core.
+
+.PARAMETER InstallUser
+    DOMAIN\user that runs the installers (the domain admin).
+
+.PARAMETER InstallPassword
+    Its password: a secret parameter, handed to the Task Scheduler only.
 
 .PARAMETER OdbcVersionPrefix
     The ODBC driver's MSI ProductVersion must start with this (18.6 broke ConfigMgr 2509).
@@ -20,6 +28,9 @@ param(
     [Parameter(Mandatory)][string]$VcRedistX64Path,
     [Parameter(Mandatory)][string]$VcRedistX86Path,
     [Parameter(Mandatory)][string]$OdbcMsiPath,
+    [Parameter(Mandatory)][string]$InstallUser,
+    [Parameter(Mandatory)][object]$InstallPassword,
+    [ValidatePattern('^[0-9]+$')][string]$TimeoutSeconds = '1800',
     [string]$OdbcVersionPrefix = '18.5.',
     [string[]]$Feature = @(
         'BITS', 'BITS-IIS-Ext', 'RDC', 'Web-Server', 'Web-Windows-Auth', 'Web-ISAPI-Ext', 'Web-ISAPI-Filter',
@@ -32,6 +43,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '..\modules\Logger.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '..\modules\Validator.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '..\modules\Runner.psm1') -Force
 
 function Get-MsiProductVersion([string]$Path) {
     $installer = New-Object -ComObject WindowsInstaller.Installer
@@ -52,6 +64,8 @@ Invoke-LabPhase -Name 'sccm-prerequisites' -Body {
     $Feature = ConvertTo-LabList $Feature
     $changes = 0
     $reboot = $false
+    if (Disable-LabAutomaticUpdate) { $changes++ }
+    $credential = ConvertTo-LabCredential -UserName $InstallUser -Secret $InstallPassword
     if (-not (Test-LabFeatureInstalled -Name 'NET-Framework-Core')) {
         $sxs = Get-LabWindowsSxsSource
         Write-LabLog -Message (".NET 3.5 from {0}" -f $sxs)
@@ -69,7 +83,8 @@ Invoke-LabPhase -Name 'sccm-prerequisites' -Body {
     }
     foreach ($vc in @(@{ Arch = 'x64'; Path = $VcRedistX64Path }, @{ Arch = 'x86'; Path = $VcRedistX86Path })) {
         if (-not (Test-VcRuntime -Arch $vc.Arch)) {
-            $code = Invoke-LabProcess -FilePath (Get-LabMediaPath -RelativePath $vc.Path) -ArgumentList '/install', '/quiet', '/norestart'
+            $code = Invoke-LabInstaller -Name ("vcredist-{0}" -f $vc.Arch) -Credential $credential -FilePath (Get-LabMediaPath -RelativePath $vc.Path) `
+                -ArgumentList '/install', '/quiet', '/norestart' -TimeoutSeconds $TimeoutSeconds
             if ($code -ne 0) { $reboot = $true }
             $changes++
         }
@@ -82,7 +97,8 @@ Invoke-LabPhase -Name 'sccm-prerequisites' -Body {
             throw ("{0} is ODBC {1}, the lab pins {2}x: put the pinned MSI in the media folder (see media/manifest.json)" -f $OdbcMsiPath, $version, $OdbcVersionPrefix)
         }
         $log = 'C:\Lab\logs\msodbcsql.msi.log'
-        $code = Invoke-LabProcess -FilePath 'msiexec.exe' -ArgumentList '/i', ('"{0}"' -f $msi), '/qn', '/norestart', 'IACCEPTMSODBCSQLLICENSETERMS=YES', '/l*v', ('"{0}"' -f $log) -InstallerLog $log
+        $code = Invoke-LabInstaller -Name 'odbc18' -Credential $credential -FilePath 'msiexec.exe' -TimeoutSeconds $TimeoutSeconds -InstallerLog $log -InstallerLogFilter 'error|Installation success|Installation completed' `
+            -ArgumentList '/i', ('"{0}"' -f $msi), '/qn', '/norestart', 'IACCEPTMSODBCSQLLICENSETERMS=YES', '/l*v', ('"{0}"' -f $log)
         if ($code -ne 0) { $reboot = $true }
         $changes++
     }

@@ -9,11 +9,18 @@
 .PARAMETER LocalAdmin
     'true' to also add the account to the local Administrators group (split SQL only; a co-located site
     server is its own host).
+
+.PARAMETER RemoteSiteServer
+    'true' when the site server is another VM: the site install then reaches this host over SMB
+    (TCP 445), the RPC endpoint mapper (TCP 135) and dynamic RPC, and reads its registry through
+    the Remote Registry service (Microsoft Learn, ConfigMgr "Ports used in Configuration
+    Manager", Site server -> SQL Server; "List of prerequisite checks", site database server).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)][string]$SiteServerAccount,
     [ValidateSet('true', 'false')][string]$LocalAdmin = 'false',
+    [ValidateSet('true', 'false')][string]$RemoteSiteServer = 'false',
     [string]$SqlInstance = '.'
 )
 
@@ -32,6 +39,30 @@ function Invoke-SqlScalar {
         foreach ($key in $Parameters.Keys) { [void]$command.Parameters.AddWithValue($key, $Parameters[$key]) }
         return $command.ExecuteScalar()
     } finally { $connection.Close() }
+}
+
+function Open-RemoteSiteServerAccess {
+    $changes = 0
+    # New-NetFirewallRule -LocalPort takes the keywords RPCEPMap (endpoint mapper, TCP 135) and RPC (the dynamic range)
+    # (Microsoft Learn, New-NetFirewallRule, -LocalPort).
+    $rules = @(
+        @{ Name = 'Homelab SMB TCP 445'; Port = '445' },
+        @{ Name = 'Homelab RPC endpoint mapper'; Port = 'RPCEPMap' },
+        @{ Name = 'Homelab RPC dynamic'; Port = 'RPC' }
+    )
+    foreach ($rule in $rules) {
+        if (-not (Get-NetFirewallRule -Name $rule.Name -ErrorAction SilentlyContinue)) {
+            New-NetFirewallRule -Name $rule.Name -DisplayName $rule.Name -Direction Inbound -Protocol TCP -LocalPort $rule.Port -Action Allow -Profile 'Domain', 'Private' | Out-Null
+            Write-LabLog -Message ("firewall rule {0}" -f $rule.Name); $changes++
+        }
+    }
+    $remoteRegistry = Get-Service -Name 'RemoteRegistry'
+    if ($remoteRegistry.StartType -ne 'Automatic') { Set-Service -Name 'RemoteRegistry' -StartupType Automatic; $changes++ }
+    if ($remoteRegistry.Status -ne 'Running') {
+        Start-Service -Name 'RemoteRegistry'
+        Write-LabLog -Message 'Remote Registry runs'; $changes++
+    }
+    return $changes
 }
 
 Invoke-LabPhase -Name 'sql-site-server-access' -Body {
@@ -53,6 +84,7 @@ Invoke-LabPhase -Name 'sql-site-server-access' -Body {
             Write-LabLog -Message ("{0} is a local administrator" -f $SiteServerAccount); $changes++
         }
     }
+    if ($RemoteSiteServer -eq 'true') { $changes += Open-RemoteSiteServerAccess }
     if ($changes -eq 0) { return (New-LabResult AlreadyDone 'the site server has its rights') }
     return (New-LabResult Done ("{0} change(s)" -f $changes))
 }

@@ -30,7 +30,7 @@ describe("npm run render", () => {
     expect(r.code).toBe(0);
     const spec = stackSpec("dev");
     const objects = renderLab(spec);
-    expect(readdirSync(out).sort()).toEqual([...objects.map((o) => `${o.kind}-${o.name}.xml`), "phases.json", "topology.dot", "topology.svg"].sort());
+    expect(readdirSync(out).sort()).toEqual([...objects.map((o) => `${o.kind}-${o.name}.xml`), "phases.json", "topology.dot", "topology.svg", "unattend"].sort());
     for (const o of objects) expect(readFileSync(join(out, `${o.kind}-${o.name}.xml`), "utf8")).toBe(o.xml);
     const plan = JSON.parse(readFileSync(join(out, "phases.json"), "utf8"));
     expect(plan.phases).toEqual(buildPhaseGraph(spec).phases);

@@ -18,7 +18,13 @@ const T = {
   libvirtVolume: "pulumi-nodejs:dynamic/homelab:LibvirtVolume",
   libvirtDomain: "pulumi-nodejs:dynamic/homelab:LibvirtDomain",
   command: "command:local:Command",
+  installMedia: "pulumi-nodejs:dynamic/homelab:InstallMedia",
+  installWait: "pulumi-nodejs:dynamic/homelab:InstallWait",
 };
+
+/** Windows VMs install unattended by default (issue 12): media before the domain, the wait after it. */
+const unattended = (spec: ReturnType<typeof specOf>, vm: ReturnType<typeof specOf>["vms"][number]) =>
+  spec.guest.install === "unattended" && vm.template === "windows" && vm.isos.install !== undefined;
 
 /** The spec the program saw: the stack's config with the host files staged, as the harness does. */
 function specOf(stack: string) {
@@ -50,6 +56,7 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
         `${vm.template === "windows" ? T.windows : T.linux} ${stack}-${vm.name} <- ${stack}`,
         `${T.libvirtVolume} ${stack}-${vm.name}-disk <- ${stack}-${vm.name}`,
         `${T.libvirtDomain} ${stack}-${vm.name}-domain <- ${stack}-${vm.name}`,
+        ...(unattended(spec, vm) ? [`${T.installMedia} ${stack}-${vm.name}-install-media <- ${stack}-${vm.name}`, `${T.installWait} ${stack}-${vm.name}-install-wait <- ${stack}-${vm.name}`] : []),
       ]),
     ].sort();
     expect(summary).toEqual(expected);
@@ -60,7 +67,7 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
     for (const vol of run.byType(T.libvirtVolume)) expect(vol.dependencies).toEqual([pool]);
     for (const vm of spec.vms) {
       const domain = run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!;
-      const expected = [`${stack}-${vm.name}-disk`, ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`)];
+      const expected = [`${stack}-${vm.name}-disk`, ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`), ...(unattended(spec, vm) ? [`${stack}-${vm.name}-install-media`] : [])];
       expect(domain.dependencies.map(nameOf).sort()).toEqual(expected.sort());
     }
     for (const r of [...run.byType(T.libvirtNetwork), ...run.byType(T.libvirtPool)]) expect(r.dependencies).toEqual([]);
@@ -110,7 +117,8 @@ describe("guest phases", () => {
   it("makes each phase depend on its VM's domain and on the phases the graph names", () => {
     for (const phase of graph.phases) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${phase.id}`)!;
-      expect(cmd.dependencies.map(nameOf).sort()).toEqual([`dev-${phase.vm}-domain`, "dev-phases-logon-guard", ...phase.after.map((id) => `dev-phases-${id}`)].sort());
+      const vmReady = unattended(spec, spec.vms.find((v) => v.name === phase.vm)!) ? `dev-${phase.vm}-install-wait` : `dev-${phase.vm}-domain`;
+      expect(cmd.dependencies.map(nameOf).sort()).toEqual([vmReady, "dev-phases-logon-guard", ...phase.after.map((id) => `dev-phases-${id}`)].sort());
     }
   });
 
@@ -124,8 +132,11 @@ describe("guest phases", () => {
   });
 
   it("passes passwords only as secrets, in the environment, never in the command line or triggers", () => {
+    // The unattended install's media resource takes homelab:adminPassword as a secret input (issue 12).
+    for (const m of run.byType(T.installMedia)) expect(run.isSecret(m.inputs.adminPassword)).toBe(true);
     const plain = JSON.stringify(run.registrations.map((r) => {
       const { environment, ...rest } = r.inputs;
+      if (r.type === T.installMedia) delete rest.adminPassword;
       return rest;
     }));
     for (const value of Object.values(PASSWORDS)) expect(plain).not.toContain(value);

@@ -66,10 +66,10 @@ describe("the dev lab", () => {
   });
 
   it("describes the domain, the site and the secrets it needs", () => {
-    expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.56.1"] });
+    expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.122.1"] });
     expect(spec.sccm).toEqual({ siteCode: "PS1", siteName: "Homelab Primary Site", siteServer: "SCCM01", sqlServer: "SCCM01", sqlColocated: true });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
-    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator" });
+    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended" });
   });
 
   it("attaches the media ISO only to the VMs whose phases install from it", () => {

@@ -30,6 +30,8 @@ function devLabUnder(dir: string): LabSpec {
   cfg.config.pool = { ...(cfg.config.pool as object), path: join(dir, "pool") };
   cfg.config.nvramDir = join(dir, "nvram");
   cfg.config.domainType = "qemu";
+  // The libvirt objects as such; the unattended install's media and boot are tested in test/unattend.
+  cfg.config.install = "manual";
   cfg.config.media = { dir: join(dir, "iso", "content"), iso: iso("media.iso") };
   cfg.config.vms = (cfg.config.vms as Record<string, unknown>[]).map((vm) => ({
     ...vm,

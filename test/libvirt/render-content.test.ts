@@ -3,6 +3,7 @@ import { XMLParser } from "fast-xml-parser";
 import { renderDomainXml, renderLab, renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../libvirt/render";
 import type { LabSpec, VmSpec } from "../../lab";
 import { clone, stackSpec } from "../support/stacks";
+import { answerIsoPath, noPromptIsoPath } from "../../unattend/paths";
 
 // Elements that may repeat are always arrays, so a single NIC reads like two.
 const REPEATED = new Set(["interface", "disk", "host", "boot", "feature", "timer"]);
@@ -51,8 +52,9 @@ describe("dev domains", () => {
       expect(disk.driver["@type"]).toBe("qcow2");
       expect(disk.target["@dev"]).toBe("sda");
       expect(disk.target["@bus"]).toBe("sata");
-      expect(cdroms.map((c) => c.source["@file"])).toEqual([vm.isos.install, vm.isos.virtio, vm.isos.media].filter(Boolean));
-      expect(cdroms.map((c) => c.target["@dev"])).toEqual(["sdb", "sdc", "sdd"].slice(0, cdroms.length));
+      // Unattended install (the default): the installer rebuilt without its boot prompt, the answer CD last.
+      expect(cdroms.map((c) => c.source["@file"])).toEqual([noPromptIsoPath(vm.isos.install!), vm.isos.virtio, vm.isos.media, answerIsoPath(dev.pool, vm)].filter(Boolean));
+      expect(cdroms.map((c) => c.target["@dev"])).toEqual(["sdb", "sdc", "sdd", "sde"].slice(0, cdroms.length));
       for (const c of cdroms) {
         expect(c["@device"]).toBe("cdrom");
         expect(c.target["@bus"]).toBe("sata");
@@ -68,7 +70,8 @@ describe("dev domains", () => {
       expect(features).toEqual({ "secure-boot": "yes", "enrolled-keys": "yes" });
       expect(domain.os.loader["@secure"]).toBe("yes");
       expect(textOf(domain.os.nvram)).toBe(vm.nvramPath);
-      expect((domain.os.boot as Node[]).map((b) => b["@dev"])).toEqual(["hd", "cdrom"]);
+      expect(domain.os.boot).toBeUndefined();
+      expect((devices.disk as Node[]).map((d) => d.boot?.[0]?.["@order"])).toEqual(["1", "2", ...(devices.disk as Node[]).slice(2).map(() => undefined)]);
       expect(domain.features.smm["@state"]).toBe("on");
       expect(devices.tpm["@model"]).toBe("tpm-crb");
       expect(devices.tpm.backend["@type"]).toBe("emulator");
@@ -244,7 +247,7 @@ describe("renderLab", () => {
     const xml = renderDomainXml(vm, dev);
     expect(xml).toContain("a&amp;b &lt;x&gt;'&quot;.iso");
     const domain = parse(xml).domain;
-    expect((domain.devices.disk as Node[])[1].source["@file"]).toBe(path);
+    expect((domain.devices.disk as Node[])[1].source["@file"]).toBe(noPromptIsoPath(path));
     expect(textOf(domain.os.nvram)).toBe(vm.nvramPath);
   });
 });

@@ -108,8 +108,8 @@ describe.each(STACKS)("generated files of stack %s", (stack) => {
   }
 });
 
-test("dev's DNS forwarder is the lab gateway and its reverse zones name both subnets", () => {
-  expect(dnsSettings(stackSpec("dev"))).toEqual({ Forwarder: ["192.168.56.1"], ReverseZone: ["56.168.192.in-addr.arpa", "122.168.192.in-addr.arpa"] });
+test("dev's DNS forwarder is libvirt's DNS on the management network and its reverse zones name both subnets", () => {
+  expect(dnsSettings(stackSpec("dev"))).toEqual({ Forwarder: ["192.168.122.1"], ReverseZone: ["56.168.192.in-addr.arpa", "122.168.192.in-addr.arpa"] });
 });
 
 test("SQL memory: half of a shared VM, all but 2 GiB of a dedicated one, at least 2 GiB", () => {

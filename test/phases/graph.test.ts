@@ -128,7 +128,7 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
       expect(siteInstall.files?.SetupIni).toContain(`SiteCode=${sccm.siteCode}`);
       expect(siteInstall.secretParams).toEqual({ InstallPassword: "adminPassword" });
       const access = phase(graph, `${sql}-sql-site-server-access`);
-      expect(access.params).toEqual({ SiteServerAccount: `${spec.domain!.netbios}\\${spec.vms.find((v) => v.name === sccm.siteServer)!.hostname}$`, LocalAdmin: sccm.sqlColocated ? "false" : "true" });
+      expect(access.params).toEqual({ SiteServerAccount: `${spec.domain!.netbios}\\${spec.vms.find((v) => v.name === sccm.siteServer)!.hostname}$`, LocalAdmin: sccm.sqlColocated ? "false" : "true", RemoteSiteServer: sccm.sqlColocated ? "false" : "true" });
       expect(phase(graph, `${dc}-system-management`).params).toEqual({ DomainDn: spec.domain!.dn, SiteServer: sccm.siteServer });
     });
 
@@ -155,7 +155,7 @@ test("dev runs CLIENT01 and CLIENT02 in the same waves, and the site server's SQ
 test("split-sql installs SQL on SQL01 and gives SCCM01$ local administrator there", () => {
   const graph = buildPhaseGraph(stackSpec("split-sql"));
   expect(phase(graph, "sql01-sql-install").vm).toBe("SQL01");
-  expect(phase(graph, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\SCCM01$", LocalAdmin: "true" });
+  expect(phase(graph, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\SCCM01$", LocalAdmin: "true", RemoteSiteServer: "true" });
   expect(graph.phases.some((p) => p.id === "sccm01-sql-install")).toBe(false);
 });
 
@@ -170,7 +170,7 @@ test("a VM without a management address is refused with the fix", () => {
 });
 
 describe("graph checks fail on bad graphs", () => {
-  const p = (id: string, after: string[]): Phase => ({ id, vm: "X", host: "h", title: id, script: "s", params: {}, secretParams: {}, after, expectsReboot: false });
+  const p = (id: string, after: string[]): Phase => ({ id, vm: "X", host: "h", title: id, script: "s", params: {}, secretParams: {}, after, expectsReboot: false, maxRuns: 1, timeoutSeconds: 3600, checkpoint: false });
   test("a cycle is named", () => {
     expect(() => checkPhaseGraph({ phases: [p("a", ["c"]), p("b", ["a"]), p("c", ["b"])] })).toThrow(/cycle: a -> c -> b -> a/);
   });

@@ -48,6 +48,8 @@ process.once("exit", () => {
 
 function prepare(dir: string): void {
   for (const d of ["etc", "lib", "run", "log", "cache", "swtpm-log"]) mkdirSync(join(dir, d), { recursive: true });
+  // /var/log/libvirt/qemu as libvirt-daemon-system ships it: Windows domains log COM1 there (issue 12).
+  mkdirSync(join(dir, "log", "qemu"), { recursive: true });
   // Mount points that must exist on the host for the bind mounts.
   mkdirSync("/run/libvirt", { recursive: true });
   mkdirSync("/var/log/swtpm", { recursive: true });

@@ -57,7 +57,7 @@ describe("homelab-winrm CLI", () => {
     script = join(dir, "s.ps1");
     writeFileSync(
       script,
-      ["param([string]$Who)", "Write-Output \"hello $Who\"", "[Console]::Error.WriteLine('warn 1')", "Write-Output 'Grüße 🚀'", "Write-Error 'warn 2'", "exit 7"].join("\r\n"),
+      ["param([string]$Who, [string[]]$Forwarders, [switch]$Force, [int]$Port, [string]$Dsrm)", "Write-Output \"hello $Who\"", "[Console]::Error.WriteLine('warn 1')", "Write-Output 'Grüße 🚀'", "Write-Error 'warn 2'", "exit 7"].join("\r\n"),
     );
   });
   afterAll(async () => {
@@ -72,15 +72,16 @@ describe("homelab-winrm CLI", () => {
       ...baseEnv(),
       WINRM_PASSWORD: srv.password,
     });
-    expect(r.code).toBe(7);
+    // Any script failure is exit 1; the script's own code is on the last line.
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe("[DC01] hello lab\n[DC01] Grüße 🚀\n");
-    expect(r.stderr).toBe("[DC01] warn 1\n[DC01] warn 2\n");
+    expect(r.stderr).toBe("[DC01] warn 1\n[DC01] warn 2\n[DC01] homelab-winrm: the script failed with exit code 7\n");
     expect(r.stdout + r.stderr).not.toContain(srv.password);
   });
 
   it("prefixes with the host when --name is absent", async () => {
     const r = await runMain(["run", ...common(), "--script", script], { ...baseEnv(), WINRM_PASSWORD: srv.password });
-    expect(r.code).toBe(7);
+    expect(r.code).toBe(1);
     expect(r.stdout.split("\n")[0]).toBe("[127.0.0.1] hello ");
   });
 
@@ -98,7 +99,7 @@ describe("homelab-winrm CLI", () => {
   });
 
   it("wrong password: exit 3, one clear line naming host and user, no stack, no password", async () => {
-    const r = await runBin(["run", ...common(), "--script", script, "--name", "DC01"], { ...baseEnv(), WINRM_PASSWORD: "Wrong-Secret-123" });
+    const r = await runBin(["run", ...common(), "--script", script, "--name", "DC01", "--auth-retry", "0"], { ...baseEnv(), WINRM_PASSWORD: "Wrong-Secret-123" });
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain(`127.0.0.1:${srv.port}`);
@@ -131,9 +132,9 @@ describe("homelab-winrm CLI", () => {
       ["run", ...common(), "--script", script, "--name", "DC01", "--operation-timeout", "2", "--params-env", "PHASE_PARAMS", "--secret-param", "Dsrm=PHASE_SECRET"],
       { ...baseEnv(), WINRM_PASSWORD: srv.password, PHASE_PARAMS: JSON.stringify({ Who: "json", Forwarders: ["192.0.2.1", "192.0.2.2"], Force: true, Port: 1433 }), PHASE_SECRET: secret },
     );
-    expect(r.code).toBe(7);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain("[DC01] hello json\n");
-    expect(srv.lastParams).toEqual({ Who: "json", Forwarders: "192.0.2.1 192.0.2.2", Force: "True", Port: "1433", Dsrm: secret });
+    expect(srv.lastParams).toEqual({ Who: "json", Forwarders: ["192.0.2.1", "192.0.2.2"], Force: true, Port: 1433, Dsrm: secret });
     expect(r.stdout + r.stderr).not.toContain(secret);
     expect(r.stdout + r.stderr).not.toContain(srv.password);
   });

@@ -26,10 +26,9 @@ import { HttpConnection } from "../../winrm/http-connection";
 import { LinePrefixer } from "../../winrm/line-prefixer";
 import { createSession } from "../../winrm/ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../winrm/ntlm-http";
-import { buildStdinScript, parseParamAssignments } from "../../winrm/powershell-stdin";
+import { BOOTSTRAP, POWERSHELL_ARGS, buildStdin, parseParamAssignments } from "../../winrm/powershell-stdin";
 import { bootTimeChanged } from "../../winrm/readiness";
 import { child, text } from "../../winrm/xml";
-import { decodeBootstrap } from "./server";
 
 const header = { to: "http://win:5985/wsman", maxEnvelopeSize: 512000, operationTimeoutSec: 20 };
 
@@ -50,7 +49,7 @@ describe("request envelopes round-trip through the request parser", () => {
     const r = parseRequest(commandEnvelope(header, "SHELL-1", "powershell.exe", ["-Command", "'<&>\""]));
     expect(r.action).toBe(ACTION.command);
     expect(r.selectors).toEqual({ ShellId: "SHELL-1" });
-    expect(r.options.WINRS_CONSOLEMODE_STDIN).toBe("TRUE");
+    expect(r.options.WINRS_CONSOLEMODE_STDIN).toBe("FALSE");
     const cl = child(r.body, "CommandLine");
     expect(text(child(cl, "Command"))).toBe("powershell.exe");
     expect(text(child(cl, "Arguments"))).toBe("-Command '<&>\"");
@@ -139,19 +138,23 @@ describe("NTLM HTTP framing", () => {
 });
 
 describe("small pieces", () => {
-  it("the test server decodes exactly what the bootstrap encodes", () => {
+  it("stdin is the parameters as one JSON line, then the script; no value is ever in script text", () => {
     const script = "param($A)\nWrite-Output \"$A\"\n";
     const params = { A: "it's \"x\"\r\n$(y)", B: "" };
-    expect(decodeBootstrap(buildStdinScript(script, params))).toEqual({ script, params });
+    expect(buildStdin(script, params).toString("utf8")).toBe('{"A":"it\'s \\"x\\"\\r\\n$(y)","B":""}\nparam($A)\nWrite-Output "$A"\n');
+    expect(BOOTSTRAP).not.toContain("FromBase64String");
   });
 
-  it("the bootstrap carries the script's exit code out, since -Command - would report only success or failure", () => {
-    const line = buildStdinScript("exit 3010", { A: ["x", "y"], B: true, C: 5 });
-    expect(line).toMatch(/\$global:LASTEXITCODE = 0; try \{ & \(\[ScriptBlock\]::Create\(\$__hl_script\)\) @__hl_params \} catch \{ \[Console\]::Error\.WriteLine\(\$_\.ToString\(\)\); exit 1 \}; exit \$global:LASTEXITCODE\r\n$/);
-    expect(line).toContain("'B' = $true");
-    expect(line).toContain("'C' = 5");
-    expect(line).toMatch(/'A' = @\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('eA=='\)\), \[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('eQ=='\)\)\)/);
-    expect(line.split("\r\n")).toEqual([expect.any(String), ""]);
+  it("the bootstrap carries the script's exit code out and turns a terminating error into exit 1", () => {
+    const lines = BOOTSTRAP.split("\r\n");
+    expect(lines.slice(-3)).toEqual([
+      "$global:LASTEXITCODE = 0",
+      "try { & $__hl_block @__hl_params } catch { [Console]::Error.WriteLine($_.ToString()); exit 1 }",
+      "exit $global:LASTEXITCODE",
+    ]);
+    // -EncodedCommand is base64 of UTF-16LE; -OutputFormat Text keeps stderr free of CLIXML.
+    expect(POWERSHELL_ARGS.slice(0, 7)).toEqual(["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-OutputFormat", "Text", "-EncodedCommand"]);
+    expect(Buffer.from(POWERSHELL_ARGS[7], "base64").toString("utf16le")).toBe(BOOTSTRAP);
   });
 
   it("parses --param assignments", () => {

@@ -1,66 +1,79 @@
 /**
- * A WinRM service stand-in for tests and the bench (test support, not product code).
- * Listens on 127.0.0.1 only, on an ephemeral port, and speaks the protocol as Windows does:
- *  - POST /wsman; Identify answered without credentials when WSMANIDENTITY: unauthenticated;
- *  - NTLM via "Negotiate" with a real challenge and NTLMv2 verification (wrong password -> 401),
- *    then every body sealed/signed with the session keys (multipart/encrypted); unsealed bodies
- *    are refused (HTTP 400) unless allowUnencrypted; Basic only over TLS or with allowUnencrypted;
- *  - shells and commands with GUID ids; Send (stdin, base64) and Receive with rsp:Stream base64
- *    chunks and CommandState Done + ExitCode; Signal terminate; Delete;
- *  - w:TimedOut (2150858793) when a Receive has nothing within its OperationTimeout;
- *  - a fault for command lines over 8191 characters; HTTP 413 for envelopes over 512000 bytes.
+ * A WinRM service stand-in (test support, not product code), written from MS-WSMV, MS-NLMP and
+ * what Windows is documented or observed to do, with no import from winrm/: its URIs, XML
+ * reading, NTLM server, sealing and framing are its own (test/winrm/double/). pywinrm checks it
+ * independently (test/winrm/pywinrm.test.ts).
  *
- * The command is a tiny PowerShell stand-in that reads the script from stdin. It understands the
- * client's bootstrap line (base64 script + base64 params, see winrm/powershell-stdin.ts) and then
- * these lines of the script, one statement per line (anything else fails the command, exit 1):
- *   Write-Output 'text' | "text with $Param" | $Param | ('c' * N) | (Get-StandInScriptSha256)
- *   [Console]::Error.WriteLine('text')   Write-Error 'text'        -> stderr
- *   Start-Sleep -Milliseconds N | -Seconds N
- *   exit N
- *   a line with Win32_OperatingSystem and LastBootUpTime           -> prints the boot time (ISO)
- *   Restart-Computer ...                                           -> simulated reboot (below)
- *   blank lines, # comments, param(...) lines                      -> ignored
- * Simulations: reboot (drops every connection mid-command, refuses connections for
- * rebootDowntimeMs, comes back with a new boot time); slow output (Start-Sleep) to force TimedOut
- * loops; small output chunks spread over many Receives; and startSilentServer(), which accepts TCP
- * and never answers.
+ * API for other tests and harnesses (e.g. running the phase graph inside a network namespace):
+ *
+ *   const srv = await startWinrmTestServer({
+ *     host: "10.56.0.10", port: 5985,          // default 127.0.0.1 and a free port
+ *     user: "Administrator", password: "...",   // the only account
+ *     outcomes: [                               // scripted results for whole scripts
+ *       { match: "Install-ADDSForest", outcome: { exitCode: 3010, stdout: "promoted\r\n" } },
+ *       { match: (run) => run.params.SiteCode === "LAB", outcome: { exitCode: 1, stderr: "failed\r\n" } },
+ *     ],
+ *     defaultOutcome: { exitCode: 0 },          // for any other script the stand-in cannot run
+ *   });
+ *   ... srv.records (every process: command line, script blocks, bound params, exit code) ...
+ *   await srv.stop();
+ *
+ * As a process of its own (for a network namespace): test/winrm/serve.ts, configured by JSON.
+ *
+ * A `match` string matches a script containing it, a RegExp is tested on the script text, a
+ * function sees { script, params, synopsis }. The script's help block, [CmdletBinding()] and
+ * param() are honoured first: an undeclared parameter or a missing mandatory one fails the run
+ * (exit 1) as PowerShell would. An outcome with exitCode 3010 makes the client reboot the double.
+ *
+ * Behaviour, each from the spec or from Windows:
+ *  - POST /wsman only. Identify answered without credentials only with the header
+ *    `WSMANIDENTIFY: unauthenticated` (MS-WSMV 3.1.4.1.23); otherwise 401.
+ *  - NTLM through "Negotiate" (MS-NLMP NTLMv2, MIC checked), then every body sealed as
+ *    multipart/encrypted (MS-WSMV 2.2.9.1); an unsealed body on an NTLM session gets 401 while
+ *    AllowUnencrypted is false. An empty authenticated POST gets 200 (how pywinrm sets up sealing).
+ *    Basic only over TLS or with allowUnencrypted.
+ *  - Quotas with Windows' defaults: MaxEnvelopeSizekb 500 (HTTP 413 above it), MaxTimeoutms 60000
+ *    (an OperationTimeout above it is refused), MaxShellsPerUser 30.
+ *  - A command's process starts when the Command arrives and runs the command line it got
+ *    (through cmd.exe, as WINRS_SKIP_CMD_SHELL=FALSE does): see double/processes.ts.
+ *  - Receive waits up to OperationTimeout, then faults w:TimedOut (2150858793).
+ *  - reboot(): every connection drops, the port refuses for rebootDowntimeMs, a new boot time.
  */
-import { createHash, randomUUID } from "crypto";
+import { randomUUID } from "crypto";
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
-import { create } from "xmlbuilder2";
-import type { XMLBuilder } from "xmlbuilder2/lib/interfaces";
-import {
-  ACTION,
-  ANONYMOUS,
-  COMMAND_STATE_DONE,
-  COMMAND_STATE_RUNNING,
-  DEFAULT_MAX_ENVELOPE_SIZE,
-  NS,
-  SHELL_RESOURCE_URI,
-  newMessageId,
-  parseRequest,
-  ParsedRequest,
-} from "../../winrm/envelope";
-import { WSMAN_TIMED_OUT } from "../../winrm/faults";
-import { NtlmServer, NtlmSession } from "../../winrm/ntlm";
-import { ENCRYPTED_CONTENT_TYPE, SOAP_CONTENT_TYPE, decodeEncryptedBody, encodeEncryptedBody, isEncryptedContentType } from "../../winrm/ntlm-http";
-import { attr, child, children, text } from "../../winrm/xml";
+import { isSealedRequest, mediaType, MULTIPART_ENCRYPTED, openSealedBody, sealBody, SOAP_UTF8 } from "./double/framing";
+import { NtlmServerExchange, ServerSession } from "./double/ntlm-server";
+import { Outcome, OutcomeRule, ProcessIo, ProcessRecord, runCommandLine, ScriptRun, StreamName } from "./double/processes";
+import { ACTIONS, CMD_SHELL_URI, faultXml, identifyXml, kid, kids, parseDocument, readRequest, responseXml, STATE_DONE, STATE_RUNNING, URI, WsRequest, esc } from "./double/wsman";
+
+export type { Outcome, OutcomeRule, ProcessRecord, ScriptRun } from "./double/processes";
 
 export interface TestServerOptions {
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; default 0 (a free one). */
+  port?: number;
   user?: string;
   password?: string;
   tls?: { key: string; cert: string };
   /** Accept Basic over HTTP and unsealed bodies (Windows' AllowUnencrypted=true). */
   allowUnencrypted?: boolean;
+  /** Bytes (Windows: MaxEnvelopeSizekb=500). */
   maxEnvelopeSize?: number;
+  /** Windows' MaxTimeoutms default is 60000. */
+  maxTimeoutMs?: number;
+  /** Windows' MaxShellsPerUser default is 30. */
+  maxShellsPerUser?: number;
   /** Largest slice of output per rsp:Stream element. */
   outputChunkBytes?: number;
   /** Most rsp:Stream elements in one ReceiveResponse. */
   maxStreamsPerReceive?: number;
   rebootDowntimeMs?: number;
   computerName?: string;
+  outcomes?: OutcomeRule[];
+  defaultOutcome?: Outcome;
 }
 
 export interface ServerStats {
@@ -76,25 +89,27 @@ export interface ServerStats {
   largestEnvelope: number;
 }
 
-type StreamName = "stdout" | "stderr";
-
 interface Cmd {
   id: string;
   stdin: Buffer[];
+  stdinEnded: boolean;
+  stdinWaiters: Array<() => void>;
   events: Array<{ stream: StreamName; data: Buffer }>;
   done: boolean;
   exitCode: number;
+  terminated: boolean;
   waiters: Set<() => void>;
 }
 
 interface Shell {
   id: string;
+  user: string;
   commands: Map<string, Cmd>;
 }
 
 interface ConnState {
-  ntlm?: NtlmServer;
-  session?: NtlmSession;
+  exchange?: NtlmServerExchange;
+  session?: ServerSession;
 }
 
 interface Reply {
@@ -102,8 +117,9 @@ interface Reply {
   xml: string;
 }
 
-/** Maximum command line of WinRS (cmd.exe's limit). */
+/** cmd.exe's command-line limit, which WinRS applies to Command + Arguments. */
 const MAX_COMMAND_LINE = 8191;
+const TIMED_OUT_CODE = 2150858793;
 
 export class WinRmTestServer {
   readonly stats: ServerStats = {
@@ -118,11 +134,11 @@ export class WinRmTestServer {
     reboots: 0,
     largestEnvelope: 0,
   };
-  /** Last script the stand-in ran (after decoding the bootstrap). */
-  lastScript = "";
-  lastParams: Record<string, string> = {};
+  /** Every process started, in order. */
+  readonly records: ProcessRecord[] = [];
   bootTime: string;
   port = 0;
+  host: string;
 
   private readonly server: http.Server | https.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -131,28 +147,33 @@ export class WinRmTestServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private down = false;
   private stopped = false;
-  private readonly o: Required<Omit<TestServerOptions, "tls">> & { tls?: TestServerOptions["tls"] };
+  private refuseLogonsUntil = 0;
+  private readonly o: Required<Omit<TestServerOptions, "tls" | "defaultOutcome">> & Pick<TestServerOptions, "tls" | "defaultOutcome">;
 
   private constructor(opts: TestServerOptions) {
     this.o = {
+      host: opts.host ?? "127.0.0.1",
+      port: opts.port ?? 0,
       user: opts.user ?? "Administrator",
       password: opts.password ?? "Pa55w.rd-Lab!",
       allowUnencrypted: opts.allowUnencrypted ?? false,
-      maxEnvelopeSize: opts.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE,
+      maxEnvelopeSize: opts.maxEnvelopeSize ?? 512000,
+      maxTimeoutMs: opts.maxTimeoutMs ?? 60000,
+      maxShellsPerUser: opts.maxShellsPerUser ?? 30,
       outputChunkBytes: opts.outputChunkBytes ?? 64 * 1024,
       maxStreamsPerReceive: opts.maxStreamsPerReceive ?? 1000,
       rebootDowntimeMs: opts.rebootDowntimeMs ?? 300,
       computerName: opts.computerName ?? "WIN-TEST",
+      outcomes: opts.outcomes ?? [],
       tls: opts.tls,
+      defaultOutcome: opts.defaultOutcome,
     };
+    this.host = this.o.host;
     // An hour of uptime, so a reboot visibly moves the boot time.
     this.bootTime = new Date(Date.now() - 3600_000).toISOString();
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          res.statusCode = 500;
-          res.end(String(e instanceof Error ? e.message : e));
-        }
+        if (!res.headersSent && !res.destroyed) res.writeHead(500, { "Content-Type": "text/plain" }).end(String(e instanceof Error ? e.message : e));
       });
     };
     this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
@@ -171,7 +192,7 @@ export class WinRmTestServer {
     const s = new WinRmTestServer(opts);
     await new Promise<void>((resolve, reject) => {
       s.server.once("error", reject);
-      s.server.listen(0, "127.0.0.1", () => resolve());
+      s.server.listen(s.o.port, s.o.host, () => resolve());
     });
     s.port = (s.server.address() as net.AddressInfo).port;
     return s;
@@ -185,6 +206,25 @@ export class WinRmTestServer {
     return this.o.password;
   }
 
+  /** Every text a PowerShell process compiled as a script block, across all processes. */
+  get scriptBlocks(): string[] {
+    return this.records.flatMap((r) => r.scriptBlocks);
+  }
+
+  private get lastRun(): ScriptRun | undefined {
+    return this.records.flatMap((r) => r.runs).pop();
+  }
+
+  /** Script text of the last ScriptBlock invocation. */
+  get lastScript(): string {
+    return this.lastRun?.script ?? "";
+  }
+
+  /** Parameters bound in the last ScriptBlock invocation, with their JSON types. */
+  get lastParams(): Record<string, unknown> {
+    return this.lastRun?.params ?? {};
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
@@ -194,11 +234,25 @@ export class WinRmTestServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Every logon fails with 401 for `ms` (right after a DC promotion or a domain join, domain
+   * logons fail until AD DS and Netlogon are up), then succeeds again.
+   */
+  refuseLogonsFor(ms: number): void {
+    this.refuseLogonsUntil = Date.now() + ms;
+  }
+
+  private passwordFor(user: string): string | undefined {
+    if (Date.now() < this.refuseLogonsUntil) return undefined;
+    return user.toLowerCase() === this.o.user.toLowerCase() ? this.o.password : undefined;
+  }
+
   /** Simulates a reboot: connections die now, the port refuses for a while, a new boot time. */
   reboot(): void {
     this.stats.reboots++;
     this.down = true;
     for (const s of this.sockets) s.destroy();
+    for (const sh of this.shells.values()) for (const c of sh.commands.values()) c.terminated = true;
     this.shells.clear();
     this.wakeAll();
     this.later(this.o.rebootDowntimeMs, () => {
@@ -215,12 +269,13 @@ export class WinRmTestServer {
     this.timers.add(t);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.later(ms, resolve));
-  }
-
   private wakeAll(): void {
-    for (const sh of this.shells.values()) for (const c of sh.commands.values()) for (const w of c.waiters) w();
+    for (const sh of this.shells.values()) {
+      for (const c of sh.commands.values()) {
+        for (const w of c.waiters) w();
+        for (const w of c.stdinWaiters.splice(0)) w();
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -235,286 +290,259 @@ export class WinRmTestServer {
     return st;
   }
 
+  private challengeHeaders(): string[] {
+    return this.o.tls || this.o.allowUnencrypted ? ["Negotiate", 'Basic realm="WSMAN"'] : ["Negotiate"];
+  }
+
+  private unauthorized(res: http.ServerResponse, extra?: string): void {
+    res.writeHead(401, { "WWW-Authenticate": extra ? [extra] : this.challengeHeaders(), "Content-Length": "0" }).end();
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     if (this.down) return void req.socket.destroy();
-    if (req.method !== "POST" || req.url !== "/wsman") {
-      res.writeHead(404).end();
-      return;
-    }
+    if (req.url !== "/wsman") return void res.writeHead(404, { "Content-Length": "0" }).end();
+    if (req.method !== "POST") return void res.writeHead(405, { Allow: "POST", "Content-Length": "0" }).end();
     const st = this.conn(req);
     const authz = req.headers.authorization ?? "";
-    const basicAllowed = !!this.o.tls || this.o.allowUnencrypted;
-    const challengeHeaders = basicAllowed ? ["Negotiate", 'Basic realm="WSMAN"'] : ["Negotiate"];
 
-    if (!authz && req.headers.wsmanidentity === "unauthenticated" && !st.session) {
-      const xml = body.toString("utf8");
-      if (child(child(child(parseRequestSafe(xml), "Envelope"), "Body"), "Identify") !== undefined) {
-        res.writeHead(200, { "Content-Type": SOAP_CONTENT_TYPE }).end(this.identifyResponse());
+    // Node lowercases header names; HTTP names are case-insensitive, but the name itself must be WSMANIDENTIFY.
+    if (!authz && req.headers.wsmanidentify === "unauthenticated") {
+      let isIdentify = false;
+      try {
+        isIdentify = readRequestLoose(body.toString("utf8"));
+      } catch {
+        isIdentify = false;
+      }
+      if (isIdentify) {
+        const xml = Buffer.from(identifyXml(), "utf8");
+        res.writeHead(200, { "Content-Type": SOAP_UTF8, "Content-Length": String(xml.length) }).end(xml);
         return;
       }
     }
 
-    let session: NtlmSession | undefined;
-    if (/^Negotiate /i.test(authz)) {
-      const token = Buffer.from(authz.slice(10).trim(), "base64");
+    let session: ServerSession | undefined;
+    const negotiate = /^Negotiate\s+(\S+)$/i.exec(authz);
+    const basic = /^Basic\s+(\S+)$/i.exec(authz);
+    if (negotiate) {
+      const token = Buffer.from(negotiate[1], "base64");
       const type = token.length >= 12 ? token.readUInt32LE(8) : 0;
       if (type === 1) {
         st.session = undefined;
-        st.ntlm = new NtlmServer(
-          (u) => (u.toLowerCase() === this.o.user.toLowerCase() ? this.o.password : undefined),
-          { netbiosComputer: this.o.computerName, netbiosDomain: "WORKGROUP" },
-        );
-        const challenge = st.ntlm.challenge(token);
-        res.writeHead(401, { "WWW-Authenticate": `Negotiate ${challenge.toString("base64")}`, "Content-Length": "0" }).end();
-        return;
-      }
-      if (type === 3 && st.ntlm) {
+        st.exchange = new NtlmServerExchange((u) => this.passwordFor(u), this.o.computerName);
         try {
-          st.session = st.ntlm.accept(token).session;
-          this.stats.handshakes++;
+          return this.unauthorized(res, `Negotiate ${st.exchange.challenge(token).toString("base64")}`);
         } catch {
-          this.stats.authFailures++;
-          st.ntlm = undefined;
-          st.session = undefined;
-          res.writeHead(401, { "WWW-Authenticate": challengeHeaders, "Content-Length": "0" }).end();
-          return;
+          return this.unauthorized(res);
         }
-      } else {
-        res.writeHead(401, { "WWW-Authenticate": challengeHeaders, "Content-Length": "0" }).end();
-        return;
       }
-    } else if (/^Basic /i.test(authz)) {
-      const [u, ...p] = Buffer.from(authz.slice(6).trim(), "base64").toString("utf8").split(":");
-      if (!basicAllowed || u.toLowerCase() !== this.o.user.toLowerCase() || p.join(":") !== this.o.password) {
+      if (type !== 3 || !st.exchange) return this.unauthorized(res);
+      try {
+        st.session = st.exchange.accept(token);
+        this.stats.handshakes++;
+      } catch {
         this.stats.authFailures++;
-        res.writeHead(401, { "WWW-Authenticate": challengeHeaders, "Content-Length": "0" }).end();
-        return;
+        st.exchange = undefined;
+        st.session = undefined;
+        return this.unauthorized(res);
       }
-    } else if (!st.session) {
-      res.writeHead(401, { "WWW-Authenticate": challengeHeaders, "Content-Length": "0" }).end();
-      return;
+      st.exchange = undefined;
+      session = st.session;
+    } else if (basic) {
+      const [u, ...p] = Buffer.from(basic[1], "base64").toString("utf8").split(":");
+      if (!(this.o.tls || this.o.allowUnencrypted) || this.passwordFor(u) !== p.join(":")) {
+        this.stats.authFailures++;
+        return this.unauthorized(res);
+      }
+    } else if (st.session) {
+      session = st.session;
+    } else {
+      return this.unauthorized(res);
     }
-    if (!/^Basic /i.test(authz)) session = st.session;
+
+    // An empty authenticated POST: Windows answers 200 with no body (pywinrm sends one to set up sealing).
+    if (body.length === 0) return void res.writeHead(200, { "Content-Length": "0" }).end();
 
     let envelope: Buffer;
-    if (session && isEncryptedContentType(req.headers["content-type"])) {
+    const sealed = session !== undefined && isSealedRequest(req.headers["content-type"]);
+    if (sealed && session) {
       try {
-        envelope = decodeEncryptedBody(session.incoming, body);
+        envelope = openSealedBody(session.fromClient, body);
         this.stats.sealedRequests++;
-      } catch (e) {
+      } catch {
         st.session = undefined;
-        res.writeHead(400, { "Content-Type": "text/plain" }).end(`cannot unseal: ${(e as Error).message}`);
-        return;
+        return this.unauthorized(res);
       }
-    } else if (session && !this.o.allowUnencrypted) {
-      this.stats.rejectedUnsealed++;
-      res.writeHead(400, { "Content-Type": "text/plain" }).end("Unencrypted traffic is currently disabled in the service configuration (AllowUnencrypted=false)");
-      return;
     } else {
+      if (session && !this.o.allowUnencrypted) {
+        // AllowUnencrypted=false: Windows refuses the message with 401, not 400.
+        this.stats.rejectedUnsealed++;
+        return this.unauthorized(res);
+      }
+      const ct = mediaType(req.headers["content-type"]);
+      if (ct.type !== "application/soap+xml" || (ct.params.charset ?? "utf-8").toLowerCase() !== "utf-8") {
+        return void res.writeHead(415, { "Content-Length": "0" }).end();
+      }
       envelope = body;
-      session = undefined; // answer as we were asked: plain
+      session = undefined;
     }
 
     this.stats.largestEnvelope = Math.max(this.stats.largestEnvelope, envelope.length);
-    let reply: Reply;
-    if (envelope.length > this.o.maxEnvelopeSize) {
-      reply = { status: 413, xml: "" };
-    } else {
-      reply = await this.dispatch(envelope.toString("utf8"));
-    }
+    if (envelope.length > this.o.maxEnvelopeSize) return void res.writeHead(413, { "Content-Length": "0" }).end();
+    const reply = await this.dispatch(envelope.toString("utf8"), st.session?.user ?? this.o.user);
     if (this.down || res.destroyed || req.socket.destroyed) return;
-    if (reply.status === 413) {
-      res.writeHead(413, { "Content-Length": "0" }).end();
-      return;
-    }
     const out = Buffer.from(reply.xml, "utf8");
     if (session) {
-      const sealed = encodeEncryptedBody(session.outgoing, out);
-      res.writeHead(reply.status, { "Content-Type": ENCRYPTED_CONTENT_TYPE, "Content-Length": String(sealed.length) }).end(sealed);
+      const wrapped = sealBody(session.toClient, out);
+      res.writeHead(reply.status, { "Content-Type": MULTIPART_ENCRYPTED, "Content-Length": String(wrapped.length) }).end(wrapped);
     } else {
-      res.writeHead(reply.status, { "Content-Type": SOAP_CONTENT_TYPE, "Content-Length": String(out.length) }).end(out);
+      res.writeHead(reply.status, { "Content-Type": SOAP_UTF8, "Content-Length": String(out.length) }).end(out);
     }
   }
 
   // -------------------------------------------------------------------------------------------
-  // SOAP
-
-  private responseEnvelope(action: string, relatesTo: string, body?: (b: XMLBuilder) => void): string {
-    const root = create({ version: "1.0", encoding: "utf-8" }).ele(NS.s, "s:Envelope");
-    for (const p of ["a", "w", "rsp", "x"] as const) root.att(NS.xmlns, `xmlns:${p}`, NS[p]);
-    const h = root.ele(NS.s, "s:Header");
-    h.ele(NS.a, "a:Action").txt(action);
-    h.ele(NS.a, "a:MessageID").txt(newMessageId());
-    h.ele(NS.a, "a:To").txt(ANONYMOUS);
-    if (relatesTo) h.ele(NS.a, "a:RelatesTo").txt(relatesTo);
-    const b = root.ele(NS.s, "s:Body");
-    body?.(b);
-    return root.end({ prettyPrint: false });
-  }
+  // WS-Management
 
   private fault(relatesTo: string, subcode: string, code: number, message: string): Reply {
-    const xml = this.responseEnvelope(ACTION.fault, relatesTo, (b) => {
-      const f = b.ele(NS.s, "s:Fault");
-      const c = f.ele(NS.s, "s:Code");
-      c.ele(NS.s, "s:Value").txt("s:Receiver");
-      c.ele(NS.s, "s:Subcode").ele(NS.s, "s:Value").txt(subcode);
-      f.ele(NS.s, "s:Reason").ele(NS.s, "s:Text").att(NS.xml, "xml:lang", "en-US").txt(message);
-      f.ele(NS.s, "s:Detail")
-        .ele(NS.f, "f:WSManFault")
-        .att("Code", String(code))
-        .att("Machine", this.o.computerName)
-        .ele(NS.f, "f:Message")
-        .txt(message);
-    });
-    return { status: 500, xml };
+    return { status: 500, xml: faultXml(relatesTo, subcode, code, message, this.o.computerName) };
   }
 
-  private identifyResponse(): string {
-    const root = create({ version: "1.0", encoding: "utf-8" }).ele(NS.s, "s:Envelope");
-    root.att(NS.xmlns, "xmlns:wsmid", NS.wsmid);
-    root.ele(NS.s, "s:Header");
-    const r = root.ele(NS.s, "s:Body").ele(NS.wsmid, "wsmid:IdentifyResponse");
-    r.ele(NS.wsmid, "wsmid:ProtocolVersion").txt("http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd");
-    r.ele(NS.wsmid, "wsmid:ProductVendor").txt("Microsoft Corporation");
-    r.ele(NS.wsmid, "wsmid:ProductVersion").txt("OS: 10.0.20348 SP: 0.0 Stack: 3.0");
-    return root.end({ prettyPrint: false });
+  private ok(action: string, r: WsRequest, body: string): Reply {
+    return { status: 200, xml: responseXml(`${action}Response`, r.messageId, body) };
   }
 
-  private async dispatch(xml: string): Promise<Reply> {
-    let r: ParsedRequest;
+  private async dispatch(xml: string, user: string): Promise<Reply> {
+    let r: WsRequest;
     try {
-      r = parseRequest(xml);
+      r = readRequest(xml);
     } catch (e) {
-      return this.fault("", "w:SchemaValidationError", 2150858817, `malformed envelope: ${(e as Error).message}`);
+      return this.fault("", "w:SchemaValidationError", 2150858817, `The SOAP XML in the message does not match the corresponding XML schema definition: ${(e as Error).message}`);
     }
-    if (r.resourceUri !== SHELL_RESOURCE_URI) {
-      return this.fault(r.messageId, "w:DestinationUnreachable", 2150858770, `unsupported ResourceURI ${r.resourceUri}`);
+    if (r.resourceUri !== CMD_SHELL_URI) {
+      return this.fault(r.messageId, "w:DestinationUnreachable", 2150858770, `The WS-Management service cannot process the request. The resource URI ${r.resourceUri} is not supported.`);
     }
-    if (r.action === ACTION.create) {
-      const id = randomUUID().toUpperCase();
-      this.shells.set(id, { id, commands: new Map() });
-      return {
-        status: 200,
-        xml: this.responseEnvelope(`${ACTION.create}Response`, r.messageId, (b) => {
-          const rc = b.ele(NS.x, "x:ResourceCreated");
-          rc.ele(NS.a, "a:Address").txt(r.to);
-          const rp = rc.ele(NS.a, "a:ReferenceParameters");
-          rp.ele(NS.w, "w:ResourceURI").txt(SHELL_RESOURCE_URI);
-          rp.ele(NS.w, "w:SelectorSet").ele(NS.w, "w:Selector").att("Name", "ShellId").txt(id);
-          b.ele(NS.rsp, "rsp:Shell").ele(NS.rsp, "rsp:ShellId").txt(id);
-        }),
-      };
+    if (r.operationTimeoutMs !== undefined && r.operationTimeoutMs > this.o.maxTimeoutMs) {
+      // The double's choice of subcode; Windows refuses an OperationTimeout above MaxTimeoutms.
+      return this.fault(r.messageId, "w:InvalidOptions", 2150858882, `The OperationTimeout ${r.operationTimeoutMs} ms exceeds MaxTimeoutms ${this.o.maxTimeoutMs}.`);
     }
+    if (r.action === ACTIONS.create) return this.create(r, user);
     const shell = this.shells.get(r.selectors.ShellId ?? "");
     if (!shell) {
-      return this.fault(r.messageId, "w:InvalidSelectors", 2150858843, `The request for the Windows Remote Shell with ShellId ${r.selectors.ShellId} failed because the shell was not found on the server.`);
+      return this.fault(r.messageId, "w:InvalidSelectors", 2150858843, `The request for the Windows Remote Shell with ShellId ${r.selectors.ShellId ?? ""} failed because the shell was not found on the server.`);
     }
     switch (r.action) {
-      case ACTION.delete:
+      case ACTIONS.delete:
+        for (const c of shell.commands.values()) this.terminate(c);
         this.shells.delete(shell.id);
-        return { status: 200, xml: this.responseEnvelope(`${ACTION.delete}Response`, r.messageId) };
-      case ACTION.command: {
-        const cl = child(r.body, "CommandLine");
-        const line = [text(child(cl, "Command")), ...children(cl, "Arguments").map(text)].join(" ");
-        if (line.length > MAX_COMMAND_LINE) {
-          return this.fault(r.messageId, "w:InternalError", 2147942606, "The command line is too long.");
-        }
-        this.stats.commands++;
-        const id = randomUUID().toUpperCase();
-        shell.commands.set(id, { id, stdin: [], events: [], done: false, exitCode: 0, waiters: new Set() });
-        return {
-          status: 200,
-          xml: this.responseEnvelope(`${ACTION.command}Response`, r.messageId, (b) =>
-            b.ele(NS.rsp, "rsp:CommandResponse").ele(NS.rsp, "rsp:CommandId").txt(id),
-          ),
-        };
+        return this.ok(ACTIONS.delete, r, "");
+      case ACTIONS.command:
+        return this.command(shell, r);
+      case ACTIONS.send:
+        return this.send(shell, r);
+      case ACTIONS.signal: {
+        const sig = kid(r.body, URI.shell, "Signal");
+        const cmd = shell.commands.get(sig?.attrs.CommandId ?? "");
+        if (!cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "The CommandId is not valid.");
+        this.terminate(cmd);
+        shell.commands.delete(cmd.id);
+        return this.ok(ACTIONS.signal, r, `<rsp:SignalResponse/>`);
       }
-      case ACTION.send: {
-        this.stats.sends++;
-        const s = child(child(r.body, "Send"), "Stream");
-        const cmd = shell.commands.get(attr(s, "CommandId") ?? "");
-        if (!cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "unknown CommandId");
-        cmd.stdin.push(Buffer.from(text(s), "base64"));
-        if (attr(s, "End") === "true") void this.runStandIn(cmd, Buffer.concat(cmd.stdin).toString("utf8"));
-        return { status: 200, xml: this.responseEnvelope(`${ACTION.send}Response`, r.messageId, (b) => b.ele(NS.rsp, "rsp:SendResponse")) };
-      }
-      case ACTION.signal: {
-        const sig = child(r.body, "Signal");
-        const cmd = shell.commands.get(attr(sig, "CommandId") ?? "");
-        if (cmd && !cmd.done) this.finish(cmd, 1);
-        return { status: 200, xml: this.responseEnvelope(`${ACTION.signal}Response`, r.messageId, (b) => b.ele(NS.rsp, "rsp:SignalResponse")) };
-      }
-      case ACTION.receive:
+      case ACTIONS.receive:
         return this.receive(shell, r);
       default:
-        return this.fault(r.messageId, "a:ActionNotSupported", 2150858771, `unsupported action ${r.action}`);
+        return this.fault(r.messageId, "a:ActionNotSupported", 2150858771, `The action ${r.action} is not supported by the service.`);
     }
   }
 
-  private async receive(shell: Shell, r: ParsedRequest): Promise<Reply> {
-    this.stats.receives++;
-    const ds = child(child(r.body, "Receive"), "DesiredStream");
-    const cmd = shell.commands.get(attr(ds, "CommandId") ?? "");
-    if (!cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "unknown CommandId");
-    const timeoutMs = (r.operationTimeoutSec ?? 60) * 1000;
-    if (cmd.events.length === 0 && !cmd.done) {
-      const c: Cmd = cmd;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(t);
-          this.timers.delete(t);
-          c.waiters.delete(done);
-          resolve();
-        };
-        const t = setTimeout(done, timeoutMs);
-        this.timers.add(t);
-        c.waiters.add(done);
-      });
-    }
-    if (this.stopped || this.down) return { status: 503, xml: "" };
-    if (cmd.events.length === 0 && !cmd.done) {
-      this.stats.timedOut++;
+  private create(r: WsRequest, user: string): Reply {
+    const mine = [...this.shells.values()].filter((s) => s.user.toLowerCase() === user.toLowerCase()).length;
+    if (mine >= this.o.maxShellsPerUser) {
+      // Windows' message for MaxShellsPerUser (error 0x803381A6).
       return this.fault(
         r.messageId,
-        "w:TimedOut",
-        WSMAN_TIMED_OUT,
-        "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
+        "w:InternalError",
+        2150859174,
+        `The WS-Management service cannot process the request. This user is allowed a maximum number of ${this.o.maxShellsPerUser} concurrent shells, which has been exceeded.`,
       );
     }
-    // Pack output so the base64 response stays under the smaller of both envelope limits.
-    const limit = Math.min(r.maxEnvelopeSize ?? this.o.maxEnvelopeSize, this.o.maxEnvelopeSize);
-    let budget = Math.floor((limit - 4096) / 4) * 3;
-    const streams: Array<{ name: StreamName; data: Buffer }> = [];
-    while (cmd.events.length > 0 && budget > 0 && streams.length < this.o.maxStreamsPerReceive) {
-      const ev = cmd.events[0];
-      const take = Math.min(ev.data.length, this.o.outputChunkBytes, budget);
-      streams.push({ name: ev.stream, data: ev.data.subarray(0, take) });
-      budget -= take + 200; // per-element overhead, in raw-byte terms
-      if (take === ev.data.length) cmd.events.shift();
-      else ev.data = ev.data.subarray(take);
-    }
-    const finished = cmd.done && cmd.events.length === 0;
-    const xml = this.responseEnvelope(`${ACTION.receive}Response`, r.messageId, (b) => {
-      const rr = b.ele(NS.rsp, "rsp:ReceiveResponse");
-      for (const s of streams) rr.ele(NS.rsp, "rsp:Stream").att("Name", s.name).att("CommandId", cmd.id).txt(s.data.toString("base64"));
-      if (finished) {
-        for (const n of ["stdout", "stderr"]) rr.ele(NS.rsp, "rsp:Stream").att("Name", n).att("CommandId", cmd.id).att("End", "true");
-      }
-      const cs = rr.ele(NS.rsp, "rsp:CommandState").att("CommandId", cmd.id).att("State", finished ? COMMAND_STATE_DONE : COMMAND_STATE_RUNNING);
-      if (finished) cs.ele(NS.rsp, "rsp:ExitCode").txt(String(cmd.exitCode));
-    });
-    return { status: 200, xml };
+    const shellEl = kid(r.body, URI.shell, "Shell");
+    if (!shellEl) return this.fault(r.messageId, "w:SchemaValidationError", 2150858817, "Create carries no rsp:Shell.");
+    const id = randomUUID().toUpperCase();
+    this.shells.set(id, { id, user, commands: new Map() });
+    return this.ok(
+      ACTIONS.create,
+      r,
+      `<x:ResourceCreated><a:Address>${esc(kid(r.header, URI.addressing, "To")?.text ?? "")}</a:Address><a:ReferenceParameters>` +
+        `<w:ResourceURI>${CMD_SHELL_URI}</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">${id}</w:Selector></w:SelectorSet>` +
+        `</a:ReferenceParameters></x:ResourceCreated><rsp:Shell><rsp:ShellId>${id}</rsp:ShellId></rsp:Shell>`,
+    );
   }
 
-  // -------------------------------------------------------------------------------------------
-  // PowerShell stand-in
+  private command(shell: Shell, r: WsRequest): Reply {
+    const cl = kid(r.body, URI.shell, "CommandLine");
+    const command = kid(cl, URI.shell, "Command")?.text ?? "";
+    const line = [command, ...kids(cl, URI.shell, "Arguments").map((a) => a.text)].join(" ");
+    if (line.length > MAX_COMMAND_LINE) return this.fault(r.messageId, "w:InternalError", 2147942606, "The command line is too long.");
+    this.stats.commands++;
+    const id = randomUUID().toUpperCase();
+    const cmd: Cmd = { id, stdin: [], stdinEnded: false, stdinWaiters: [], events: [], done: false, exitCode: 0, terminated: false, waiters: new Set() };
+    shell.commands.set(id, cmd);
+    // The process starts now, as on Windows, whether or not stdin ever comes.
+    const rec: ProcessRecord = { commandLine: line, options: r.options, scriptBlocks: [], runs: [] };
+    this.records.push(rec);
+    const generation = this.bootTime;
+    const io: ProcessIo = {
+      stdin: () =>
+        new Promise<Buffer>((resolve) => {
+          const check = (): void => {
+            if (cmd.stdinEnded || !io.alive()) resolve(Buffer.concat(cmd.stdin));
+            else cmd.stdinWaiters.push(check);
+          };
+          check();
+        }),
+      write: (stream, text) => {
+        if (!io.alive()) return;
+        cmd.events.push({ stream, data: Buffer.from(text, "utf8") });
+        for (const w of cmd.waiters) w();
+      },
+      sleep: (ms) => new Promise((resolve) => this.later(ms, resolve)),
+      alive: () => !this.stopped && !cmd.terminated && this.bootTime === generation && !this.down,
+      bootTime: () => this.bootTime,
+      reboot: () => this.later(50, () => this.reboot()),
+    };
+    void runCommandLine(line, io, { outcomes: this.o.outcomes, defaultOutcome: this.o.defaultOutcome }, rec).then(
+      (code) => {
+        rec.exitCode = code;
+        if (io.alive()) this.finish(cmd, code);
+      },
+      (e: unknown) => {
+        io.write("stderr", `stand-in crashed: ${e instanceof Error ? e.message : String(e)}\r\n`);
+        this.finish(cmd, 1);
+      },
+    );
+    return this.ok(ACTIONS.command, r, `<rsp:CommandResponse><rsp:CommandId>${id}</rsp:CommandId></rsp:CommandResponse>`);
+  }
 
-  private emit(cmd: Cmd, stream: StreamName, textOut: string | Buffer): void {
-    cmd.events.push({ stream, data: Buffer.isBuffer(textOut) ? textOut : Buffer.from(textOut, "utf8") });
-    for (const w of cmd.waiters) w();
+  private send(shell: Shell, r: WsRequest): Reply {
+    this.stats.sends++;
+    const s = kid(kid(r.body, URI.shell, "Send"), URI.shell, "Stream");
+    const cmd = shell.commands.get(s?.attrs.CommandId ?? "");
+    if (!s || !cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "The CommandId is not valid.");
+    if (s.attrs.Name !== "stdin") return this.fault(r.messageId, "w:InvalidParameter", 2150858882, `Stream ${s.attrs.Name ?? ""} is not an input stream of this shell.`);
+    cmd.stdin.push(Buffer.from(s.text, "base64"));
+    if (s.attrs.End === "true" || s.attrs.End === "1") {
+      cmd.stdinEnded = true;
+      for (const w of cmd.stdinWaiters.splice(0)) w();
+    }
+    return this.ok(ACTIONS.send, r, `<rsp:SendResponse/>`);
+  }
+
+  private terminate(cmd: Cmd): void {
+    cmd.terminated = true;
+    for (const w of cmd.stdinWaiters.splice(0)) w();
+    if (!cmd.done) this.finish(cmd, 1);
   }
 
   private finish(cmd: Cmd, code: number): void {
@@ -523,94 +551,66 @@ export class WinRmTestServer {
     for (const w of cmd.waiters) w();
   }
 
-  private async runStandIn(cmd: Cmd, stdin: string): Promise<void> {
-    const { script, params } = decodeBootstrap(stdin);
-    this.lastScript = script;
-    this.lastParams = params;
-    const generation = this.bootTime;
-    const lines = script.split(/\r?\n/);
-    for (const raw of lines) {
-      if (this.stopped || this.bootTime !== generation || cmd.done) return;
-      const line = raw.trim();
-      let m: RegExpExecArray | null;
-      if (line === "" || line.startsWith("#") || /^param\s*\(/i.test(line) || /^\[CmdletBinding/i.test(line)) continue;
-      if ((m = /^Write-Output\s+(.+)$/i.exec(line))) {
-        const value = evalExpr(m[1], params, script);
-        if (value === undefined) return this.unsupported(cmd, line);
-        this.emit(cmd, "stdout", value + "\r\n");
-      } else if ((m = /^(?:\[Console\]::Error\.WriteLine\((.+)\)|Write-Error\s+(.+))$/i.exec(line))) {
-        const value = evalExpr(m[1] ?? m[2], params, script);
-        if (value === undefined) return this.unsupported(cmd, line);
-        this.emit(cmd, "stderr", value + "\r\n");
-      } else if ((m = /^Start-Sleep\s+-(Milliseconds|Seconds)\s+(\d+)$/i.exec(line))) {
-        await this.sleep(Number(m[2]) * (m[1].toLowerCase() === "seconds" ? 1000 : 1));
-      } else if ((m = /^exit\s+(-?\d+)$/i.exec(line))) {
-        return this.finish(cmd, Number(m[1]));
-      } else if (/Win32_OperatingSystem/i.test(line) && /LastBootUpTime/i.test(line)) {
-        // .NET's "o" format has seven fractional digits.
-        this.emit(cmd, "stdout", this.bootTime.replace(/\.(\d{3})Z$/, ".$10000Z") + "\r\n");
-      } else if (/^Restart-Computer\b/i.test(line)) {
-        // Windows tears the connection down while the command is still "running".
-        this.later(50, () => this.reboot());
-        return;
-      } else {
-        return this.unsupported(cmd, line);
-      }
+  private async receive(shell: Shell, r: WsRequest): Promise<Reply> {
+    this.stats.receives++;
+    const ds = kid(kid(r.body, URI.shell, "Receive"), URI.shell, "DesiredStream");
+    const cmd = shell.commands.get(ds?.attrs.CommandId ?? "");
+    if (!cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "The CommandId is not valid.");
+    const timeoutMs = r.operationTimeoutMs ?? 60000;
+    if (cmd.events.length === 0 && !cmd.done) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(t);
+          this.timers.delete(t);
+          cmd.waiters.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, timeoutMs);
+        this.timers.add(t);
+        cmd.waiters.add(done);
+      });
     }
-    this.finish(cmd, 0);
-  }
-
-  private unsupported(cmd: Cmd, line: string): void {
-    this.emit(cmd, "stderr", `stand-in: unsupported line: ${line.slice(0, 120)}\r\n`);
-    this.finish(cmd, 1);
-  }
-}
-
-function parseRequestSafe(xml: string): unknown {
-  try {
-    // Only the body matters here; the Identify envelope has no WS-Addressing header.
-    return { Envelope: { Body: parseRequest(xml).body } };
-  } catch {
-    return undefined;
-  }
-}
-
-const B64 = "\\[System\\.Text\\.Encoding\\]::UTF8\\.GetString\\(\\[System\\.Convert\\]::FromBase64String\\('([A-Za-z0-9+/=]*)'\\)\\)";
-
-/** Undoes winrm/powershell-stdin.ts's bootstrap; plain stdin passes through as the script. */
-export function decodeBootstrap(stdin: string): { script: string; params: Record<string, string> } {
-  const sm = new RegExp(`\\$__hl_script = ${B64}`).exec(stdin);
-  if (!sm) return { script: stdin, params: {} };
-  const params: Record<string, string> = {};
-  const pm = /\$__hl_params = @\{(.*?)\};/.exec(stdin);
-  if (pm) {
-    // Values are stringified as PowerShell would in "$Param": True/False, numbers, arrays joined by spaces.
-    const value = `(${B64}|\\$true|\\$false|-?\\d+(?:\\.\\d+)?|@\\((?:${B64}(?:, ${B64})*)?\\))`;
-    const re = new RegExp(`'([A-Za-z_][A-Za-z0-9_]*)' = ${value}`, "g");
-    const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
-    for (let m = re.exec(pm[1]); m; m = re.exec(pm[1])) {
-      const v = m[2];
-      if (v === "$true" || v === "$false") params[m[1]] = v === "$true" ? "True" : "False";
-      else if (v.startsWith("@(")) params[m[1]] = [...v.matchAll(new RegExp(B64, "g"))].map((x) => decode(x[1])).join(" ");
-      else if (v.startsWith("[")) params[m[1]] = decode(new RegExp(B64).exec(v)![1]);
-      else params[m[1]] = v;
+    if (this.stopped || this.down) return { status: 503, xml: "" };
+    if (cmd.events.length === 0 && !cmd.done) {
+      this.stats.timedOut++;
+      return this.fault(r.messageId, "w:TimedOut", TIMED_OUT_CODE, "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.");
     }
+    // Keep the response under the smaller of the client's MaxEnvelopeSize and ours (base64 + XML overhead).
+    const limit = Math.min(r.maxEnvelopeSize ?? this.o.maxEnvelopeSize, this.o.maxEnvelopeSize);
+    let budget = Math.floor((limit - 4096) / 4) * 3;
+    const streams: Array<{ name: StreamName; data: Buffer }> = [];
+    while (cmd.events.length > 0 && budget > 0 && streams.length < this.o.maxStreamsPerReceive) {
+      const ev = cmd.events[0];
+      const take = Math.min(ev.data.length, this.o.outputChunkBytes, budget);
+      streams.push({ name: ev.stream, data: ev.data.subarray(0, take) });
+      budget -= take + 200;
+      if (take === ev.data.length) cmd.events.shift();
+      else ev.data = ev.data.subarray(take);
+    }
+    const finished = cmd.done && cmd.events.length === 0;
+    let body = "<rsp:ReceiveResponse>";
+    for (const s of streams) body += `<rsp:Stream Name="${s.name}" CommandId="${cmd.id}">${s.data.toString("base64")}</rsp:Stream>`;
+    if (finished) {
+      for (const n of ["stdout", "stderr"]) body += `<rsp:Stream Name="${n}" CommandId="${cmd.id}" End="true"></rsp:Stream>`;
+      body += `<rsp:CommandState CommandId="${cmd.id}" State="${STATE_DONE}"><rsp:ExitCode>${cmd.exitCode}</rsp:ExitCode></rsp:CommandState>`;
+    } else {
+      body += `<rsp:CommandState CommandId="${cmd.id}" State="${STATE_RUNNING}"/>`;
+    }
+    body += "</rsp:ReceiveResponse>";
+    return this.ok(ACTIONS.receive, r, body);
   }
-  return { script: Buffer.from(sm[1], "base64").toString("utf8"), params };
 }
 
-/** The few expressions the stand-in evaluates. */
-function evalExpr(expr: string, params: Record<string, string>, script: string): string | undefined {
-  const e = expr.trim();
-  let m: RegExpExecArray | null;
-  if ((m = /^'((?:[^']|'')*)'$/.exec(e))) return m[1].replace(/''/g, "'");
-  if ((m = /^"((?:[^"`]|`.)*)"$/.exec(e))) {
-    return m[1].replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, n: string) => params[n] ?? "").replace(/`(.)/g, "$1");
-  }
-  if ((m = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(e))) return params[m[1]] ?? "";
-  if ((m = /^\('(.)'\s*\*\s*(\d+)\)$/.exec(e))) return m[1].repeat(Number(m[2]));
-  if (/^\(Get-StandInScriptSha256\)$/i.test(e)) return createHash("sha256").update(script, "utf8").digest("hex");
-  return undefined;
+/** An Identify body: a SOAP envelope whose Body holds wsmid:Identify (the header may be empty). */
+function readRequestLoose(xml: string): boolean {
+  const env = parseDocument(xml);
+  const body = kid(env, URI.soap, "Body");
+  return env.ns === URI.soap && env.name === "Envelope" && kid(body, URI.identity, "Identify") !== undefined;
+}
+
+/** Starts the double; see the header comment for the options. */
+export function startWinrmTestServer(opts: TestServerOptions = {}): Promise<WinRmTestServer> {
+  return WinRmTestServer.start(opts);
 }
 
 /** Accepts TCP connections and never answers: a guest whose WinRM service hangs. */

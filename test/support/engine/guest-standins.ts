@@ -1,37 +1,20 @@
-// The guests of a test lab as the phase Commands see them: one WinRM test server per VM, reached
-// at the VM's management address inside the private libvirtd's network namespace.
-//
-//   homelab-winrm (run in the namespace with nsenter)
-//     -> <guest ip>:<port> inside the namespace (a relay process there; the address is on its lo)
-//     -> a unix socket in the test's folder -> the WinRM test server for that VM on 127.0.0.1.
-//
-// STAND-IN, marked as such: test/winrm/server.ts's PowerShell stand-in stops at a script's help
-// block, so a phase script (identified by the hash of the text homelab-winrm sends, its modules
-// inlined) gets a scripted outcome here instead (exit code and output), and everything else (the
-// readiness probe, Restart-Computer after 3010) goes to the server's own stand-in. Replace this
-// with the server's own whole-script support once it lands on main (issue 20).
+// The guests of a test lab as the phase Commands see them: the project's WinRM test double
+// (test/winrm/serve.ts, a process of its own) at each VM's management address and port, inside
+// the private libvirtd's network namespace, where the phase Commands run too (nsenter).
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import * as net from "node:net";
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inlineScriptModules } from "../../../winrm/bundle";
-import { decodeBootstrap, WinRmTestServer } from "../../winrm/server";
 
-export interface PhaseOutcome {
+/** What the double records per finished process (test/winrm/serve.ts): synopses and parameter names, never values. */
+export interface GuestRecord {
+  runs: { synopsis: string | null; params: string[] }[];
   exitCode: number;
-  output?: string;
-}
-
-export interface ScriptRun {
-  vm: string;
-  script: string;
-  params: Record<string, string>;
-  started: number;
-  ended: number;
+  forbiddenSeen: boolean;
 }
 
 export interface GuestStandIns {
-  runs: ScriptRun[];
+  /** Each VM's finished processes that ran a script with a help block (the phases), in order, once the doubles wrote them. */
+  phaseRuns(vm: string): Promise<GuestRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -53,87 +36,69 @@ export function namespacePid(holderPid: number): number {
     } catch { /* gone */ }
     queue.push(...children(pid));
   }
-  throw new Error(`no process in another network namespace under pid ${holderPid}: ${readdirSync("/proc").length} processes looked at`);
+  throw new Error(`no process in another network namespace under pid ${holderPid}`);
 }
 
-const RELAY = `
-const net = require("net");
-const [, ...pairs] = process.argv.slice(1);
-let ready = 0;
-for (const pair of pairs) {
-  const [host, port, path] = pair.split(",");
-  net.createServer((s) => { const u = net.connect(path); s.pipe(u).pipe(s); s.on("error", () => u.destroy()); u.on("error", () => s.destroy()); })
-    .listen(Number(port), host, () => { if (++ready === pairs.length) console.log("ready"); });
-}`;
+/** The first line of a script's .SYNOPSIS: how the double names the phase it ran. */
+export function synopsisOf(scriptPath: string): string {
+  const m = /\.SYNOPSIS\s*\r?\n\s*(.+)/.exec(readFileSync(scriptPath, "utf8"));
+  if (!m) throw new Error(`${scriptPath} has no .SYNOPSIS`);
+  return m[1].trim();
+}
 
-/**
- * Starts a WinRM test server per VM and makes it answer at the VM's address inside the namespace.
- * `outcomes` maps "<vm> <script path>" to the scripted outcome; an unlisted phase script exits 0.
- */
+// serve.ts takes its options from WINRM_DOUBLE; a 1 MiB scripted output does not fit one
+// environment string (E2BIG), so the options come from a file and are set inside the process.
+const LAUNCH = `process.env.WINRM_DOUBLE = require("fs").readFileSync(process.argv[1], "utf8");
+require("ts-node").register({ transpileOnly: true });
+require(require("path").resolve("test/winrm/serve.ts"));`;
+
+/** Starts one double per VM at its address inside the namespace; `outcomes` by VM, rules as serve.ts reads them. */
 export async function startGuestStandIns(opts: {
   nsPid: number;
   dir: string;
-  projectDir: string;
+  /** Where test/winrm/serve.ts is (the repository checkout). */
+  repoDir: string;
   guests: { vm: string; ip: string }[];
   port: number;
   password: string;
-  scripts: string[];
-  outcomes: Record<string, PhaseOutcome>;
+  /** Strings that must never appear in a command line or script block (the secrets). */
+  forbidden: string[];
+  outcomes: Record<string, { synopsis: string; outcome: { exitCode: number; stdout?: string } }[]>;
 }): Promise<GuestStandIns> {
-  const runs: ScriptRun[] = [];
-  const byHash = new Map<string, string>();
-  for (const s of opts.scripts) {
-    const path = join(opts.projectDir, s);
-    byHash.set(inlineScriptModules(readFileSync(path, "utf8"), path), s);
-  }
-  const servers: WinRmTestServer[] = [];
-  const relays: net.Server[] = [];
-  for (const g of opts.guests) {
-    const server = await WinRmTestServer.start({ password: opts.password, computerName: g.vm, rebootDowntimeMs: 200 });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the stand-in hook described above
-    const s = server as any;
-    const original = s.runStandIn.bind(server);
-    s.runStandIn = async (cmd: unknown, stdin: string) => {
-      const { script, params } = decodeBootstrap(stdin);
-      const phaseScript = byHash.get(script);
-      if (!phaseScript) return original(cmd, stdin);
-      const run: ScriptRun = { vm: g.vm, script: phaseScript, params, started: Date.now(), ended: 0 };
-      runs.push(run);
-      const outcome = opts.outcomes[`${g.vm} ${phaseScript}`] ?? { exitCode: 0 };
-      // Long enough for two guests' phases to be seen overlapping.
-      await new Promise((r) => setTimeout(r, 300));
-      if (outcome.output) s.emit(cmd, "stdout", outcome.output);
-      run.ended = Date.now();
-      s.finish(cmd, outcome.exitCode);
-    };
-    servers.push(server);
-    const path = join(opts.dir, `winrm-${g.vm}.sock`);
-    const relay = net.createServer((sock) => {
-      const up = net.connect(server.port, "127.0.0.1");
-      sock.pipe(up).pipe(sock);
-      sock.on("error", () => up.destroy());
-      up.on("error", () => sock.destroy());
-    });
-    await new Promise<void>((resolve) => relay.listen(path, resolve));
-    relays.push(relay);
-  }
+  const children: ChildProcess[] = [];
+  const recordsOf = (vm: string) => join(opts.dir, `winrm-${vm}.jsonl`);
   for (const g of opts.guests) execFileSync("nsenter", ["-t", String(opts.nsPid), "-n", "ip", "addr", "add", `${g.ip}/32`, "dev", "lo"]);
-  const inside: ChildProcess = spawn("nsenter", ["-t", String(opts.nsPid), "-n", "--", process.execPath, "-e", RELAY, "relay",
-    ...opts.guests.map((g) => `${g.ip},${opts.port},${join(opts.dir, `winrm-${g.vm}.sock`)}`)], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    inside.stdout!.setEncoding("utf8").on("data", (d: string) => { if (d.includes("ready")) resolve(); });
-    inside.once("exit", (code) => reject(new Error(`the relay in the namespace exited (${code})`)));
-  });
+  try {
+    for (const g of opts.guests) {
+      const config = join(opts.dir, `winrm-${g.vm}.json`);
+      writeFileSync(config, JSON.stringify({
+        host: g.ip, port: opts.port, user: "Administrator", password: opts.password, computerName: g.vm, rebootDowntimeMs: 200,
+        defaultOutcome: { exitCode: 0 }, outcomes: opts.outcomes[g.vm] ?? [], recordsFile: recordsOf(g.vm), forbidden: opts.forbidden,
+      }));
+      const child = spawn("nsenter", ["-t", String(opts.nsPid), "-n", "--", process.execPath, "-e", LAUNCH, config], { cwd: opts.repoDir, stdio: ["ignore", "pipe", "inherit"] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => { if (d.includes('"port"')) resolve(); });
+        child.once("exit", (code) => reject(new Error(`the WinRM double for ${g.vm} exited (${code})`)));
+      });
+    }
+  } catch (e) {
+    for (const c of children) c.kill("SIGTERM");
+    throw e;
+  }
   return {
-    runs,
+    phaseRuns: async (vm) => {
+      // The double appends its records every 200 ms.
+      await new Promise((r) => setTimeout(r, 500));
+      return (existsSync(recordsOf(vm)) ? readFileSync(recordsOf(vm), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as GuestRecord) : [])
+      .filter((r) => r.runs.some((run) => run.synopsis !== null));
+    },
     stop: async () => {
-      if (inside.exitCode === null) {
-        const gone = new Promise((r) => inside.once("exit", r));
-        inside.kill("SIGTERM");
-        await gone;
-      }
-      for (const r of relays) await new Promise((res) => r.close(() => res(undefined)));
-      for (const s of servers) await s.stop();
+      await Promise.all(children.filter((c) => c.exitCode === null).map((c) => {
+        const gone = new Promise((r) => c.once("exit", r));
+        c.kill("SIGTERM");
+        return gone;
+      }));
     },
   };
 }

@@ -34,6 +34,8 @@ export function stackUnder(stack: string, uri: string, dir: string): StackInput 
   const config = { ...readStackConfig(PROJECT_DIR, stack).config };
   config.uri = uri;
   config.domainType = "qemu";
+  // The test ISOs are empty CDs, not Windows media: the guests are installed "by hand" (never, here).
+  config.install = "manual";
   config.nvramDir = join(dir, "nvram");
   config.pool = { ...(config.pool as object), path: join(dir, "pools", String((config.pool as { name: string }).name)) };
   mkdirSync(join(dir, "pools"), { recursive: true });
