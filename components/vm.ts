@@ -5,6 +5,7 @@ import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../li
 import { installsUnattended } from "../unattend/paths";
 import { InstallMedia, installMediaArgs, InstallWait, installWaitArgs } from "../unattend/resources";
 import { childName } from "./naming";
+import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
   vm: VmSpec;
@@ -55,6 +56,8 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     xml: renderDomainXml(vm, lab),
     start: vm.start,
   }, { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] });
+  logProviderNotes(volume);
+  logProviderNotes(domain);
   // --- unattended install (issue 12): the install marker on the serial log, before the first phase.
   const ready = media ? new InstallWait(childName(name, "install-wait"), installWaitArgs(lab, vm, media), { parent: component, dependsOn: [domain] }) : domain;
   return { volume, domain, ready };
