@@ -9,7 +9,7 @@ import type { PhaseGraph } from "../../phases/types";
 import { CommandProvider } from "../support/engine/command-provider";
 import { readState, RunResult } from "../support/engine/engine";
 import { namespacePid, startGuestStandIns, GuestStandIns, synopsisOf } from "../support/engine/guest-standins";
-import { copyProject, engineFor, stackUnder, StackInput } from "../support/engine/lab-project";
+import { copyProject, engineFor, stackUnder, StackInput, writeStackFile } from "../support/engine/lab-project";
 import { reveal } from "../support/engine/values";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
@@ -41,11 +41,15 @@ describe("the dev phase graph under the engine protocol", () => {
     daemon = await startPrivateLibvirtd();
     input = stackUnder("dev", daemon.uri, daemon.dir);
     input.config.guestPhases = true;
+    // Checkpoints around the risky phases need installed guests to shut down: they are tested
+    // against a real domain in test/checkpoints/phase-wrapper.test.ts. Here the wrapper only locks and records.
+    input.config.checkpoints = "off";
     input.secrets = { ...PASSWORDS };
     // The graph of the config the program gets (install manual: the guests are not installed here).
     const config = { ...input.config, ...Object.fromEntries(Object.keys(PASSWORDS).map((k) => [k, "[secret]"])) };
     graph = buildPhaseGraph(requireLabSpec({ stack: "dev", config, secretKeys: new Set(Object.keys(PASSWORDS)) }).spec);
     first = copyProject(join(daemon.dir, "checkout-first"));
+    writeStackFile(first, "dev", input);
     state = join(mkdtempSync(join(daemon.dir, "state-")), "dev.json");
     const nsPid = namespacePid(daemon.pid);
     prefix = ["nsenter", "-t", String(nsPid), "-n", "--"];
@@ -107,6 +111,7 @@ describe("the dev phase graph under the engine protocol", () => {
 
   test("the project copied to another path runs nothing", async () => {
     const second = copyProject(join(daemon.dir, "checkout-second"));
+    writeStackFile(second, "dev", input);
     const preview = await engine(second).preview();
     expect(preview.error).toBeUndefined();
     expect(ops(preview)).toEqual([]);
