@@ -1,0 +1,29 @@
+// The pure modules under mutation testing and the test files that exercise each (issue 18).
+// Entry points with side effects (phases/cli.ts) and barrel files (index.ts) are not mutated.
+export const MODULES = {
+  "libvirt-diff-summary": {
+    mutate: ["libvirt/providers/diff.ts", "libvirt/providers/summary.ts"],
+    tests: ["test/libvirt/provider-diff.test.ts", "test/libvirt/provider-serialize.test.ts", "test/mutation/libvirt-diff-summary/**/*.test.ts"],
+  },
+  "nixvirt-export": {
+    mutate: ["nixvirt-export/**/*.ts", "!nixvirt-export/index.ts"],
+    // cli.test.ts and flake.test.ts run the CLI and nix in child processes, outside the mutant switch.
+    tests: ["test/nixvirt/{double,errors,export,nix-printer,parity}.test.ts", "test/mutation/nixvirt-export/**/*.test.ts"],
+  },
+  "libvirt-render": {
+    mutate: ["libvirt/render/**/*.ts", "!libvirt/render/index.ts"],
+    tests: ["test/libvirt/render-*.test.ts", "test/nixvirt/parity.test.ts", "test/mutation/libvirt-render/**/*.test.ts"],
+  },
+  phases: {
+    mutate: ["phases/**/*.ts", "!phases/index.ts", "!phases/cli.ts"],
+    tests: ["test/phases/**/*.test.ts", "test/mutation/phases/**/*.test.ts"],
+  },
+  lab: {
+    mutate: ["lab/**/*.ts", "!lab/index.ts"],
+    tests: ["test/lab/**/*.test.ts", "test/mutation/lab/**/*.test.ts"],
+  },
+  "winrm-ntlm-envelope": {
+    mutate: ["winrm/ntlm.ts", "winrm/envelope.ts"],
+    tests: ["test/winrm/ntlm.test.ts", "test/winrm/envelope.test.ts", "test/winrm/crypto.test.ts", "test/unit-winrm/**/*.test.ts"],
+  },
+};
