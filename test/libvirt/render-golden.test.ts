@@ -1,7 +1,7 @@
 // The dev lab's XML, object by object, against the reviewed files in golden/dev/.
 // After an intended change, rewrite them with:  UPDATE_GOLDEN=1 npx jest test/libvirt/render-golden
 // and review the diff of test/libvirt/golden/ before committing it.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderLab } from "../../libvirt/render";
 import { stackSpec } from "../support/stacks";
@@ -16,10 +16,14 @@ if (UPDATE) {
   for (const o of rendered) writeFileSync(join(DIR, o.file), o.xml);
 }
 
+// Missing goldens fail (readdirSync and readFileSync throw): only UPDATE_GOLDEN=1 writes them.
 test("golden/dev holds exactly one file per rendered object", () => {
+  expect(existsSync(DIR)).toBe(true);
   expect(readdirSync(DIR).sort()).toEqual(rendered.map((o) => o.file).sort());
 });
 
 test.each(rendered.map((o) => [o.file, o.xml] as const))("%s matches its golden file", (file, xml) => {
-  expect(xml).toBe(readFileSync(join(DIR, file), "utf8"));
+  const golden = join(DIR, file);
+  if (!existsSync(golden)) throw new Error(`golden file ${golden} is missing: run UPDATE_GOLDEN=1 npx jest test/libvirt/render-golden, review it and commit it`);
+  expect(xml).toBe(readFileSync(golden, "utf8"));
 });
