@@ -5,6 +5,7 @@ import { clone, stackConfig, stackSpec, STACKS } from "../support/stacks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../support/stacks";
+import { DEV_EDGES, SPLIT_SQL_EDGES } from "../support/phase-edges";
 
 const waveOf = (graph: PhaseGraph): Map<string, number> => {
   const m = new Map<string, number>();
@@ -198,64 +199,14 @@ function withHostnames(stack: string) {
 
 const edges = (graph: PhaseGraph) => graph.phases.map((p) => [p.id, p.after]);
 
-// The edges shared by both layouts (each VM's chain, the DC, the joins, the AD preparation).
-const commonEdges = (members: string[]) => [
-  ...members.flatMap((m) => [[`${m}-network`, [`${m}-rename`, "dc01-dns"]], [`${m}-join`, [`${m}-network`, "dc01-dns", "dc01-dhcp-lab-net"]]]),
-];
-
 test("dev: every after edge, with VM names that differ from host names", () => {
-  const graph = buildPhaseGraph(withHostnames("dev"));
-  expect(edges(graph)).toEqual([
-    ["dc01-winrm", []], ["dc01-rename", ["dc01-winrm"]],
-    ["sccm01-winrm", []], ["sccm01-rename", ["sccm01-winrm"]],
-    ["client01-winrm", []], ["client01-rename", ["client01-winrm"]],
-    ["client02-winrm", []], ["client02-rename", ["client02-winrm"]],
-    ["dc01-network", ["dc01-rename"]],
-    ["dc01-ad-forest", ["dc01-network"]],
-    ["dc01-domain-ready", ["dc01-ad-forest"]],
-    ["dc01-dns", ["dc01-domain-ready"]],
-    ["dc01-dhcp-lab-net", ["dc01-dns"]],
-    ...commonEdges(["sccm01", "client01", "client02"]),
-    ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
-    ["dc01-schema-extension", ["dc01-accounts"]],
-    ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
-    ["sccm01-sql-install", ["sccm01-join", "dc01-accounts"]],
-    ["sccm01-sql-site-server-access", ["sccm01-sql-install", "sccm01-join"]],
-    ["sccm01-sccm-prerequisites", ["sccm01-sql-site-server-access", "sccm01-join"]],
-    ["sccm01-adk", ["sccm01-sccm-prerequisites"]],
-    ["sccm01-sccm-prereq-download", ["sccm01-adk"]],
-    ["sccm01-sccm-site-install", ["sccm01-sccm-prereq-download", "sccm01-sql-site-server-access", "dc01-schema-extension", "dc01-system-management", "sccm01-sccm-prerequisites", "sccm01-adk"]],
-    ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
-    ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
-    ["client02-sccm-client", ["client02-join", "sccm01-sccm-site-settings"]],
-  ]);
+  expect(edges(buildPhaseGraph(withHostnames("dev")))).toEqual(DEV_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("dev")))).toEqual(DEV_EDGES);
 });
 
 test("split-sql: every after edge, with VM names that differ from host names", () => {
-  const graph = buildPhaseGraph(withHostnames("split-sql"));
-  expect(edges(graph)).toEqual([
-    ["dc01-winrm", []], ["dc01-rename", ["dc01-winrm"]],
-    ["sql01-winrm", []], ["sql01-rename", ["sql01-winrm"]],
-    ["sccm01-winrm", []], ["sccm01-rename", ["sccm01-winrm"]],
-    ["client01-winrm", []], ["client01-rename", ["client01-winrm"]],
-    ["dc01-network", ["dc01-rename"]],
-    ["dc01-ad-forest", ["dc01-network"]],
-    ["dc01-domain-ready", ["dc01-ad-forest"]],
-    ["dc01-dns", ["dc01-domain-ready"]],
-    ["dc01-dhcp-lab-net", ["dc01-dns"]],
-    ...commonEdges(["sql01", "sccm01", "client01"]),
-    ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
-    ["dc01-schema-extension", ["dc01-accounts"]],
-    ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
-    ["sql01-sql-install", ["sql01-join", "dc01-accounts"]],
-    ["sql01-sql-site-server-access", ["sql01-sql-install", "sccm01-join"]],
-    ["sccm01-sccm-prerequisites", ["sccm01-join"]],
-    ["sccm01-adk", ["sccm01-sccm-prerequisites"]],
-    ["sccm01-sccm-prereq-download", ["sccm01-adk"]],
-    ["sccm01-sccm-site-install", ["sccm01-sccm-prereq-download", "sql01-sql-site-server-access", "dc01-schema-extension", "dc01-system-management", "sccm01-sccm-prerequisites", "sccm01-adk"]],
-    ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
-    ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
-  ]);
+  expect(edges(buildPhaseGraph(withHostnames("split-sql")))).toEqual(SPLIT_SQL_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("split-sql")))).toEqual(SPLIT_SQL_EDGES);
 });
 
 test("host names, not VM names, go where Windows wants a computer name", () => {
