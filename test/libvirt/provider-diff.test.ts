@@ -306,3 +306,8 @@ describe("every classified field, one row each", () => {
     expect(domainUpdateNote("DC01", { updates: ["mysummary.x"], replaces: [] }, false)).toBe("domain DC01: mysummary.x changed in the persistent definition; applies when the domain next starts");
   });
 });
+
+test("a null summary in the old state reads as absent, not as a crash", () => {
+  const p = pool();
+  expect(diffPool({ ...p, summary: null as never }, p)).toEqual({ updates: [], replaces: ["summary.type", "summary.path"] });
+});

@@ -128,3 +128,20 @@ describe("xmlMissing", () => {
     expect(xmlMissing(`<pool><capacity unit='bytes'>10</capacity></pool>`, `<pool><capacity>10</capacity></pool>`)).toBe("/pool/capacity/@unit = \"bytes\"");
   });
 });
+
+describe("xmlMissing: how values compare", () => {
+  const live = `<domain><os><type machine='q35'>hvm</type></os><memory unit='KiB' dumpCore='on'>2097152</memory>
+    <devices><x macaddr='xyz' tag='ZZ:ab' id='AB-ZZ'/></devices></domain>`;
+  test.each([
+    ["a versioned machine type asked for, the alias held", `<domain><os><type machine='pc-q35-7.2'>hvm</type></os></domain>`, undefined],
+    ["an attribute that only starts like @mac compares with case", `<domain><devices><x macaddr='XYZ'/></devices></domain>`, "/domain/devices/x/@macaddr = \"XYZ\""],
+    ["a value that only ends in hex compares with case", `<domain><devices><x tag='zz:AB'/></devices></domain>`, "/domain/devices/x/@tag = \"zz:AB\""],
+    ["a value that only starts with hex compares with case", `<domain><devices><x id='ab-zz'/></devices></domain>`, "/domain/devices/x/@id = \"ab-zz\""],
+    ["a sized element's other attributes still count", `<domain><memory unit='MiB' dumpCore='off'>2048</memory></domain>`, "/domain/memory/@dumpCore = \"off\""],
+    ["an empty attribute value is still asked for", `<domain><devices><x empty=''/></devices></domain>`, "/domain/devices/x/@empty = \"\""],
+  ])("%s", (_label, wanted, missing) => expect(xmlMissing(wanted, live)).toBe(missing));
+});
+
+test("summary values are text: a numeric-looking name keeps its leading zeros", () => {
+  expect(networkSummary("<network><name>0042</name><bridge name='007'/></network>")).toMatchObject({ name: "0042", bridge: "007" });
+});
