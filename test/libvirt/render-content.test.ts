@@ -20,8 +20,13 @@ const domainOf = (spec: LabSpec, name: string): Node => parse(renderDomainXml(vm
 
 describe("dev domains", () => {
   describe.each(dev.vms.map((vm) => [vm.name, vm] as const))("%s", (name, vm) => {
-    const domain = domainOf(dev, name);
-    const devices = domain.devices;
+    // Rendered per test, not while jest collects them (so mutation testing can tell which test covers what).
+    let domain: Node;
+    let devices: Node;
+    beforeEach(() => {
+      domain = domainOf(dev, name);
+      devices = domain.devices;
+    });
 
     test("name, uuid, memory and vcpus come from the spec; type follows libvirt.domainType", () => {
       expect(domain["@type"]).toBe("kvm");
@@ -112,7 +117,8 @@ const DEV_DOMAINS = [
 ];
 
 describe.each(DEV_DOMAINS)("dev domain $name, literally", (want) => {
-  const domain = domainOf(dev, want.name);
+  let domain: Node;
+  beforeEach(() => { domain = domainOf(dev, want.name); });
   test("identity, size, NICs, disk, ISOs and NVRAM", () => {
     expect([domain["@type"], domain.name, domain.uuid, textOf(domain.memory), domain.memory["@unit"], textOf(domain.currentMemory), domain.vcpu])
       .toEqual(["kvm", want.name, want.uuid, want.memory, "MiB", want.memory, want.vcpus]);
