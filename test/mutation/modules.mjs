@@ -25,7 +25,7 @@ export const MODULES = {
   },
   "phases-invocation": {
     mutate: ["phases/invocation.ts"],
-    tests: ["test/phases/invocation.test.ts"],
+    tests: ["test/phases/invocation.test.ts", "test/mutation/phases/invocation.test.ts"],
   },
   lab: {
     mutate: ["lab/**/*.ts", "!lab/index.ts"],
