@@ -103,3 +103,39 @@ test("a role-windows VM in a domain keeps its own DNS and joins nothing", () => 
   ]);
   expect(own[2].params).toEqual({ Nic: ["52:54:00:e5:4f:46|dhcp|", "52:54:00:24:ee:34|dhcp|"] });
 });
+
+test("a phase without generated files has no files key at all", () => {
+  expect("files" in byId("dc01-winrm")).toBe(false);
+  expect("files" in byId("sccm01-sql-install")).toBe(true);
+});
+
+test("a domain without SCCM ends with the joins", () => {
+  const phases = buildPhaseGraph({ ...stackSpec("dev"), sccm: undefined }).phases;
+  expect(phases.map((p) => p.id).slice(-3)).toEqual(["client01-join", "client02-network", "client02-join"]);
+  expect(phases).toHaveLength(19);
+});
+
+test("the ODBC version prefix comes from the manifest, 18.5. when it names none", () => {
+  const { loadMediaManifest } = require("../../../media/manifest-schema") as typeof import("../../../media/manifest-schema");
+  const manifest = structuredClone(loadMediaManifest());
+  const odbc = manifest.entries.find((e) => e.id === "odbc18")!;
+  odbc.version = "18.4.";
+  expect(buildPhaseGraph(stackSpec("dev"), { manifest }).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.4.");
+  delete (odbc as { version?: string }).version;
+  expect(buildPhaseGraph(stackSpec("dev"), { manifest }).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.5.");
+});
+
+describe("topologicalLevels on its own", () => {
+  const { topologicalLevels } = require("../../../phases") as typeof import("../../../phases");
+  const p = (id: string, after: string[]): Phase => ({ id, vm: "X", host: "h", title: id, script: "s", params: {}, secretParams: {}, after, expectsReboot: false });
+  test("names a missing after and the phase that wants it", () => {
+    expect(() => topologicalLevels({ phases: [p("a", []), p("b", ["a", "nope"])] })).toThrow("phase b runs after nope, which is not a phase");
+  });
+  test("names a cycle from where it closes", () => {
+    expect(() => topologicalLevels({ phases: [p("x", []), p("a", ["x", "b"]), p("b", ["a"])] })).toThrow("the phases form a cycle: a -> b -> a");
+  });
+  test("waves in phase order within a level; a phase after two levels lands after the deeper one", () => {
+    const waves = topologicalLevels({ phases: [p("c", ["b"]), p("a", []), p("b", ["a"]), p("d", ["a", "c"]), p("e", [])] });
+    expect(waves.map((w) => w.map((x) => x.id))).toEqual([["a", "e"], ["b"], ["c"], ["d"]]);
+  });
+});
