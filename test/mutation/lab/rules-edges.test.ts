@@ -100,3 +100,11 @@ test("Windows 11 at exactly its minimum passes: 4 GiB and 64 GB (60 GiB is 64.4 
 test("the SQL warning boundaries: 8 GiB and 60 GiB are enough", () => {
   expect(warningsOf((c) => { vm(c, 1).memory = "8GiB"; vm(c, 1).disk = "60GiB"; }, "split-sql")).toEqual([]);
 });
+
+test("a bridge name of exactly 15 characters is the Linux limit and passes", () => {
+  expect(errorsOf((c) => { net(c, 0).bridge = "virbr-homelab-1"; })).toEqual([]);
+});
+
+test("Windows Server 2025 needs neither TPM nor Secure Boot", () => {
+  expect(errorsOf((c) => { vm(c, 0).os = "windows-server-2025"; vm(c, 0).tpm = false; vm(c, 0).firmware = { uefi: false, secureBoot: false }; })).toEqual([]);
+});

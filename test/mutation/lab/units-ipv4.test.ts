@@ -87,3 +87,13 @@ describe("problems", () => {
     expect(formatProblems(p.errors)).toBe("homelab:a: bad\nhomelab:c: worse");
   });
 });
+
+test.each([["1.25GiB", 1342177280], ["2.5MiB", 2621440]])("parseSize takes several decimals: %s", (text, bytes) => expect(parseSize(text)).toBe(bytes));
+
+test("IPv4 octets: 0-255 without leading zeros, whole string only", () => {
+  const valid = (ip: string) => parseCidr(`${ip}/30`) !== undefined;
+  expect(["250.0.0.0", "255.255.255.252", "200.1.2.0", "249.9.9.8", "199.0.0.0", "10.0.0.0", "9.0.0.0"].map(valid)).toEqual([true, true, true, true, true, true, true]);
+  expect(["256.0.0.0", "2a0.0.0.0", "01.0.0.0", "1.2.3.4.5", "x1.2.3.0"].map(valid)).toEqual([false, false, false, false, false]);
+  expect(parseCidr("0.0.0.0/7")).toBeUndefined();
+  expect(parseCidr("0.0.0.0/8")).toEqual({ network: 0, prefix: 8, size: 16777216 });
+});
