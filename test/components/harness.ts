@@ -7,7 +7,7 @@ import { readStackConfig, StackConfig } from "../../lab";
 import { PROJECT_DIR } from "../support/stacks";
 
 /** The ISOs and the pool's parent live under a temp folder, so the program's preflight passes for real. */
-const HOST_ROOT = mkdtempSync(join(tmpdir(), "homelab-program-"));
+export const HOST_ROOT = mkdtempSync(join(tmpdir(), "homelab-program-"));
 
 export function stageHostFiles(input: StackConfig): void {
   const c = input.config as Record<string, any>;

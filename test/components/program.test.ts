@@ -2,7 +2,10 @@ import { requireLabSpec, readStackConfig } from "../../lab";
 import { renderDomainXml, renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../libvirt/render";
 import { buildPhaseGraph } from "../../phases/graph";
 import { PROJECT_DIR, STACKS } from "../support/stacks";
-import { Registration, runProgram, stageHostFiles } from "./harness";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEV_EDGES } from "../support/phase-edges";
+import { HOST_ROOT, Registration, runProgram, stageHostFiles } from "./harness";
 
 jest.setTimeout(120_000);
 
@@ -210,5 +213,76 @@ describe("phase triggers", () => {
     expect(second).not.toBe(first);
     writeFileSync(script, "Import-Module (Join-Path $PSScriptRoot '..\\modules\\Logger.psm1') -Force\nWrite-LabLog 'x'\n");
     expect(scriptHash(script)).not.toBe(second);
+  });
+});
+
+// The dev stack's program, written out: what it registers, in which order, with which XML (the
+// reviewed files of test/libvirt/golden/dev, with the host paths the harness stages) and which
+// phase commands depend on which. Not computed by the renderers or the phase graph under test.
+describe("the dev program, literally", () => {
+  let run: Awaited<ReturnType<typeof runProgram>>;
+  beforeAll(async () => {
+    run = await runProgram("dev");
+  });
+  const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
+
+  it("registers these 19 resources under these parents", () => {
+    expect(run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort()).toEqual([
+      `${T.lab} dev <- `,
+      `${T.network} dev-lab-net <- dev`, `${T.libvirtNetwork} dev-lab-net-net <- dev-lab-net`,
+      `${T.network} dev-default <- dev`, `${T.libvirtNetwork} dev-default-net <- dev-default`,
+      `${T.storage} dev-storage <- dev`, `${T.libvirtPool} dev-storage-pool <- dev-storage`,
+      ...VMS.flatMap((vm) => [`${T.windows} dev-${vm} <- dev`, `${T.libvirtVolume} dev-${vm}-disk <- dev-${vm}`, `${T.libvirtDomain} dev-${vm}-domain <- dev-${vm}`]),
+    ].sort());
+  });
+
+  it("each domain waits for its disk and both networks", () => {
+    for (const vm of VMS) {
+      const domain = run.registrations.find((r) => r.name === `dev-${vm}-domain`)!;
+      expect(domain.dependencies.map(nameOf).sort()).toEqual([`dev-${vm}-disk`, "dev-default-net", "dev-lab-net-net"]);
+    }
+  });
+
+  it("hands libvirt the reviewed XML of golden/dev", () => {
+    const golden = (file: string) => readFileSync(join(__dirname, "..", "libvirt", "golden", "dev", file), "utf8")
+      .replace(/(["'>])\/var\/lib\/libvirt\//g, `$1${HOST_ROOT}/var/lib/libvirt/`);
+    const xml = (name: string) => run.registrations.find((r) => r.name === name)!.inputs.xml;
+    expect(xml("dev-lab-net-net")).toBe(golden("network-lab-net.xml"));
+    expect(xml("dev-default-net")).toBe(golden("network-default.xml"));
+    expect(xml("dev-storage-pool")).toBe(golden("pool-homelab.xml"));
+    for (const vm of VMS) {
+      expect(xml(`dev-${vm}-disk`)).toBe(golden(`volume-${vm}.qcow2.xml`));
+      expect(xml(`dev-${vm}-domain`)).toBe(golden(`domain-${vm}.xml`));
+    }
+    expect(run.registrations.find((r) => r.name === "dev-SCCM01-domain")!.inputs).toMatchObject({ uri: "qemu:///system", name: "SCCM01", uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851", start: true });
+  });
+
+  // A VM with a static address is reached there (its first static NIC); the clients at their libvirt reservation.
+  it("exports the VMs' literal identities and addresses", () => {
+    expect(run.outputs!.vms).toEqual([
+      { name: "DC01", uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01", role: "dc", os: "windows-server-2022", macs: ["52:54:00:69:1b:44", "52:54:00:e8:af:93"], ip: "192.168.56.10" },
+      { name: "SCCM01", uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851", role: "site-server", os: "windows-server-2022", macs: ["52:54:00:e8:6b:4c", "52:54:00:e9:18:a9"], ip: "192.168.56.11" },
+      { name: "CLIENT01", uuid: "ed496bea-3589-5e3a-9075-c7f155c60221", role: "client", os: "windows-11", macs: ["52:54:00:0d:5a:b7", "52:54:00:3a:5e:3d"], ip: "192.168.122.101" },
+      { name: "CLIENT02", uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327", role: "client", os: "windows-11", macs: ["52:54:00:e5:4f:46", "52:54:00:24:ee:34"], ip: "192.168.122.102" },
+    ].map((vm) => ({ ...vm, uri: "qemu:///system", console: `virt-viewer -c qemu:///system ${vm.name}` })));
+  });
+});
+
+describe("the dev guest phases, literally", () => {
+  let run: Awaited<ReturnType<typeof runProgram>>;
+  beforeAll(async () => {
+    run = await runProgram("dev", (c) => { c.guestPhases = true; }, {
+      adminPassword: "a", dsrmPassword: "b", sqlServicePassword: "c", networkAccessPassword: "d", clientPushPassword: "e",
+    });
+  });
+  const VM_OF: Record<string, string> = { dc01: "DC01", sccm01: "SCCM01", client01: "CLIENT01", client02: "CLIENT02" };
+
+  it("one command per phase of test/support/phase-edges.ts, each after its VM's domain and the phases listed there", () => {
+    expect(run.error).toBeUndefined();
+    expect(run.byType(T.command).map((c) => c.name).sort()).toEqual(DEV_EDGES.map(([id]) => `dev-phases-${id}`).sort());
+    for (const [id, after] of DEV_EDGES) {
+      const cmd = run.registrations.find((r) => r.name === `dev-phases-${id}`)!;
+      expect([id, cmd.dependencies.map(nameOf).sort()]).toEqual([id, [`dev-${VM_OF[id.split("-")[0]]}-domain`, ...after.map((a) => `dev-phases-${a}`)].sort()]);
+    }
   });
 });

@@ -188,3 +188,126 @@ describe("summaries and containment", () => {
     expect(xmlMissing(wanted, live)).toBe(missing);
   });
 });
+
+// One row per field each diff classifies, with the outcome written out: a field moved from replace
+// to update (or dropped from the table) fails exactly one row here.
+describe("every classified field, one row each", () => {
+  const edit = <T extends { xml: string }>(o: T, from: string, to: string): string => {
+    if (!o.xml.includes(from)) throw new Error(`fixture has no ${from}`);
+    return o.xml.replace(from, to);
+  };
+  const domainFrom = (xml: string, over: Partial<CheckedDomain> = {}): CheckedDomain => {
+    const summary = domainSummary(xml);
+    return { uri: URI, name: summary.name, uuid: summary.uuid, xml, start: true, summary, ...over };
+  };
+  const networkFrom = (xml: string, over: Partial<CheckedNetwork> = {}): CheckedNetwork => {
+    const summary = networkSummary(xml);
+    return { uri: URI, name: summary.name, uuid: summary.uuid, xml, active: true, autostart: true, summary, ...over };
+  };
+  const poolFrom = (xml: string, over: Partial<CheckedPool> = {}): CheckedPool => {
+    const summary = poolSummary(xml);
+    return { uri: URI, name: summary.name, uuid: summary.uuid, xml, active: true, autostart: true, summary, ...over };
+  };
+
+  const d0 = domain();
+  test.each([
+    ["uri", domainFrom(d0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    ["name", domain({ name: "DC02" }), [], ["name"]],
+    ["uuid", domain({ uuid: "0f0e0d0c-0b0a-4909-8807-060504030201" }), [], ["uuid"]],
+    ["domain type qemu -> kvm", domainFrom(edit(d0, "<domain type='qemu'>", "<domain type='kvm'>")), ["summary.type"], []],
+    ["memory", domain({ memMiB: 3072 }), ["summary.memoryMiB"], []],
+    ["vCPUs", domain({ vcpus: 3 }), ["summary.vcpus"], []],
+    ["a NIC's MAC", domain({ macs: ["52:54:00:00:00:09"] }), ["summary.nics"], []],
+    ["a NIC's model", domainFrom(edit(d0, "<model type='e1000e'/>", "<model type='virtio'/>")), ["summary.nics"], []],
+    ["a disk's bus", domainFrom(edit(d0, "<target dev='sda' bus='sata'/>", "<target dev='vda' bus='virtio'/>")), ["summary.disks"], []],
+    ["firmware: Secure Boot off", domainFrom(edit(d0, "<feature enabled='yes' name='secure-boot'/>", "<feature enabled='no' name='secure-boot'/>")), ["summary.firmware"], []],
+    ["firmware: BIOS instead of UEFI", domainFrom(edit(d0, "<os firmware='efi'>", "<os>")), ["summary.firmware"], []],
+    ["firmware: SMM off", domainFrom(edit(d0, "<smm state='on'/>", "<smm state='off'/>")), ["summary.firmware"], []],
+    ["TPM removed", domainFrom(edit(d0, "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>", "")), ["summary.tpm"], []],
+    ["TPM model", domainFrom(edit(d0, "<tpm model='tpm-crb'>", "<tpm model='tpm-tis'>")), ["summary.tpm"], []],
+    ["start", domain({ start: false }), ["start"], []],
+  ] as const)("domain: %s", (_field, news, updates, replaces) => {
+    expect(diffDomain({ ...d0, liveXml: "", state: "running" }, news)).toEqual({ updates, replaces });
+  });
+
+  const n0 = network();
+  test.each([
+    ["uri", networkFrom(n0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    ["name", networkFrom(edit(n0, "<name>lab-net</name>", "<name>lab-net2</name>")), [], ["name"]],
+    ["uuid", network({ uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db76" }), [], ["uuid"]],
+    ["bridge", network({ bridge: "virbr57" }), [], ["summary.bridge"]],
+    ["MAC", network({ mac: "52:54:00:87:c5:b3" }), ["summary.mac"], []],
+    ["mode nat -> route", networkFrom(edit(n0, "<forward mode='nat'/>", "<forward mode='route'/>")), ["summary.mode"], []],
+    ["mode nat -> isolated", networkFrom(edit(n0, "<forward mode='nat'/>", "")), ["summary.mode"], []],
+    ["addresses", networkFrom(edit(n0, "<ip address='192.168.56.1' netmask='255.255.255.0'>", "<ip address='192.168.56.254' netmask='255.255.255.0'>")), ["summary.ips"], []],
+    ["DHCP range", networkFrom(edit(n0, "<range start='192.168.56.100' end='192.168.56.200'/>", "<range start='192.168.56.100' end='192.168.56.150'/>")), ["summary.dhcp"], []],
+    ["active", networkFrom(n0.xml, { active: false }), ["active"], []],
+    ["autostart", networkFrom(n0.xml, { autostart: false }), ["autostart"], []],
+  ] as const)("network: %s", (_field, news, updates, replaces) => {
+    expect(diffNetwork(n0, news)).toEqual({ updates, replaces });
+  });
+
+  const p0 = pool();
+  test.each([
+    ["uri", poolFrom(p0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    ["name", poolFrom(edit(p0, "<name>homelab</name>", "<name>homelab2</name>")), [], ["name"]],
+    ["uuid", pool(undefined, "9d7a1f2e-0000-4000-8000-000000000002"), [], ["uuid"]],
+    ["pool type dir -> fs", poolFrom(edit(p0, "<pool type='dir'>", "<pool type='fs'>")), [], ["summary.type"]],
+    ["path", pool("/srv/homelab"), [], ["summary.path"]],
+    ["active", poolFrom(p0.xml, { active: false }), ["active"], []],
+    ["autostart", poolFrom(p0.xml, { autostart: false }), ["autostart"], []],
+  ] as const)("pool: %s", (_field, news, updates, replaces) => {
+    expect(diffPool(p0, news)).toEqual({ updates, replaces });
+  });
+
+  const v0 = { ...volume(), path: "/p/DC01.qcow2", liveCapacityBytes: 60 * GiB, liveFormat: "qcow2" };
+  test.each([
+    ["uri", { ...volume(), uri: "qemu+ssh://lab@hv1/system" }, [], ["uri"]],
+    ["volume pool", { ...volume(), pool: "homelab-split" }, [], ["pool"]],
+    ["volume name", volume({ name: "DC01-b.qcow2" }), [], ["name"]],
+    ["format", volume({ format: "raw" }), [], ["format"]],
+    ["capacity (growth)", volume({ capacityBytes: 61 * GiB }), ["capacityBytes"], []],
+    ["deleteOnDestroy", volume({ deleteOnDestroy: true }), ["deleteOnDestroy"], []],
+  ] as const)("volume: %s", (_field, news, updates, replaces) => {
+    expect(diffVolume(v0, news)).toEqual({ updates, replaces });
+  });
+
+  test("a volume with no recorded sizes is compared against 0 bytes: any size is growth, never a shrink", () => {
+    expect(diffVolume({}, volume({ capacityBytes: GiB }))).toEqual({ updates: ["capacityBytes", "deleteOnDestroy"], replaces: ["uri", "pool", "name", "format"] });
+  });
+
+  test("an old state with only a spec capacity refuses a shrink below it; the same size is no shrink", () => {
+    expect(() => diffVolume({ capacityBytes: 2 * GiB }, volume({ capacityBytes: GiB }))).toThrow("volume homelab/DC01.qcow2 would shrink from 2147483648 to 1073741824 bytes (2 GiB -> 1 GiB), which loses the guest's data: homelab never shrinks a disk. Set the VM's disk back to at least 2 GiB, or shrink the filesystem inside the guest and the image by hand (qemu-img resize --shrink) first");
+    expect(() => diffVolume({ liveCapacityBytes: 1.5 * GiB }, volume({ capacityBytes: GiB }))).toThrow("(1.5 GiB -> 1 GiB)");
+    // Same size on both sides: no shrink, no capacity change (only the fixture's XML text differs).
+    expect(diffVolume({ ...v0, capacityBytes: GiB, liveCapacityBytes: GiB }, volume({ capacityBytes: GiB }))).toEqual({ updates: ["xml"], replaces: [] });
+  });
+
+  test("two fields at once: both are named, in table order", () => {
+    expect(diffNetwork(n0, networkFrom(network({ bridge: "virbr57", mac: "52:54:00:87:c5:b3" }).xml, { autostart: false }))).toEqual({ updates: ["summary.mac", "autostart"], replaces: ["summary.bridge"] });
+  });
+
+  test("the xml fallback: only when no field changed, and only when the XML did", () => {
+    const xmlOnly = { ...p0, xml: `${p0.xml} ` };
+    expect(diffPool(p0, xmlOnly)).toEqual({ updates: ["xml"], replaces: [] });
+    expect(diffPool(p0, { ...xmlOnly, active: false })).toEqual({ updates: ["active"], replaces: [] });
+    expect(diffPool({ ...p0, xml: undefined }, { ...p0 })).toEqual({ updates: ["xml"], replaces: [] });
+  });
+
+  test("a field absent on both sides is no change; absent on one side is", () => {
+    expect(diffPool({ ...p0, summary: undefined }, { ...p0, summary: undefined as never })).toEqual({ updates: [], replaces: [] });
+    expect(diffPool({ ...p0, summary: undefined }, p0)).toEqual({ updates: [], replaces: ["summary.type", "summary.path"] });
+  });
+
+  test("the update note lists every changed field without its summary. prefix, and skips start", () => {
+    expect(domainUpdateNote("DC01", { updates: ["start", "summary.tpm", "xml"], replaces: [] }, false))
+      .toBe("domain DC01: tpm, xml changed in the persistent definition; applies when the domain next starts");
+    expect(domainUpdateNote("DC01", { updates: ["start"], replaces: [] }, false)).toBeUndefined();
+    expect(domainUpdateNote("DC01", { updates: ["mysummary.x"], replaces: [] }, false)).toBe("domain DC01: mysummary.x changed in the persistent definition; applies when the domain next starts");
+  });
+});
+
+test("a null summary in the old state reads as absent, not as a crash", () => {
+  const p = pool();
+  expect(diffPool({ ...p, summary: null as never }, p)).toEqual({ updates: [], replaces: ["summary.type", "summary.path"] });
+});

@@ -13,12 +13,14 @@ export interface NixResult {
   stderr: string;
 }
 
-export function nixInstantiate(args: string[]): NixResult {
+export function nixInstantiate(args: string[], binary = "nix-instantiate"): NixResult {
   try {
-    const stdout = execFileSync("nix-instantiate", ["--store", "dummy://", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const stdout = execFileSync(binary, ["--store", "dummy://", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     return { ok: true, stdout, stderr: "" };
   } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
+    const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    // A missing tool is not a failed parse: fail the test with the tool named (CI installs nix-bin).
+    if (e.code === "ENOENT") throw new Error(`${binary} is not installed: apt-get install nix-bin`);
     return { ok: false, stdout: e.stdout ?? "", stderr: e.stderr ?? String(error) };
   }
 }

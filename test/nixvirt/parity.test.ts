@@ -1,32 +1,18 @@
 // The Nix path and the Pulumi path declare the same lab: what the Nix files hand NixVirt equals
 // what libvirt/render writes for virsh, compared as facts parsed from the XML.
 import type { LabSpec } from "../../lab";
+import { renderLab } from "../../libvirt/render";
 import { exportNixVirt } from "../../nixvirt-export";
 import { STACKS, stackSpec } from "../support/stacks";
-import { factsFromNix, factsFromSpec, factsFromXml, LabFacts, Rendered } from "./facts";
+import { factsFromNix, factsFromXml, LabFacts } from "./facts";
 import { evalExport } from "./nix-tools";
 
-interface Renderers {
-  renderLab(spec: LabSpec): Rendered[];
-}
-
-/** libvirt/render is written in parallel; until it exists the reference is the LabSpec itself. */
-function loadRenderers(): Renderers | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../../libvirt/render") as Renderers;
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === "MODULE_NOT_FOUND" && e.message.includes("libvirt/render")) return undefined;
-    throw error;
-  }
-}
-
-const renderers = loadRenderers();
+// The reference is always libvirt/render: if it cannot be loaded this file fails at import,
+// instead of quietly comparing the Nix files with the LabSpec they were made from.
 // The Nix path installs Windows by hand (no answer CD, the installer ISO as given): compare it with the manual flavour.
 const manual = (spec: LabSpec): LabSpec => ({ ...spec, guest: { ...spec.guest, install: "manual" } });
-const reference = (spec: LabSpec): LabFacts => (renderers ? factsFromXml(renderers.renderLab(manual(spec)), spec.pool.name) : factsFromSpec(spec));
-const against = renderers ? "the libvirt XML libvirt/render writes" : "the LabSpec (libvirt/render is not there yet)";
+const reference = (spec: LabSpec): LabFacts => factsFromXml(renderLab(manual(spec)), spec.pool.name);
+const against = "the libvirt XML libvirt/render writes";
 
 describe.each(STACKS)("stack %s", (stack) => {
   test(`the Nix files declare ${against}`, () => {

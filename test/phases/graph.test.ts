@@ -1,9 +1,11 @@
 import { isWindows } from "../../lab";
 import { buildPhaseGraph, checkPhaseGraph, Phase, PhaseGraph, topologicalLevels } from "../../phases";
-import { clone, stackSpec, STACKS } from "../support/stacks";
+import { requireLabSpec } from "../../lab";
+import { clone, stackConfig, stackSpec, STACKS } from "../support/stacks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../support/stacks";
+import { DEV_EDGES, SPLIT_SQL_EDGES } from "../support/phase-edges";
 
 const waveOf = (graph: PhaseGraph): Map<string, number> => {
   const m = new Map<string, number>();
@@ -33,7 +35,9 @@ const phase = (graph: PhaseGraph, id: string): Phase => {
 
 describe.each(STACKS)("phase graph of stack %s", (stack) => {
   const spec = stackSpec(stack);
-  const graph = buildPhaseGraph(spec);
+  // Built per test, not while jest collects the tests: mutation testing attributes the graph code to each test.
+  let graph: PhaseGraph;
+  beforeEach(() => { graph = buildPhaseGraph(spec); });
 
   test("is acyclic, every after exists, ids are unique", () => {
     expect(() => checkPhaseGraph(graph)).not.toThrow();
@@ -129,7 +133,8 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
       expect(siteInstall.secretParams).toEqual({ InstallPassword: "adminPassword" });
       const access = phase(graph, `${sql}-sql-site-server-access`);
       expect(access.params).toEqual({ SiteServerAccount: `${spec.domain!.netbios}\\${spec.vms.find((v) => v.name === sccm.siteServer)!.hostname}$`, LocalAdmin: sccm.sqlColocated ? "false" : "true", RemoteSiteServer: sccm.sqlColocated ? "false" : "true" });
-      expect(phase(graph, `${dc}-system-management`).params).toEqual({ DomainDn: spec.domain!.dn, SiteServer: sccm.siteServer });
+      // Get-ADComputer -Identity takes the computer (host) name, not the lab's VM name.
+      expect(phase(graph, `${dc}-system-management`).params).toEqual({ DomainDn: spec.domain!.dn, SiteServer: spec.vms.find((v) => v.name === sccm.siteServer)!.hostname });
     });
 
     test("independent client phases share a wave", () => {
@@ -184,4 +189,44 @@ describe("graph checks fail on bad graphs", () => {
     const waves = topologicalLevels({ phases: [p("a", []), p("b", []), p("c", ["a", "b"]), p("d", ["a"])] });
     expect(waves.map((w) => w.map((x) => x.id))).toEqual([["a", "b"], ["c", "d"]]);
   });
+});
+
+// Every edge of the graph, written out, for the two SCCM layouts. The fixture gives every VM a host
+// name other than its VM name (H-<name>), so a phase that uses the one where the other belongs fails.
+function withHostnames(stack: string) {
+  const input = clone(stackConfig(stack));
+  for (const vm of input.config.vms as Array<{ name: string; hostname?: string }>) vm.hostname = `H-${vm.name}`;
+  return requireLabSpec(input).spec;
+}
+
+const edges = (graph: PhaseGraph) => graph.phases.map((p) => [p.id, p.after]);
+
+test("dev: every after edge, with VM names that differ from host names", () => {
+  expect(edges(buildPhaseGraph(withHostnames("dev")))).toEqual(DEV_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("dev")))).toEqual(DEV_EDGES);
+});
+
+test("split-sql: every after edge, with VM names that differ from host names", () => {
+  expect(edges(buildPhaseGraph(withHostnames("split-sql")))).toEqual(SPLIT_SQL_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("split-sql")))).toEqual(SPLIT_SQL_EDGES);
+});
+
+test("host names, not VM names, go where Windows wants a computer name", () => {
+  const dev = buildPhaseGraph(withHostnames("dev"));
+  expect(phase(dev, "dc01-winrm").params).toEqual({ ExpectedName: "DC01" });
+  expect(phase(dev, "sccm01-rename").params).toEqual({ NewName: "H-SCCM01" });
+  expect(phase(dev, "dc01-system-management").params).toEqual({ DomainDn: "DC=corp,DC=homelab,DC=test", SiteServer: "H-SCCM01" });
+  expect(phase(dev, "sccm01-sql-site-server-access").params).toEqual({ SiteServerAccount: "CORP\\H-SCCM01$", LocalAdmin: "false" });
+  expect(phase(dev, "dc01-accounts").params).toMatchObject({ SqlHost: "H-SCCM01", SqlHostFqdn: "H-SCCM01.corp.homelab.test" });
+  expect(phase(dev, "dc01-dhcp-lab-net").params).toMatchObject({ DcFqdn: "H-DC01.corp.homelab.test", DcAddress: "192.168.56.10" });
+  expect(phase(dev, "sccm01-sccm-site-settings").params).toMatchObject({ SiteServerFqdn: "H-SCCM01.corp.homelab.test", BoundaryGroup: "dev PS1" });
+  expect(phase(dev, "client02-sccm-client").params).toEqual({
+    SiteCode: "PS1", SiteServer: "H-SCCM01", ManagementPoint: "H-SCCM01.corp.homelab.test", ShareUser: "CORP\\Administrator", LocalAdministrator: ["CORP\\svc-cm-push"],
+  });
+  const split = buildPhaseGraph(withHostnames("split-sql"));
+  expect(phase(split, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\H-SCCM01$", LocalAdmin: "true" });
+  expect(phase(split, "dc01-accounts").params).toMatchObject({ SqlHost: "H-SQL01", SqlHostFqdn: "H-SQL01.split.homelab.test" });
+  expect(phase(split, "sql01-sql-site-server-access").title).toBe("SQL01: H-SCCM01$ as sysadmin and local administrator");
+  expect(phase(dev, "sccm01-sql-site-server-access").title).toBe("SCCM01: H-SCCM01$ as sysadmin");
+  expect(phase(dev, "sccm01-sccm-site-install").params).toMatchObject({ SiteCode: "PS1", InstallUser: "CORP\\Administrator" });
 });

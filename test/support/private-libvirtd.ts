@@ -5,6 +5,7 @@ import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process"
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireTools } from "./require-tools";
 
 export interface PrivateLibvirtd {
   /** Connection URI for every virsh call: qemu:///system through the private socket. */
@@ -107,6 +108,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 export async function startPrivateLibvirtd(options: StartOptions = {}): Promise<PrivateLibvirtd> {
   if (process.getuid?.() !== 0) throw new Error("a private libvirtd needs root (unshare, bind mounts): run the libvirt tests as root");
+  requireTools({ virsh: "libvirt-clients", libvirtd: "libvirt-daemon-system", virtlogd: "libvirt-daemon-system", unshare: "util-linux", ip: "iproute2", "qemu-system-x86_64": "qemu-system-x86", swtpm: "swtpm" });
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const dir = mkdtempSync(join(tmpdir(), "homelab-libvirtd-"));
   // qemu runs as libvirt-qemu: it must be able to walk into pools and NVRAM dirs made under here.

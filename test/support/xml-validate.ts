@@ -17,17 +17,17 @@ export interface XmlValidation {
 }
 
 /** Runs `virt-xml-validate FILE SCHEMA` on the XML through a temp file. Never throws on invalid XML. */
-export async function validateLibvirtXml(xml: string, schema: LibvirtSchema): Promise<XmlValidation> {
+export async function validateLibvirtXml(xml: string, schema: LibvirtSchema, binary = "virt-xml-validate"): Promise<XmlValidation> {
   const dir = await mkdtemp(join(tmpdir(), "xml-validate-"));
   const file = join(dir, `${schema}.xml`);
   try {
     await writeFile(file, xml);
     try {
-      const { stdout, stderr } = await run("virt-xml-validate", [file, schema]);
+      const { stdout, stderr } = await run(binary, [file, schema]);
       return { ok: true, output: `${stdout}${stderr}` };
     } catch (error) {
       const failed = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-      if (failed.code === "ENOENT") throw new Error("virt-xml-validate is not installed: apt-get install libvirt-clients libxml2-utils");
+      if (failed.code === "ENOENT") throw new Error(`${binary} is not installed: apt-get install libvirt-clients libxml2-utils`);
       return { ok: false, output: `${failed.stdout ?? ""}${failed.stderr ?? ""}` };
     }
   } finally {
