@@ -44,7 +44,7 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number }): LabSpec {
+function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number; disks?: LabSpec["disks"] }): LabSpec {
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -83,6 +83,7 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       ...(scalars.installTimeoutMinutes !== undefined ? { installTimeoutMinutes: scalars.installTimeoutMinutes } : {}),
     },
     media,
+    ...(scalars.disks !== undefined ? { disks: scalars.disks } : {}), // base images (issue 13)
   };
   spec.secrets = requiredSecrets(spec);
   return spec;
