@@ -15,6 +15,8 @@ export interface Log {
   info(message: string): void;
 }
 
+const pulumiLog: Log = { info: (m) => (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).log.info(m) };
+
 export interface BaseImageInputs {
   uri: string;
   pool: string;
@@ -125,7 +127,7 @@ export const baseImageOps = {
     const updates = UPDATING.filter((k) => olds[k] !== news[k]);
     return { changes: replaces.length + updates.length > 0, replaces: replaces as string[], deleteBeforeReplace: false };
   },
-  async create(inputs: BaseImageInputs, log: Log) {
+  async create(inputs: BaseImageInputs, log: Log = pulumiLog) {
     const outs = await apply(inputs, log);
     return { id: outs.path, outs };
   },
@@ -137,7 +139,7 @@ export const baseImageOps = {
     // Only settings that do not shape the image changed (diff): the image stays as built.
     return { outs: { ...news, path: olds.path, origin: olds.origin, allocationBytes: olds.allocationBytes } };
   },
-  async remove(_id: string, props: BaseImageOutputs, log: Log) {
+  async remove(_id: string, props: BaseImageOutputs, log: Log = pulumiLog) {
     if (!props.deleteOnDestroy) {
       log.info(`base image ${props.pool}/${props.name}: kept (delete it by hand once no lab uses it: virsh vol-delete --pool ${props.pool} ${props.name})`);
       return;

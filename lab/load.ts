@@ -98,6 +98,14 @@ export function loadLabSpec(input: StackConfig): LabResult {
     rule(draft, problems);
   }
   checkSecrets(input, problems);
+  // ---- base images (issue 13)
+  if (parsed.scalars.disks === "full") {
+    problems.error(["disks"], "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM");
+  }
+  if (parsed.scalars.disks === "linked" && parsed.scalars.install !== "unattended") {
+    problems.error(["disks"], `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`);
+  }
+  // ---- end base images
   if (problems.errors.length > 0 || !draft.pool) return { ok: false, errors: problems.errors, warnings: problems.warnings };
   return { ok: true, spec: finish(input, draft, parsed.media, parsed.scalars), warnings: problems.warnings };
 }

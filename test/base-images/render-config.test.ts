@@ -44,9 +44,26 @@ describe("homelab:disks", () => {
     return loadLabSpec(cfg);
   };
 
-  test.each(["linked", "full"])("%s is accepted and reaches the lab spec", (mode) => {
-    const r = withDisks(mode);
-    expect(r.ok && r.spec.disks).toBe(mode);
+  test("linked is accepted and reaches the lab spec", () => {
+    const r = withDisks("linked");
+    expect(r.ok && r.spec.disks).toBe("linked");
+  });
+
+  test("full is refused until pulumi up makes full copies, naming the key and the alternatives", () => {
+    const r = withDisks("full");
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => [e.path, e.message])).toEqual([["homelab:disks", "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM"]]);
+    }
+  });
+
+  test("linked with a manual install is refused: base images are built unattended", () => {
+    const cfg = clone(stackConfig("dev"));
+    cfg.config.disks = "linked";
+    cfg.config.install = "manual";
+    const r = loadLabSpec(cfg);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.map((e) => [e.path, e.message])).toEqual([["homelab:disks", "linked: base images are built by the unattended install, but homelab:install is manual: set homelab:install to unattended, or leave homelab:disks unset"]]);
   });
 
   test("unset leaves the disks blank (one install per VM)", () => {
