@@ -1,7 +1,7 @@
 // The Pulumi program: stack config -> LabSpec -> the lab's resources and outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, readPulumiConfig } from "./components";
-import { LabConfigError, loadLabSpec } from "./lab";
+import { LabConfigError, loadLabSpec, NAMESPACE } from "./lab";
 import { formatPreflight, preflight } from "./preflight";
 
 const result = loadLabSpec(readPulumiConfig());
@@ -14,7 +14,7 @@ const checked = preflight(spec);
 if (checked.skipped) pulumi.log.info(`preflight skipped: ${checked.skipped}`);
 if (checked.problems.length > 0) throw new Error(formatPreflight(checked.problems));
 
-const config = new pulumi.Config("homelab");
+const config = new pulumi.Config(NAMESPACE);
 // Secrets are read only when the guest phases need them, and stay Pulumi secrets throughout.
 const secrets: Record<string, pulumi.Output<string>> = spec.guest.phases
   ? Object.fromEntries(spec.secrets.map((s) => [s.key, config.requireSecret(s.key)]))

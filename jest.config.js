@@ -5,7 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: false }] },
   testTimeout: 60000,
-  // Prints the Node.js in use, and stops at once with the install line when a tool is missing.
-  globalSetup: "<rootDir>/test/support/required-tools.js",
+  // Prints the Node.js in use, and stops at once with the install line when a tool is missing
+  // (test/support/required-tools.js); then rebuilds dist/ when a source is newer, since the bins
+  // run compiled JavaScript (test/cli/built.ts).
+  globalSetup: "<rootDir>/test/cli/global-build.ts",
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The bin runs the TypeScript source through ts-node so that `npm ci` needs no build step.
-require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "tsconfig.json") });
+// The bin runs the compiled JavaScript that `npm ci` builds into dist/ (the prepare script): no TypeScript at start-up.
 
 // A reader that closes the pipe early (`| head -c 10`) must not turn into a crash with a stack trace.
 for (const stream of [process.stdout, process.stderr]) stream.on("error", (e) => { if (e.code !== "EPIPE") throw e; });
@@ -16,7 +15,7 @@ function exitAfterFlush(code) {
   process.stderr.write("", done);
 }
 
-require("../winrm/cli").main(process.argv.slice(2)).then(exitAfterFlush, (err) => {
+require("../dist/winrm/cli").main(process.argv.slice(2)).then(exitAfterFlush, (err) => {
   process.stderr.write(`homelab-winrm: ${err instanceof Error ? err.message : String(err)}\n`);
   exitAfterFlush(2);
 });

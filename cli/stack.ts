@@ -1,22 +1,16 @@
-// Shared by the commands that run without a Pulumi CLI: load a stack's LabSpec exactly as the
-// Pulumi program does, print warnings, and exit non-zero with every problem on a bad config.
-import { formatProblems, loadLabSpec, readStackConfig } from "../lab";
+// The one stack loader of the commands: a stack's LabSpec exactly as the Pulumi program gets
+// it, warnings printed, and every problem thrown at once as a LabConfigError (exit code config).
+import { formatProblems, LabConfigError, loadLabSpec, missingPhaseSecrets, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
+import type { CliIo } from "./io";
 
-export const PROJECT_DIR = `${__dirname}/..`;
-
-export function loadStackOrExit(stack: string, projectDir = PROJECT_DIR): LabSpec {
-  let result;
-  try {
-    result = loadLabSpec(readStackConfig(projectDir, stack));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  }
-  if (result.warnings.length) process.stderr.write(`warning:\n${formatProblems(result.warnings).replace(/^/gm, "  ")}\n`);
-  if (!result.ok) {
-    process.stderr.write(`the lab config of stack ${stack} has ${result.errors.length} problem(s):\n${formatProblems(result.errors).replace(/^/gm, "  ")}\n`);
-    process.exit(1);
-  }
+export function loadStack(stack: string, io: CliIo, projectDir = io.projectDir): LabSpec {
+  const input = readStackConfig(projectDir, stack);
+  const result = loadLabSpec(input);
+  if (result.warnings.length) io.stderr(`warning:\n${formatProblems(result.warnings).replace(/^/gm, "  ")}\n`);
+  if (!result.ok) throw new LabConfigError(result.errors, `the lab config of stack ${stack}`);
+  // Guest phases on without their passwords: what `pulumi up` would stop at, every one named.
+  const missing = missingPhaseSecrets(input, result.spec);
+  if (missing.length) throw new LabConfigError(missing, `the lab config of stack ${stack}`);
   return result.spec;
 }

@@ -1,4 +1,4 @@
-// npm run up -- --stack dev [--preview] [-- <more pulumi up flags>]
+// npm run up -- --stack dev [--preview] [-- <more pulumi up flags>]   (homelab up ...)
 // The main-job line: on a host with the Pulumi CLI and nothing else set up, select (creating on
 // first use) the stack on the local state backend with the passphrase secrets provider, ask for
 // the passwords the stack needs, then run `pulumi up`. Each missing piece stops it with one
@@ -11,19 +11,13 @@ import satisfies from "semver/functions/satisfies";
 import { parse } from "yaml";
 import { loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
+import { CliError } from "./exit-codes";
+import type { Subcommand } from "./io";
 
-export const PROJECT_DIR = resolve(__dirname, "..");
 const INSTALL_PAGE = "https://www.pulumi.com/docs/install/";
 
-export const EXIT_USAGE = 2;
-/** Something on the host is missing or not set up: the message says what to do. */
-export const EXIT_ENVIRONMENT = 3;
-
-export class UpError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT_ENVIRONMENT) {
-    super(message);
-  }
-}
+/** Something on the host is missing or not set up (exit 4): the message says what to do. */
+const hostProblem = (message: string) => new CliError("environment", message);
 
 interface ProjectFile {
   backend?: { url?: string };
@@ -108,16 +102,16 @@ export interface UpOptions {
   projectDir: string;
 }
 
-/** Returns the exit code of the pulumi command it ends with; throws UpError for what is missing. */
+/** Returns the exit code of the pulumi command it ends with; throws CliError for what is missing. */
 export function up(opts: UpOptions, io: Io): number {
   const project = readProjectFile(opts.projectDir);
 
   const version = io.run(["version"]);
   if (version.error) {
-    throw new UpError(`the Pulumi CLI is not installed (no \`pulumi\` on PATH): install it (${INSTALL_PAGE}), version ${project.requiredPulumiVersion ?? "3"}, or run \`nix develop\``);
+    throw hostProblem(`the Pulumi CLI is not installed (no \`pulumi\` on PATH): install it (${INSTALL_PAGE}), version ${project.requiredPulumiVersion ?? "3"}, or run \`nix develop\``);
   }
   const versionProblem = cliVersionProblem(version.stdout, project.requiredPulumiVersion);
-  if (versionProblem) throw new UpError(versionProblem);
+  if (versionProblem) throw hostProblem(versionProblem);
 
   const backendUrl = io.env.PULUMI_BACKEND_URL || project.backend?.url;
   const stateDir = backendUrl ? fileBackendDir(backendUrl, opts.projectDir, io.home) : undefined;
@@ -126,32 +120,32 @@ export function up(opts: UpOptions, io: Io): number {
   } else {
     const who = io.run(["whoami", "--non-interactive"]);
     if (who.status !== 0) {
-      throw new UpError(`the Pulumi CLI is not logged in to ${backendUrl ?? "a backend"}: run \`pulumi login ${backendUrl ?? "<backend url>"}\`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (${firstLine(who.stderr)})`);
+      throw hostProblem(`the Pulumi CLI is not logged in to ${backendUrl ?? "a backend"}: run \`pulumi login ${backendUrl ?? "<backend url>"}\`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (${firstLine(who.stderr)})`);
     }
   }
 
   const stackFile = join(opts.projectDir, `Pulumi.${opts.stack}.yaml`);
   if (!existsSync(stackFile)) {
-    throw new UpError(`there is no stack config ${stackFile}: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one`, EXIT_USAGE);
+    throw new CliError("usage", `there is no stack config ${stackFile}: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one`);
   }
   const passphrase = passphraseProblem(opts.stack, io.env, io.interactive, readFileSync(stackFile, "utf8"));
-  if (passphrase) throw new UpError(passphrase);
+  if (passphrase) throw hostProblem(passphrase);
 
   const interactivity = io.interactive ? [] : ["--non-interactive"];
   const select = io.run(["stack", "select", "--create", opts.stack, "--secrets-provider", "passphrase", ...interactivity], { stdio: io.interactive ? "inherit" : "pipe" });
-  if (select.status !== 0) throw new UpError(`could not select or create stack ${opts.stack}: ${firstLine(select.stderr) || `pulumi exited ${select.status}`}`);
+  if (select.status !== 0) throw hostProblem(`could not select or create stack ${opts.stack}: ${firstLine(select.stderr) || `pulumi exited ${select.status}`}`);
 
   const config = readStackConfig(opts.projectDir, opts.stack);
   const loaded = loadLabSpec(config);
   // A bad config is reported by the program itself, with every problem and its path.
   const missing = loaded.ok ? missingSecrets(loaded.spec, config.secretKeys ?? new Set()) : [];
   if (missing.length && !io.interactive) {
-    throw new UpError(`stack ${opts.stack} needs ${missing.length} password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n${setSecretCommands(opts.stack, missing)}`);
+    throw hostProblem(`stack ${opts.stack} needs ${missing.length} password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n${setSecretCommands(opts.stack, missing)}`);
   }
   for (const key of missing) {
     io.err(`stack ${opts.stack} needs homelab:${key} (${loaded.ok ? loaded.spec.secrets.find((s) => s.key === key)?.purpose : key})\n`);
     const set = io.run(["config", "set", "--secret", `homelab:${key}`, "--stack", opts.stack], { stdio: "inherit" });
-    if (set.status !== 0) throw new UpError(`could not set homelab:${key}: run \`pulumi config set --secret homelab:${key} --stack ${opts.stack}\` by hand`);
+    if (set.status !== 0) throw hostProblem(`could not set homelab:${key}: run \`pulumi config set --secret homelab:${key} --stack ${opts.stack}\` by hand`);
   }
 
   const command = io.run([opts.preview ? "preview" : "up", "--stack", opts.stack, ...interactivity, ...opts.pulumiArgs], { stdio: "inherit" });
@@ -162,32 +156,19 @@ function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
 
-export function main(argv: string[], io?: Io, projectDir = PROJECT_DIR): number {
-  const err = io?.err ?? ((t: string) => process.stderr.write(t));
-  const program = new Command("up")
-    .description("select (or create) a stack on the local state backend, set its passwords, and run pulumi up")
-    .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
-    .option("--preview", "run pulumi preview instead of pulumi up", false)
-    .argument("[pulumiArgs...]", "further flags for pulumi up or preview, after --")
-    .exitOverride()
-    .configureOutput({ writeErr: err, writeOut: (t) => process.stdout.write(t) });
-  try {
-    program.parse(argv, { from: "user" });
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    return code === "commander.helpDisplayed" || code === "commander.help" ? 0 : EXIT_USAGE;
-  }
-  const opts = program.opts<{ stack: string; preview: boolean }>();
-  const realOrGiven = io ?? realIo(projectDir);
-  try {
-    return up({ stack: opts.stack, preview: opts.preview, pulumiArgs: program.args, projectDir }, realOrGiven);
-  } catch (err) {
-    if (err instanceof UpError) {
-      realOrGiven.err(`up: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+/** `homelab up`, with the Pulumi CLI reached through `makeIo` (the real one on PATH by default). */
+export function upSubcommand(makeIo: (projectDir: string) => Io = (dir) => realIo(dir)): Subcommand {
+  return {
+    command: (io, result) =>
+      new Command("up")
+        .description("select (or create) a stack on the local state backend, set its passwords, and run pulumi up")
+        .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
+        .option("--preview", "run pulumi preview instead of pulumi up", false)
+        .argument("[pulumiArgs...]", "further flags for pulumi up or preview, after --")
+        .action((pulumiArgs: string[], opts: { stack: string; preview: boolean }) => {
+          result.code = up({ stack: opts.stack, preview: opts.preview, pulumiArgs, projectDir: io.projectDir }, makeIo(io.projectDir));
+        }),
+  };
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+export const upCommand = upSubcommand();

@@ -1,6 +1,7 @@
 // Reads the `homelab` namespace of the Pulumi stack config into the lab model's input,
 // the same shape the commands without a Pulumi CLI read from the YAML file.
 import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACE, parseConfigValue } from "../lab";
 import type { StackConfig } from "../lab";
 import { SECRET_KEYS, TOP_LEVEL_KEYS } from "../lab/schema";
 
@@ -8,7 +9,7 @@ import { SECRET_KEYS, TOP_LEVEL_KEYS } from "../lab/schema";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-export const NAMESPACE = "homelab";
+export { NAMESPACE };
 
 export function readPulumiConfig(): StackConfig {
   const cfg = new pulumi.Config(NAMESPACE);
@@ -32,13 +33,4 @@ export function readPulumiConfig(): StackConfig {
     if (key !== undefined && !(key in config) && !(key in SECRET_KEYS)) config[key] = parseConfigValue(cfg.get(key) ?? "");
   }
   return { stack: pulumi.getStack(), config, secretKeys };
-}
-
-/** Pulumi hands every value over as a string; structured values and scalars arrive as JSON. */
-function parseConfigValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
 }

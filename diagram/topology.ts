@@ -1,15 +1,7 @@
 // The lab's topology as Graphviz DOT: pure, so the picture is a function of the spec.
+import { ROLE_LABELS as ROLE_LABEL } from "../lab";
 import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
 import { formatBytes } from "../lab/units";
-
-const ROLE_LABEL: Record<VmSpec["role"], string> = {
-  dc: "domain controller",
-  sql: "SQL Server",
-  "site-server": "SCCM site server",
-  client: "SCCM client",
-  windows: "Windows",
-  linux: "Linux",
-};
 
 const ROLE_COLOR: Record<VmSpec["role"], string> = {
   dc: "#dbeafe",
@@ -50,7 +42,7 @@ function vmNode(vm: VmSpec, spec: LabSpec, phases: string[]): string {
     `<B>${html(vm.name)}</B>`,
     html(vmRole(vm, spec)),
     html(vm.os),
-    `${vm.vcpus} vCPU · ${html(formatBytes(vm.memoryMiB * 2 ** 20))} · ${html(formatBytes(vm.diskBytes))} disk`,
+    `${vm.vcpus} vCPU · ${html(formatBytes(vm.memoryBytes))} · ${html(formatBytes(vm.diskBytes))} disk`,
     ...(vm.managementIp ? [`reached at ${html(vm.managementIp)}`] : []),
     // Three phases a line keeps the boxes narrow enough to sit side by side.
     ...chunk(phases, 3).map((line) => `<I>${html(line.join(" → "))}</I>`),

@@ -5,7 +5,7 @@ import type { Indexed, ParsedConfig } from "./parse";
 import { Problems } from "./problems";
 import type { RawVm } from "./schema";
 import type {
-  AdDomainSpec, LibvirtSpec, NetworkSpec, NicSpec, OsTemplate, PoolSpec, SccmSpec, VmSpec, VolumeSpec,
+  AdDomainSpec, LibvirtSpec, MediaSpec, NetworkSpec, NicSpec, OsTemplate, PoolSpec, SccmSpec, VmSpec, VolumeSpec,
 } from "./types";
 import { MiB, parseSize } from "./units";
 
@@ -15,6 +15,9 @@ export interface Located<T> {
   spec: T;
 }
 
+/** The site as configured: the SQL host may still be unknown until checkSccm has run. */
+export type DraftSccm = Omit<SccmSpec, "sqlServer"> & { sqlServer?: string };
+
 export interface Draft {
   libvirt: LibvirtSpec;
   networks: Located<NetworkSpec>[];
@@ -22,7 +25,10 @@ export interface Draft {
   vms: Located<VmSpec>[];
   volumes: VolumeSpec[];
   domain?: AdDomainSpec;
-  sccm?: SccmSpec;
+  sccm?: DraftSccm;
+  media?: MediaSpec;
+  /** Indexes of the VMs whose hostname the config sets; the others take their VM name, and errors name that key. */
+  explicitHostnames: ReadonlySet<number>;
   /** Keys (and "networks/<name>") present in the config but malformed, so that later checks do not report them again as missing. */
   malformed: ReadonlySet<string>;
 }
@@ -69,7 +75,7 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
     problems.error(["vms", index, "disk"], `${v.disk} is too small for a system disk: give at least 1GiB, e.g. 64GiB`);
     ok = false;
   }
-  if (!ok) return undefined;
+  if (!ok || memoryBytes === undefined || diskBytes === undefined) return undefined;
   const nicCount = new Map<string, number>();
   const nics: NicSpec[] = v.nics.map((nic, n) => {
     const nth = nicCount.get(nic.network) ?? 0;
@@ -77,13 +83,14 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
     if (nic.ip && nic.reserve) {
       problems.error(["vms", index, "nics", n], "sets both ip (static, configured in the guest) and reserve (a DHCP reservation): keep one");
     }
-    return {
+    const common = {
       network: nic.network,
       mac: nic.mac ? normalizeMac(nic.mac) : deriveMac(stack, "nic", v.name, nic.network, String(nth)),
-      addressing: nic.ip ? "static" : nic.reserve ? "reserved" : "dhcp",
-      ip: nic.ip ?? nic.reserve,
       model: nic.model ?? (windows ? "e1000e" : "virtio"),
     };
+    if (nic.ip) return { ...common, addressing: "static", ip: nic.ip };
+    if (nic.reserve) return { ...common, addressing: "reserved", ip: nic.reserve };
+    return { ...common, addressing: "dhcp" };
   });
   const uefi = v.firmware?.uefi ?? true;
   return {
@@ -96,8 +103,8 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
       os: v.os,
       template,
       vcpus: v.vcpus,
-      memoryMiB: memoryBytes! / MiB,
-      diskBytes: diskBytes!,
+      memoryBytes,
+      diskBytes,
       diskBus: v.diskBus ?? (windows ? "sata" : "virtio"),
       volume: `${v.name}.qcow2`,
       nics,
@@ -143,17 +150,20 @@ export function buildDraft(stack: string, parsed: ParsedConfig, problems: Proble
     dc: parsed.domain.dc,
     forwarders: parsed.domain.forwarders ?? [],
   };
-  // With no sqlServer named, the one VM with role sql hosts the database.
+  // With no sqlServer named, the one VM with role sql hosts the database; with none or several,
+  // the draft has none and checkSccm says so (a validated spec always names one).
   const sqlVms = vms.filter((v) => v.spec.role === "sql");
-  const sqlServer = parsed.sccm?.sqlServer ?? (sqlVms.length === 1 ? sqlVms[0].spec.name : "");
-  const sccm: SccmSpec | undefined = parsed.sccm && {
+  const sqlServer = parsed.sccm?.sqlServer ?? (sqlVms.length === 1 ? sqlVms[0].spec.name : undefined);
+  const sccm: DraftSccm | undefined = parsed.sccm && {
     siteCode: parsed.sccm.siteCode.toUpperCase(),
     siteName: parsed.sccm.siteName,
     siteServer: parsed.sccm.siteServer,
     sqlServer,
     sqlColocated: sqlServer === parsed.sccm.siteServer,
   };
+  const explicitHostnames = new Set(parsed.vms.filter((v) => v.value.hostname !== undefined).map((v) => v.index));
   const malformed = new Set(parsed.malformed);
   for (const n of parsed.networks) if (!networks.some((b) => b.index === n.index)) malformed.add(`networks/${n.value.name}`);
-  return { libvirt, networks, pool, vms, volumes, domain, sccm, malformed };
+  for (const v of parsed.vms) if (!vms.some((b) => b.index === v.index)) malformed.add(`vms/${v.value.name}`);
+  return { libvirt, networks, pool, vms, volumes, domain, sccm, media: parsed.media, explicitHostnames, malformed };
 }

@@ -37,6 +37,14 @@ export function isHostIn(cidr: Cidr, ip: string): boolean {
   return n > cidr.network && n < cidr.network + cidr.size - 1;
 }
 
+/** Why an address is not a host address of the subnet, in words: its network or broadcast address, or outside it. */
+export function notHostReason(cidr: Cidr, ip: string): string {
+  const n = toInt(ip);
+  if (n === cidr.network) return "is the network address of";
+  if (n === cidr.network + cidr.size - 1) return "is the broadcast address of";
+  return "is outside";
+}
+
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.network < b.network + b.size && b.network < a.network + a.size;
 }

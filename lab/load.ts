@@ -3,8 +3,9 @@ import { buildDraft, Draft } from "./build";
 import { parseConfig } from "./parse";
 import { Problems } from "./problems";
 import { checkAddresses, checkIdentities, checkNames, checkNetworks, checkPaths, checkReachability, checkRoles, checkSizes } from "./rules";
+import { checkForwarders, checkLibvirtNames, checkLimits, checkMacs, checkMediaPaths, checkMembership, checkReservedWords } from "./sense";
 import { SECRET_KEYS, SecretKey } from "./schema";
-import type { DhcpReservation, LabResult, LabSpec, NetworkSpec, SecretRef, VmSpec } from "./types";
+import type { DhcpReservation, LabProblem, LabResult, LabSpec, NetworkSpec, PoolSpec, SccmSpec, SecretRef, VmSpec } from "./types";
 
 export interface StackConfig {
   stack: string;
@@ -33,9 +34,25 @@ function checkSecrets(input: StackConfig, problems: Problems): void {
 }
 
 function reservationsFor(network: NetworkSpec, vms: VmSpec[]): DhcpReservation[] {
-  return vms.flatMap((vm) => vm.nics
-    .filter((nic) => nic.network === network.name && nic.addressing === "reserved" && nic.ip)
-    .map((nic) => ({ mac: nic.mac, name: vm.hostname, ip: nic.ip!, vm: vm.name })));
+  return vms.flatMap((vm) => vm.nics.flatMap((nic) => nic.network === network.name && nic.addressing === "reserved"
+    ? [{ mac: nic.mac, name: vm.hostname, ip: nic.ip, vm: vm.name }]
+    : []));
+}
+
+/**
+ * With guest phases on, every secret they use must be set: `pulumi up` stops at the first missing
+ * one (index.ts reads them with requireSecret), and `render` reports them all. Kept out of
+ * loadLabSpec, since `npm run up` loads the spec first to learn which secrets to ask for.
+ */
+export function missingPhaseSecrets(input: StackConfig, spec: LabSpec): LabProblem[] {
+  if (!spec.guest.phases) return [];
+  const problems = new Problems();
+  for (const { key, purpose } of spec.secrets) {
+    if (input.config[key] === undefined) {
+      problems.error([key], `is not set, and homelab:guestPhases is on: run \`pulumi config set --secret homelab:${key}\` (${purpose}), or turn the phases off`);
+    }
+  }
+  return problems.errors;
 }
 
 function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
@@ -44,7 +61,19 @@ function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
     ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
-function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: { guestPhases: boolean; winrmTransport: LabSpec["guest"]["transport"]; winrmUser: string; install: LabSpec["guest"]["install"]; installTimeoutMinutes?: number; disks?: LabSpec["disks"] }): LabSpec {
+type Scalars = {
+  guestPhases: boolean;
+  winrmTransport: LabSpec["guest"]["transport"];
+  winrmUser: string;
+  install: LabSpec["guest"]["install"];
+  installTimeoutMinutes?: number;
+  checkpoints: LabSpec["guest"]["checkpoints"];
+  disks?: LabSpec["disks"]; // base images (issue 13)
+};
+
+/** The spec from a draft that passed every rule: what the rules proved (a pool, a SQL host) is carried as plain values. */
+function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpec | undefined, scalars: Scalars): LabSpec {
+  const media = d.media;
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
     ...spec,
@@ -68,11 +97,11 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
     stack: input.stack,
     libvirt: d.libvirt,
     networks,
-    pool: d.pool!,
+    pool: d.pool,
     volumes: d.volumes,
     vms,
     domain,
-    sccm: d.sccm,
+    sccm,
     secrets: [],
     guest: {
       phases: scalars.guestPhases,
@@ -81,6 +110,7 @@ function finish(input: StackConfig, d: Draft, media: LabSpec["media"], scalars: 
       user: scalars.winrmUser,
       install: scalars.install,
       ...(scalars.installTimeoutMinutes !== undefined ? { installTimeoutMinutes: scalars.installTimeoutMinutes } : {}),
+      checkpoints: scalars.checkpoints,
     },
     media,
     ...(scalars.disks !== undefined ? { disks: scalars.disks } : {}), // base images (issue 13)
@@ -94,9 +124,11 @@ export function loadLabSpec(input: StackConfig): LabResult {
   if (!/^[A-Za-z0-9_.-]+$/.test(input.stack)) problems.error([], `stack name ${JSON.stringify(input.stack)} is not usable: use letters, digits, '-', '_' or '.'`);
   const parsed = parseConfig(input.config, problems);
   const draft = buildDraft(input.stack, parsed, problems);
-  for (const rule of [checkNames, checkIdentities, checkNetworks, checkPaths, checkAddresses, checkSizes, checkRoles, checkReachability]) {
-    rule(draft, problems);
-  }
+  const rules = [
+    checkNames, checkIdentities, checkNetworks, checkPaths, checkAddresses, checkSizes, checkRoles, checkReachability,
+    checkLibvirtNames, checkReservedWords, checkMacs, checkLimits, checkMediaPaths, checkMembership, checkForwarders,
+  ];
+  for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
   // ---- base images (issue 13)
   if (parsed.scalars.disks === "full") {
@@ -106,13 +138,16 @@ export function loadLabSpec(input: StackConfig): LabResult {
     problems.error(["disks"], `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`);
   }
   // ---- end base images
-  if (problems.errors.length > 0 || !draft.pool) return { ok: false, errors: problems.errors, warnings: problems.warnings };
-  return { ok: true, spec: finish(input, draft, parsed.media, parsed.scalars), warnings: problems.warnings };
+  const { pool, sccm } = draft;
+  const sqlServer = sccm?.sqlServer;
+  if (problems.errors.length > 0 || !pool || (sccm && !sqlServer)) return { ok: false, errors: problems.errors, warnings: problems.warnings };
+  const proven = sccm && sqlServer ? { ...sccm, sqlServer } : undefined;
+  return { ok: true, spec: finish(input, { ...draft, pool }, proven, parsed.scalars), warnings: problems.warnings };
 }
 
 export class LabConfigError extends Error {
-  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>) {
-    super(`the lab config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>, what = "the lab config") {
+    super(`${what} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
     this.name = "LabConfigError";
   }
 }

@@ -30,8 +30,28 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
 }
 
+/** "a string", "a number", ... as the user's YAML holds it. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "empty (null)";
+  if (typeof value === "boolean") return "a boolean";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The value as the user wrote it, for messages: strings quoted, lists and objects left out. */
+function quoted(value: unknown): string {
+  return value !== null && typeof value === "object" ? "" : `${JSON.stringify(value)} `;
+}
+
+// The fix for a value of the wrong type, by the type the schema expected.
+const TYPE_FIX: Record<string, string> = {
+  boolean: "write true or false",
+  number: "write a whole number like 4",
+};
+
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: PropertyKey[], problems: Problems): T | undefined {
-  const result = schema.safeParse(value);
+  // zod leaves the offending value out of its issues unless asked; messages quote it.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const where = [...path, ...issue.path];
@@ -39,9 +59,11 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, path: PropertyKey[],
       for (const key of issue.keys) problems.error([...where, key], "is not a known setting: check its spelling, or remove it");
     } else if (issue.code === "invalid_type" && issue.input === undefined) {
       problems.error(where, `is required: ${issue.message}`);
+    } else if (issue.code === "invalid_type") {
+      const fix = TYPE_FIX[issue.expected] ?? issue.message;
+      problems.error(where, `${quoted(issue.input)}is ${kindOf(issue.input)}: ${fix}`);
     } else {
-      const shown = issue.input === undefined || typeof issue.input === "object" ? "" : `${JSON.stringify(issue.input)} `;
-      problems.error(where, `${shown}${issue.message}`);
+      problems.error(where, `${issue.input === undefined ? "" : quoted(issue.input)}${issue.message}`);
     }
   }
   return undefined;

@@ -1,7 +1,7 @@
 // Checks that relate several values of the lab to each other. Each rule reports every
 // violation it finds; none stops at the first.
 import type { Draft, Located } from "./build";
-import { inRange, isHostIn, overlaps, parseCidr, toInt } from "./ipv4";
+import { inRange, isHostIn, notHostReason, overlaps, parseCidr, toInt } from "./ipv4";
 import { configPath, Problems } from "./problems";
 import type { NetworkSpec, VmSpec } from "./types";
 import { GiB, formatBytes } from "./units";
@@ -28,14 +28,16 @@ const RESERVED_SITE_CODES = new Set(["AUX", "CON", "NUL", "PRN", "SMS"]);
 
 export function checkNames(d: Draft, problems: Problems): void {
   unique(d.vms, (v) => v.spec.name, (v) => ["vms", v.index, "name"], "VM name", problems, true);
-  unique(d.vms, (v) => v.spec.hostname, (v) => ["vms", v.index, "hostname"], "hostname", problems, true);
+  // Without hostname:, the computer name is the VM name: errors name the key the user wrote.
+  const hostnamePath = (v: Located<VmSpec>): Path => ["vms", v.index, d.explicitHostnames.has(v.index) ? "hostname" : "name"];
+  unique(d.vms, (v) => v.spec.hostname, hostnamePath, "hostname", problems, true);
   unique(d.networks, (n) => n.spec.name, (n) => ["networks", n.index, "name"], "network name", problems);
   unique(d.networks, (n) => n.spec.bridge, (n) => ["networks", n.index, "bridge"], "bridge", problems);
   for (const { index, spec: n } of d.networks) {
     if (n.bridge.length > 15) problems.error(["networks", index, "bridge"], `${n.bridge} is longer than 15 characters, the Linux limit for interface names: pick a shorter bridge name like virbr56`);
   }
   for (const { index, spec: vm } of d.vms) {
-    const path = ["vms", index, "hostname"];
+    const path = hostnamePath({ index, spec: vm });
     if (vm.template === "windows") {
       if (!NETBIOS_PATTERN.test(vm.hostname)) {
         problems.error(path, `${vm.hostname} is not a valid Windows computer name: use 1 to 15 letters, digits or '-' (NetBIOS limit), starting with a letter or digit`);
@@ -68,11 +70,11 @@ export function checkIdentities(d: Draft, problems: Problems): void {
 export function checkNetworks(d: Draft, problems: Problems): void {
   d.networks.forEach(({ index, spec: n }, i) => {
     const cidr = parseCidr(n.subnet)!;
-    if (!isHostIn(cidr, n.gateway)) problems.error(["networks", index, "gateway"], `${n.gateway} is not a host address of ${n.name} ${n.subnet}: pick one inside the subnet`);
+    if (!isHostIn(cidr, n.gateway)) problems.error(["networks", index, "gateway"], `${n.gateway} ${notHostReason(cidr, n.gateway)} ${n.name} ${n.subnet}, not a host address of it: pick one inside the subnet`);
     if (n.dhcp) {
       const { start, end } = n.dhcp;
       for (const [key, ip] of [["start", start], ["end", end]] as const) {
-        if (!isHostIn(cidr, ip)) problems.error(["networks", index, "dhcp", key], `${ip} is outside ${n.name} ${n.subnet}: the DHCP range must lie inside the subnet`);
+        if (!isHostIn(cidr, ip)) problems.error(["networks", index, "dhcp", key], `${ip} ${notHostReason(cidr, ip)} ${n.name} ${n.subnet}: the DHCP range must lie inside the subnet, between its network and broadcast addresses`);
       }
       if (toInt(start) > toInt(end)) problems.error(["networks", index, "dhcp"], `the range ${start} to ${end} is backwards: start must not be above end`);
       else if (inRange(n.gateway, start, end)) problems.error(["networks", index, "dhcp"], `the range ${start} to ${end} contains the gateway ${n.gateway}: move the range or the gateway`);
@@ -111,7 +113,8 @@ export function checkAddresses(d: Draft, problems: Problems): void {
       const n = net.spec;
       const cidr = parseCidr(n.subnet)!;
       if (!isHostIn(cidr, nic.ip)) {
-        problems.error([...path, key], `${nic.ip} is outside ${n.name} ${n.subnet}: pick an address inside the subnet`);
+        const edge = notHostReason(cidr, nic.ip) !== "is outside";
+        problems.error([...path, key], `${nic.ip} ${notHostReason(cidr, nic.ip)} ${n.name} ${n.subnet}: pick ${edge ? "a host address, between the network and broadcast addresses" : "an address inside the subnet"}`);
         return;
       }
       if (nic.addressing === "static" && n.dhcp && inRange(nic.ip, n.dhcp.start, n.dhcp.end)) {
@@ -151,7 +154,7 @@ function roleMinimum(vm: VmSpec, d: Draft): { memory: number; disk: number; why:
 export function checkSizes(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
     const at = (key: string): Path => ["vms", index, key];
-    const memory = vm.memoryMiB * 2 ** 20;
+    const memory = vm.memoryBytes;
     if (vm.firmware.secureBoot && !vm.firmware.uefi) problems.error(at("firmware"), "Secure Boot needs UEFI: set firmware.uefi true or firmware.secureBoot false");
     const min = WINDOWS_MINIMUM[vm.os];
     if (min) {
@@ -180,9 +183,11 @@ export function checkRoles(d: Draft, problems: Problems): void {
   const dcs = d.vms.filter((v) => v.spec.role === "dc");
   dcs.slice(1).forEach((v) => problems.error(["vms", v.index, "role"], `a second DC (${v.spec.name}) in one forest is not supported; ${dcs[0].spec.name} is the DC: give this VM another role`));
   if (d.domain) {
-    if (dcs.length === 0) problems.error(["domain", "dc"], "the lab has no VM with role dc: add one, or remove homelab:domain");
+    // A DC that failed its own checks is reported there; saying it is missing would mislead.
+    const dcMalformed = d.malformed.has(`vms/${d.domain.dc}`);
+    if (dcs.length === 0 && !dcMalformed) problems.error(["domain", "dc"], "the lab has no VM with role dc: add one, or remove homelab:domain");
     const dc = byName.get(d.domain.dc);
-    if (!dc) problems.error(["domain", "dc"], `${d.domain.dc} is not a VM of this lab: name the VM with role dc`);
+    if (dcMalformed) { /* reported at the VM */ } else if (!dc) problems.error(["domain", "dc"], `${d.domain.dc} is not a VM of this lab: name the VM with role dc`);
     else if (dc.spec.role !== "dc") problems.error(["domain", "dc"], `${d.domain.dc} has role ${dc.spec.role}, not dc: name the VM with role dc`);
     if (d.domain.fqdn.endsWith(".local")) problems.warn(["domain", "fqdn"], "a .local suffix collides with multicast DNS: prefer a name under a domain you own, or .test");
     const clash = d.vms.find((v) => v.spec.hostname.toUpperCase() === d.domain!.netbios);
@@ -204,14 +209,14 @@ function checkSccm(d: Draft, byName: Map<string, Located<VmSpec>>, problems: Pro
   if (RESERVED_SITE_CODES.has(s.siteCode)) problems.error(["sccm", "siteCode"], `${s.siteCode} is reserved by Windows or SCCM (AUX, CON, NUL, PRN, SMS): pick another, e.g. PS1`);
   siteServers.slice(1).forEach((v) => problems.error(["vms", v.index, "role"], `a second site server (${v.spec.name}) is not supported: one primary site per lab`));
   const server = byName.get(s.siteServer);
-  if (!server) problems.error(["sccm", "siteServer"], `${s.siteServer} is not a VM of this lab: name the VM with role site-server`);
+  if (!server && d.malformed.has(`vms/${s.siteServer}`)) { /* reported at the VM */ } else if (!server) problems.error(["sccm", "siteServer"], `${s.siteServer} is not a VM of this lab: name the VM with role site-server`);
   else if (server.spec.role !== "site-server") problems.error(["sccm", "siteServer"], `${s.siteServer} has role ${server.spec.role}, not site-server`);
   if (!s.sqlServer) {
     problems.error(["sccm", "sqlServer"], `the site server ${s.siteServer} has no SQL Server: name a VM with role sql, or the site server itself to host SQL on it`);
     return;
   }
   const sql = byName.get(s.sqlServer);
-  if (!sql) problems.error(["sccm", "sqlServer"], `${s.sqlServer} is not a VM of this lab: name a VM with role sql, or the site server itself`);
+  if (!sql && d.malformed.has(`vms/${s.sqlServer}`)) { /* reported at the VM */ } else if (!sql) problems.error(["sccm", "sqlServer"], `${s.sqlServer} is not a VM of this lab: name a VM with role sql, or the site server itself`);
   else if (!s.sqlColocated && sql.spec.role !== "sql") problems.error(["sccm", "sqlServer"], `${s.sqlServer} has role ${sql.spec.role}: SQL goes on a VM with role sql, or on the site server itself`);
   for (const v of sqls) {
     if (v.spec.name !== s.sqlServer) problems.error(["vms", v.index, "role"], `${v.spec.name} has role sql but homelab:sccm.sqlServer is ${s.sqlServer}: one SQL Server per site`);
@@ -221,7 +226,8 @@ function checkSccm(d: Draft, byName: Map<string, Located<VmSpec>>, problems: Pro
 /** Every Windows VM that a phase will reach needs an address the host knows before the DC exists. */
 export function checkReachability(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
-    if (!WINDOWS_DOMAIN_ROLES.has(vm.role)) continue;
+    // Every Windows VM gets phases (WinRM check, rename, network), not only domain members.
+    if (vm.template !== "windows") continue;
     const reachable = vm.nics.some((nic) => nic.addressing === "static"
       || (nic.addressing === "reserved" && networkOf(d, nic.network)?.spec.dhcp?.server === "libvirt"));
     if (!reachable) {

@@ -5,6 +5,15 @@ export type DomainType = "kvm" | "qemu";
 export type NetworkMode = "nat" | "route" | "isolated";
 export type DhcpServer = "libvirt" | "dc";
 export type Role = "dc" | "sql" | "site-server" | "client" | "windows" | "linux";
+/** What each role is, in words: the one set of labels the picture, the Nix comments and the messages use. */
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  dc: "domain controller",
+  sql: "SQL Server",
+  "site-server": "SCCM site server",
+  client: "SCCM client",
+  windows: "Windows",
+  linux: "Linux",
+};
 export type OsName = "windows-server-2022" | "windows-server-2025" | "windows-11" | "windows-10" | "linux";
 export type OsTemplate = "windows" | "linux";
 export type NicModel = "e1000e" | "virtio";
@@ -87,13 +96,12 @@ export interface BackingStore {
 /** static: configured inside the guest; reserved: a DHCP reservation on the network; dhcp: whatever the server hands out. */
 export type Addressing = "static" | "reserved" | "dhcp";
 
-export interface NicSpec {
+/** A NIC with an address the lab assigns (static or reserved) always carries it; a plain DHCP NIC has none. */
+export type NicSpec = {
   network: string;
   mac: string;
-  addressing: Addressing;
-  ip?: string;
   model: NicModel;
-}
+} & ({ addressing: "static" | "reserved"; ip: string } | { addressing: "dhcp"; ip?: undefined });
 
 export interface FirmwareSpec {
   uefi: boolean;
@@ -115,7 +123,8 @@ export interface VmSpec {
   os: OsName;
   template: OsTemplate;
   vcpus: number;
-  memoryMiB: number;
+  /** Guest RAM in bytes, a whole number of MiB (validation guarantees it). */
+  memoryBytes: number;
   diskBytes: number;
   diskBus: DiskBus;
   volume: string;
@@ -165,6 +174,8 @@ export interface GuestSpec {
   install: "unattended" | "manual";
   /** Overrides the wait for each VM's install marker (default: 10 minutes per Windows VM on KVM, ten times that under TCG). */
   installTimeoutMinutes?: number;
+  /** auto: the risky phases run behind a checkpoint, reverted and retried on failure (checkpoints/). */
+  checkpoints: "auto" | "off";
 }
 
 export interface MediaSpec {

@@ -6,7 +6,7 @@ import type { DomainSummary, NetworkSummary, PoolSummary } from "./providers/sum
 
 /** What every libvirt resource needs to reach its hypervisor. */
 export interface LibvirtConnectionArgs {
-  /** libvirt connection URI (LabSpec.libvirt.uri): qemu:///system, or qemu+ssh://user@host/system. Changing it replaces the object. */
+  /** libvirt connection URI (LabSpec.libvirt.uri): qemu:///system, or qemu+ssh://user@host/system. A new spelling that reaches the same object (same name and UUID there) is an in-place update; one that does not is refused, never a replacement. */
   uri: pulumi.Input<string>;
   /** Bound for each virsh call in milliseconds; default 60 000. */
   timeoutMs?: pulumi.Input<number>;
@@ -17,7 +17,7 @@ export interface LibvirtNetworkArgs extends LibvirtConnectionArgs {
   name: pulumi.Input<string>;
   /** NetworkSpec.uuid; must equal the <uuid> in `xml`. Changing it replaces the network. */
   uuid: pulumi.Input<string>;
-  /** renderNetworkXml(spec). A new bridge name replaces the network; other changes redefine it (a running network applies them when restarted). */
+  /** renderNetworkXml(spec). A new bridge name replaces the network; other changes redefine it and reach the running network (DHCP hosts and ranges live through net-update, anything else by a restart). */
   xml: pulumi.Input<string>;
   /** Start the network when it is created or updated (NixVirt's `active`); never stops it. */
   active: pulumi.Input<boolean>;
@@ -30,7 +30,7 @@ export interface LibvirtPoolArgs extends LibvirtConnectionArgs {
   name: pulumi.Input<string>;
   /** PoolSpec.uuid; must equal the <uuid> in `xml`. */
   uuid: pulumi.Input<string>;
-  /** renderPoolXml(spec). A new target path or type replaces the pool (its old directory and files stay). */
+  /** renderPoolXml(spec). A new target path or type is refused in check (the volumes would stay behind), with how to move the disks. */
   xml: pulumi.Input<string>;
   /** Build (mkdir) and start the pool when created or updated. */
   active: pulumi.Input<boolean>;
@@ -44,7 +44,7 @@ export interface LibvirtVolumeArgs extends LibvirtConnectionArgs {
   name: pulumi.Input<string>;
   /** renderVolumeXml(spec); its capacity and format must equal the two inputs below. */
   xml: pulumi.Input<string>;
-  /** VolumeSpec.capacityBytes. Growing resizes the image in place; shrinking is refused (check and diff fail, naming both sizes). */
+  /** VolumeSpec.capacityBytes. Growing resizes the image in place (live through blockresize while its guest runs); shrinking is refused (check and diff fail, naming both sizes). */
   capacityBytes: pulumi.Input<number>;
   /** VolumeSpec.format (qcow2). Changing it replaces the volume; an existing image of another format is never overwritten. */
   format: pulumi.Input<string>;

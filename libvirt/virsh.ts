@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
+import { SessionTimeout, SessionUnusable, sessionFor, sessionSpawnCount } from "./virsh-session";
 
 export const DEFAULT_URI = "qemu:///system";
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -36,7 +37,7 @@ export class VirshError extends Error {
   }
 }
 
-const NOT_CONNECTED = /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
+const NOT_CONNECTED = /failed to connect to the hypervisor|no valid connection|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
 // Only virsh's own lookup of the object it was asked about: "Storage volume not found" while
 // starting a domain is a failure of the start, not an absent domain.
 const NOT_FOUND = /^error: failed to get (domain|network|pool|vol) '/im;
@@ -83,6 +84,18 @@ export interface VirshOptions {
   timeoutMs?: number;
   /** The virsh binary (a name on PATH or a path). */
   binary?: string;
+  /**
+   * Run the commands in the connection's long-lived virsh session (./virsh-session) instead of
+   * one process each; a command the session cannot run falls back to its own process.
+   */
+  session?: boolean;
+}
+
+let processCalls = 0;
+
+/** virsh processes started in this process so far: one per call, plus one per session (re)start. */
+export function virshProcessCount(): number {
+  return processCalls + sessionSpawnCount();
 }
 
 export interface VersionInfo {
@@ -153,16 +166,38 @@ export class Virsh {
   readonly uri: string;
   readonly timeoutMs: number;
   readonly binary: string;
+  readonly session: boolean;
 
   constructor(options: VirshOptions = {}) {
     this.uri = options.uri ?? DEFAULT_URI;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.binary = options.binary ?? "virsh";
+    this.session = options.session ?? false;
   }
 
-  /** One virsh call; resolves with stdout, rejects with a VirshError about `target`. */
+  /** One virsh command; resolves with stdout, rejects with a VirshError about `target`. */
   run(args: readonly string[], target: Target): Promise<string> {
+    return this.session ? this.runInSession(args, target) : this.runProcess(args, target);
+  }
+
+  private async runInSession(args: readonly string[], target: Target): Promise<string> {
     const argv = ["-c", this.uri, "-q", ...args];
+    let reply;
+    try {
+      reply = await sessionFor(this.binary, this.uri).run(args, this.timeoutMs);
+    } catch (e) {
+      if (e instanceof SessionTimeout) throw new VirshError(target, this.uri, `virsh did not answer within ${this.timeoutMs} ms`, "timeout", argv);
+      if (e instanceof SessionUnusable) return this.runProcess(args, target);
+      throw e;
+    }
+    if (!reply.failed) return reply.stdout;
+    throw new VirshError(target, this.uri, libvirtDetail(reply.stderr), classifyFailure(reply.stderr), argv);
+  }
+
+  /** The command in a process of its own. */
+  private runProcess(args: readonly string[], target: Target): Promise<string> {
+    const argv = ["-c", this.uri, "-q", ...args];
+    processCalls++;
     return new Promise((resolve, reject) => {
       // LC_ALL=C: libvirt's messages in English, so classifyFailure can read them.
       execFile(this.binary, argv, { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
@@ -215,19 +250,34 @@ export class Virsh {
     return lines(out);
   }
 
-  /** The domain's UUID, or undefined when no domain has that name. */
-  async domainUuid(name: string): Promise<string | undefined> {
-    const out = await this.orUndefined(this.run(["domuuid", name], { kind: "domain", name, operation: "look up" }));
-    return out?.trim();
+  /**
+   * Every domain as name -> UUID, from one call. Lookups by name go through this list: virsh reads
+   * an all-digit argument as a domain ID and a UUID-shaped one as a UUID, so a name is never passed
+   * as a domain argument; the providers address domains by UUID.
+   */
+  async domainUuids(): Promise<Map<string, string>> {
+    const out = await this.run(["list", "--all", "--uuid", "--name"], { kind: "domain", name: "(all)", operation: "list" });
+    const map = new Map<string, string>();
+    for (const line of lines(out)) {
+      const m = /^([0-9a-f-]{36})\s+(.+)$/i.exec(line);
+      if (m) map.set(m[2], m[1].toLowerCase());
+    }
+    return map;
   }
 
-  async domainState(name: string): Promise<DomainState> {
-    return (await this.run(["domstate", name], { kind: "domain", name, operation: "read the state of" })).trim();
+  /** The domain's UUID, or undefined when no domain has that name. */
+  async domainUuid(name: string): Promise<string | undefined> {
+    return (await this.domainUuids()).get(name);
+  }
+
+  /** `id` is the domain's UUID (or a name that is neither all digits nor UUID-shaped); `label` names it in errors. */
+  async domainState(id: string, label = id): Promise<DomainState> {
+    return (await this.run(["domstate", "--domain", id], { kind: "domain", name: label, operation: "read the state of" })).trim();
   }
 
   /** The domain's XML; `inactive` (default) is the persistent config that the next boot uses. */
-  async domainXml(name: string, { inactive = true }: { inactive?: boolean } = {}): Promise<string> {
-    return this.run(["dumpxml", ...(inactive ? ["--inactive"] : []), name], { kind: "domain", name, operation: "read the XML of" });
+  async domainXml(id: string, { inactive = true, label = id }: { inactive?: boolean; label?: string } = {}): Promise<string> {
+    return this.run(["dumpxml", ...(inactive ? ["--inactive"] : []), "--domain", id], { kind: "domain", name: label, operation: "read the XML of" });
   }
 
   /** Defines (or redefines) a persistent domain, validated against libvirt's schema. */
@@ -236,18 +286,29 @@ export class Virsh {
     await this.withXmlFile(xml, (f) => ["define", "--validate", f], { kind: "domain", name, operation: "define" });
   }
 
-  async startDomain(name: string): Promise<void> {
-    await this.run(["start", name], { kind: "domain", name, operation: "start" });
+  async startDomain(id: string, label = id): Promise<void> {
+    await this.run(["start", "--domain", id], { kind: "domain", name: label, operation: "start" });
   }
 
   /** Hard power-off. */
-  async destroyDomain(name: string): Promise<void> {
-    await this.run(["destroy", name], { kind: "domain", name, operation: "stop (destroy)" });
+  async destroyDomain(id: string, label = id): Promise<void> {
+    await this.run(["destroy", "--domain", id], { kind: "domain", name: label, operation: "stop (destroy)" });
   }
 
   /** Removes the definition with its NVRAM, TPM state, managed save and snapshot metadata. Volumes are not touched. */
-  async undefineDomain(name: string): Promise<void> {
-    await this.run(["undefine", "--nvram", "--tpm", "--managed-save", "--snapshots-metadata", name], { kind: "domain", name, operation: "undefine" });
+  async undefineDomain(id: string, label = id): Promise<void> {
+    await this.run(["undefine", "--nvram", "--tpm", "--managed-save", "--snapshots-metadata", "--domain", id], { kind: "domain", name: label, operation: "undefine" });
+  }
+
+  /** The file (or volume path) behind each disk target of a domain, e.g. sda -> /pool/DC01.qcow2. */
+  async domainDisks(id: string, label = id): Promise<{ target: string; source: string }[]> {
+    const out = await this.run(["domblklist", "--domain", id], { kind: "domain", name: label, operation: "list the disks of" });
+    return lines(out).map((l) => l.split(/\s+/)).filter((f) => f.length >= 2 && f[1] !== "-").map(([target, ...rest]) => ({ target, source: rest.join(" ") }));
+  }
+
+  /** Grows a disk of a running domain (QEMU block_resize); the guest sees the new size at once. */
+  async blockResize(id: string, target: string, capacityBytes: number, label = id): Promise<void> {
+    await this.run(["blockresize", "--domain", id, "--path", target, "--size", `${capacityBytes}B`], { kind: "domain", name: label, operation: `grow disk ${target} of` });
   }
 
   // ---- networks ------------------------------------------------------------------------------
@@ -283,6 +344,16 @@ export class Virsh {
 
   async destroyNetwork(name: string): Promise<void> {
     await this.run(["net-destroy", name], { kind: "network", name, operation: "stop (destroy)" });
+  }
+
+  /**
+   * One `net-update` (add-last, delete, modify) of a section such as ip-dhcp-host or ip-dhcp-range,
+   * applied to the persistent definition and, when `live`, to the running network (its dnsmasq).
+   */
+  async updateNetwork(name: string, command: "add-last" | "delete" | "modify", section: string, elementXml: string, { live, config, parentIndex }: { live: boolean; config: boolean; parentIndex?: number }): Promise<void> {
+    await this.withXmlFile(elementXml, (f) => ["net-update", name, command, section, f, ...(config ? ["--config"] : []), ...(live ? ["--live"] : []),
+      ...(parentIndex !== undefined ? ["--parent-index", String(parentIndex)] : [])],
+      { kind: "network", name, operation: `update (${command} ${section})` });
   }
 
   async undefineNetwork(name: string): Promise<void> {

@@ -5,9 +5,10 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { join } from "node:path";
 import { z } from "zod";
 import type { MediaEntry, MediaManifest } from "./manifest-schema";
+import { PROJECT_DIR } from "../lab/project-dir";
 
 /** In the repo, next to the manifest: committed, so every machine and stack pins the same installer builds. */
-export const DEFAULT_LOCK = join(__dirname, "media.lock.json");
+export const DEFAULT_LOCK = join(PROJECT_DIR, "media", "media.lock.json");
 
 const lockSchema = z.strictObject({
   version: z.literal(1),

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { PROJECT_DIR } from "../lab/project-dir";
 
 const relativePath = z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
   error: "must be a relative path of letters, digits, '.', '_' or '-' segments separated by /",
@@ -34,7 +35,7 @@ export const mediaManifestSchema = z.strictObject({
 export type MediaEntry = z.output<typeof mediaEntrySchema>;
 export type MediaManifest = z.output<typeof mediaManifestSchema>;
 
-export const DEFAULT_MANIFEST = join(__dirname, "manifest.json");
+export const DEFAULT_MANIFEST = join(PROJECT_DIR, "media", "manifest.json");
 
 export function parseMediaManifest(json: unknown, source = "media manifest"): MediaManifest {
   const result = mediaManifestSchema.safeParse(json);

@@ -1,7 +1,7 @@
 // The lab as NixVirt 0.6.0 Nix files: LabSpec in, file contents out. No I/O here.
 import type { LabSpec } from "../lab";
 import { assertNixVirtExpressible } from "./check";
-import { domainsNix } from "./domains";
+import { domainsNix, LIB_NIX } from "./domains";
 import { networksNix } from "./networks";
 import { poolsNix } from "./pools";
 
@@ -21,5 +21,6 @@ export function exportNixVirt(spec: LabSpec): ExportedFile[] {
     { path: "networks.nix", content: networksNix(spec) },
     { path: "pools.nix", content: poolsNix(spec) },
     { path: "domains.nix", content: domainsNix(spec) },
+    { path: "lib.nix", content: LIB_NIX },
   ];
 }

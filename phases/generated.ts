@@ -15,7 +15,8 @@ const quoted = (value: string): string => `"${value}"`;
  * 2 GiB on a dedicated SQL VM; never below 2 GiB (ConfigMgr's own floor for its database).
  */
 export function sqlMaxMemoryMiB(sqlVm: VmSpec, colocated: boolean): number {
-  const cap = colocated ? Math.floor(sqlVm.memoryMiB / 2) : sqlVm.memoryMiB - 2048;
+  const memoryMiB = sqlVm.memoryBytes / 2 ** 20;
+  const cap = colocated ? Math.floor(memoryMiB / 2) : memoryMiB - 2048;
   return Math.max(2048, cap);
 }
 

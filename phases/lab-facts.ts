@@ -1,6 +1,6 @@
 // Names and addresses the phases derive from the LabSpec, in one place so that the graph,
 // the generated files and the tests agree.
-import { parseCidr, reverseZone } from "../lab/ipv4";
+import { reverseZone, toInt } from "../lab/ipv4";
 import type { AdDomainSpec, LabSpec, NetworkSpec, SccmSpec, VmSpec } from "../lab";
 
 /** Accounts and OUs the lab creates; names are lab conventions, not configuration. */
@@ -71,10 +71,9 @@ export function networkNamed(spec: LabSpec, name: string): NetworkSpec {
   return n;
 }
 
+/** The spec carries the validated subnet as address and prefix, so this cannot fail. */
 export function reverseZoneOf(network: NetworkSpec): string {
-  const cidr = parseCidr(network.subnet);
-  if (!cidr) throw new PhaseSpecError(`network ${network.name} has an unusable subnet ${network.subnet}`);
-  return reverseZone(cidr);
+  return reverseZone({ network: toInt(networkAddress(network)), prefix: network.prefix, size: 2 ** (32 - network.prefix) });
 }
 
 export const networkAddress = (network: NetworkSpec): string => network.subnet.split("/")[0];

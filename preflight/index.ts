@@ -1,8 +1,14 @@
 // Checks, before anything is created, that the files a lab needs exist on the hypervisor host.
 // Only for local connections: for a remote URI the files live on another machine.
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import type { LabSpec, OsName, VmSpec } from "../lab";
+import { networkCollisions, parseIpJson } from "./host-network";
+import type { HostNetworkView } from "./host-network";
+
+export { networkCollisions, parseIpJson } from "./host-network";
+export type { HostAddress, HostNetworkView, HostRoute, NetworkCollision } from "./host-network";
 
 export interface PreflightProblem {
   what: string;
@@ -10,7 +16,12 @@ export interface PreflightProblem {
   where: string;
   /** How to get it. */
   fix: string;
+  /** What is wrong, when it is not simply missing (default: "not found at WHERE"). */
+  problem?: string;
 }
+
+/** Whether QEMU can use KVM here: the device exists and this user can open it read-write. */
+export type KvmState = { usable: true } | { usable: false; reason: string };
 
 export interface PreflightResult {
   skipped?: string;
@@ -26,6 +37,32 @@ export interface HostView {
   /** The PATH to search for executables. */
   path: string;
   isExecutable(path: string): boolean;
+  kvm(): KvmState;
+  /** The host's IPv4 interfaces and routes, or undefined when `ip` cannot tell. */
+  network(): HostNetworkView | undefined;
+}
+
+// The device QEMU opens for KVM; HOMELAB_KVM_DEVICE lets a test harness stage one, as it stages ISOs.
+const KVM_DEVICE = "/dev/kvm";
+
+function kvmState(device: string): KvmState {
+  try {
+    closeSync(openSync(device, "r+"));
+    return { usable: true };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { usable: false, reason: `${device} does not exist (no hardware virtualization, or the kvm_intel/kvm_amd module is not loaded)` };
+    return { usable: false, reason: `${device} cannot be opened read-write (${code}): add the user to the kvm group, or check the device's permissions` };
+  }
+}
+
+function hostNetwork(): HostNetworkView | undefined {
+  try {
+    const ip = (...args: string[]) => execFileSync("ip", ["-j", ...args], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
+    return parseIpJson(ip("addr"), ip("route"));
+  } catch {
+    return undefined; // no iproute2: the check is skipped, not failed
+  }
 }
 
 export const realHost: HostView = {
@@ -34,6 +71,8 @@ export const realHost: HostView = {
   read: (p) => readFileSync(p, "utf8"),
   path: process.env.PATH ?? "/usr/bin:/bin",
   isExecutable: (p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } },
+  kvm: () => kvmState(process.env.HOMELAB_KVM_DEVICE || KVM_DEVICE),
+  network: hostNetwork,
 };
 
 const DOWNLOAD_PAGES: Record<OsName, string> = {
@@ -106,10 +145,21 @@ export function preflight(spec: LabSpec, host: HostView = realHost): PreflightRe
   if (spec.vms.some((vm) => vm.tpm) && !onPath(host, "swtpm")) {
     problems.push({ what: "swtpm, the TPM 2.0 emulator", where: "on PATH", fix: SWTPM_HINT });
   }
+  if (spec.libvirt.domainType === "kvm") {
+    const kvm = host.kvm();
+    if (!kvm.usable) {
+      problems.push({ what: "KVM, which homelab:domainType kvm needs", where: KVM_DEVICE, problem: kvm.reason,
+        fix: "set `pulumi config set homelab:domainType qemu` (software emulation: it works everywhere, much slower), or enable KVM on this host" });
+    }
+  }
+  const network = host.network();
+  for (const c of network ? networkCollisions(spec.networks, network) : []) {
+    problems.push({ what: `network ${c.network}`, where: "the host's interfaces and routes (ip addr, ip route)", problem: c.collision, fix: c.fix });
+  }
   return { problems };
 }
 
 export function formatPreflight(problems: PreflightProblem[]): string {
   return `the host is missing ${problems.length} thing${problems.length === 1 ? "" : "s"} the lab needs:\n`
-    + problems.map((p) => `  ${p.what}: not found at ${p.where}; ${p.fix}`).join("\n");
+    + problems.map((p) => `  ${p.what}: ${p.problem ?? `not found at ${p.where}`}; ${p.fix}`).join("\n");
 }

@@ -3,15 +3,16 @@
  * The password comes only from WINRM_PASSWORD so it never shows in `ps`, shell history or logs.
  *
  * Exit codes (one table, in winrm/README.md and the README): 0 the script succeeded (exit 0, or
- * 3010/1641 and the reboot it asked for completed); 1 the script failed with any other code, the
- * real code printed on the last stderr line; 2 usage or configuration error; 3 authentication
- * failure; 4 timeout or unreachable host; 5 other WinRM/protocol error. A script's own code is
- * never passed through: codes above 255 wrap on Linux (1603 would read as 67) and could collide
- * with 2..5.
+ * 3010/1641 and the reboot it asked for completed; with --max-runs N, a run exited 0 without
+ * asking for a reboot); 1 the script failed with any other code, the real code printed on the
+ * last stderr line; 2 usage or configuration error; 3 authentication failure; 4 timeout or
+ * unreachable host; 5 other WinRM/protocol error; 6 with --max-runs N above 1, all N runs asked
+ * for a reboot. A script's own code is never passed through: codes above 255 wrap on Linux (1603
+ * would read as 67) and could collide with 2..6.
  */
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "fs";
-import { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
+import { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_STILL_ASKS_FOR_REBOOT, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
 import { DEFAULT_AUTH_GRACE_MS } from "./readiness";
 import { ClientOptions } from "./client";
 import { AuthenticationError, ConfigurationError, TimeoutError, TransportError, WinRmError, errorMessage } from "./errors";
@@ -19,10 +20,10 @@ import { LinePrefixer } from "./line-prefixer";
 import { inlineScriptModules } from "./bundle";
 import { ParamValue, parseParamAssignments, parseParamsJson, stripBom } from "./powershell-stdin";
 import { waitForReady } from "./readiness";
-import { runScript } from "./run";
+import { runScriptUntilDone } from "./run";
 import { TransportKind } from "./transport";
 
-export { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
+export { EXIT_AUTH, EXIT_OK, EXIT_PROTOCOL, EXIT_SCRIPT_FAILED, EXIT_STILL_ASKS_FOR_REBOOT, EXIT_TIMEOUT, EXIT_USAGE } from "./exit-codes";
 
 interface CommonFlags {
   host: string;
@@ -44,6 +45,7 @@ interface RunFlags extends CommonFlags {
   secretParam: string[];
   readyTimeout?: string;
   authRetry?: string;
+  maxRuns?: string;
 }
 
 /** --param, --params-env and --secret-param merged; a name given twice is an error. */
@@ -100,6 +102,14 @@ function nonNegativeNumber(flag: string, v: string | undefined, fallback: number
   return n;
 }
 
+function maxRunsFlag(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) {
+    throw new ConfigurationError(`--max-runs must be a whole number of runs, 1 or more (e.g. --max-runs 3), got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
 function clientOptions(f: CommonFlags, env: NodeJS.ProcessEnv): ClientOptions {
   const password = env.WINRM_PASSWORD;
   if (password === undefined || password === "") {
@@ -135,7 +145,7 @@ function addCommon(cmd: Command): Command {
     .option("--pin <sha256>", "SHA-256 fingerprint of the guest's certificate for basic-https")
     .requiredOption("--user <user>", "user, DOMAIN\\user or user@domain (password: env WINRM_PASSWORD)")
     .option("--name <vmname>", "prefix for output lines (default: the host)")
-    .option("--timeout <seconds>", "bound for the whole operation")
+    .option("--timeout <seconds>", "run: bound for each run, its ready wait and reboot included (default 3600); wait: for the wait (default 600)")
     .option("--operation-timeout <seconds>", "WS-Man OperationTimeout for Receive (default 20)");
 }
 
@@ -173,7 +183,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       "after",
       "\nExit codes: 0 the script succeeded (0, or 3010/1641 after the reboot it asked for); 1 the script failed\n" +
         "(its real exit code is on the last stderr line); 2 usage or configuration error; 3 authentication failed;\n" +
-        "4 timeout or unreachable; 5 other WinRM error.",
+        "4 timeout or unreachable; 5 other WinRM error; 6 with --max-runs N above 1: still asks for a reboot after\n" +
+        "N runs (each exited 3010/1641; the last reboot was done too). With --max-runs N, 0 means a run exited 0\n" +
+        "without asking for a reboot.",
     );
 
   const fail = (err: unknown, name: string): number => {
@@ -188,6 +200,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .option("--auth-retry <seconds>", `how long HTTP 401 is retried while waiting for the guest, e.g. after a DC promotion or a domain join (default ${DEFAULT_AUTH_GRACE_MS / 1000}; 0: the first 401 is final)`)
     .option("--params-env <VAR>", "environment variable holding a JSON object of script parameters")
     .option("--secret-param <Name=VAR>", "script parameter whose value is in environment variable VAR (repeatable; never logged)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--max-runs <n>", "after an exit 3010/1641 and its reboot, run the script again, up to n runs in all, until a run exits 0 without asking for a reboot (default 1: the reboot ends it with 0)")
     .action(async (f: RunFlags) => {
       const name = f.name ?? f.host;
       try {
@@ -202,10 +215,13 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         script = inlineScriptModules(script, f.script);
         const out = new LinePrefixer(`[${name}] `, io.stdout);
         const err = new LinePrefixer(`[${name}] `, io.stderr);
+        const maxRuns = maxRunsFlag(f.maxRuns);
         let scriptCode = 0;
+        let runs = 1;
         try {
-          const r = await runScript({
+          const r = await runScriptUntilDone({
             ...opts,
+            maxRuns,
             script,
             params,
             timeoutMs: positiveNumber("--timeout", f.timeout, 3600) * 1000,
@@ -216,13 +232,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             onEvent: (m) => io.stderr(`[${name}] homelab-winrm: ${m}\n`),
           });
           scriptCode = r.scriptExitCode;
-          result = r.exitCode === 0 ? EXIT_OK : EXIT_SCRIPT_FAILED;
+          runs = r.runs;
+          result = r.stillAsksForReboot ? EXIT_STILL_ASKS_FOR_REBOOT : r.exitCode === 0 ? EXIT_OK : EXIT_SCRIPT_FAILED;
         } finally {
           out.flush();
           err.flush();
         }
         // Last line, so a log reader finds the real code without scrolling (it may exceed 255).
         if (result === EXIT_SCRIPT_FAILED) io.stderr(`[${name}] homelab-winrm: the script failed with exit code ${scriptCode}\n`);
+        if (result === EXIT_STILL_ASKS_FOR_REBOOT) {
+          io.stderr(`[${name}] homelab-winrm: the script still asks for a reboot after ${runs} runs (run ${runs} exited ${scriptCode}; the guest was rebooted)\n`);
+        }
       } catch (e) {
         result = fail(e, name);
       }

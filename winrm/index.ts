@@ -11,8 +11,8 @@ export { POWERSHELL_ARGS, POWERSHELL_COMMAND, buildStdin, parseParamsJson, strip
 export type { ParamValue } from "./powershell-stdin";
 export { DEFAULT_AUTH_GRACE_MS, PROGRESS_INTERVAL_MS, readBootTime, waitForReady } from "./readiness";
 export type { WaitOptions } from "./readiness";
-export { REBOOT_EXIT_CODES, runScript } from "./run";
-export type { RunScriptOptions, RunScriptResult } from "./run";
+export { REBOOT_EXIT_CODES, nextStep, runScript, runScriptUntilDone } from "./run";
+export type { NextStep, RunScriptOptions, RunScriptResult, RunUntilDoneOptions, RunUntilDoneResult } from "./run";
 export { runPowerShell } from "./shell";
 export { identify } from "./transport";
 export type { TransportKind } from "./transport";

@@ -1,7 +1,9 @@
 /**
  * "Run this script with these parameters on that host": the operation phases use. Handles the
  * installer convention that 3010/1641 mean "succeeded, reboot needed": it reboots the guest,
- * waits for a new boot time, and reports success.
+ * waits for a new boot time, and reports success. `runScriptUntilDone` adds the phases' rerun
+ * contract: after such a reboot the same script runs again, up to maxRuns times, until a run
+ * exits 0 without asking for a reboot.
  */
 import { ClientOptions, WsmanClient } from "./client";
 import { TimeoutError, TransportError, errorMessage } from "./errors";
@@ -19,7 +21,7 @@ export interface RunScriptOptions extends ClientOptions {
   script: string;
   /** Bound as PowerShell parameters of the script (values are strings). */
   params?: Record<string, ParamValue>;
-  /** Budget for the whole run, reboot included. Default one hour. */
+  /** Budget for one run: the ready wait, the script and its reboot. Default one hour. */
   timeoutMs?: number;
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
@@ -103,5 +105,46 @@ async function restart(o: ClientOptions, timeoutMs: number): Promise<void> {
     throw new Error(`restart of ${o.host} failed: ${errorMessage(e)}`);
   } finally {
     client.close();
+  }
+}
+
+export interface RunUntilDoneOptions extends RunScriptOptions {
+  /** How many runs the script gets; 1 (the default) keeps "3010/1641 and a reboot" a success. */
+  maxRuns?: number;
+}
+
+export interface RunUntilDoneResult extends RunScriptResult {
+  /** How many times the script ran. */
+  runs: number;
+  /** Every one of maxRuns (> 1) runs asked for a reboot; the last reboot was done too. */
+  stillAsksForReboot: boolean;
+}
+
+export type NextStep = "done" | "failed" | "run-again" | "still-asks-for-reboot";
+
+/**
+ * What follows run `run` of at most `maxRuns`. With maxRuns 1 a completed reboot ends in success,
+ * as before the rerun contract existed; above 1, 3010/1641 means "reboot, then run me again".
+ */
+export function nextStep(result: Pick<RunScriptResult, "exitCode" | "rebooted">, run: number, maxRuns: number): NextStep {
+  if (!result.rebooted) return result.exitCode === 0 ? "done" : "failed";
+  if (maxRuns <= 1) return "done";
+  return run < maxRuns ? "run-again" : "still-asks-for-reboot";
+}
+
+/**
+ * Runs the script, and after each 3010/1641 and its proven reboot runs it again with the same
+ * parameters (still only on stdin), until a run needs no reboot, one fails, or maxRuns ran.
+ * Each run has its own timeoutMs; errors (timeout, auth, protocol) end the loop at once.
+ */
+export async function runScriptUntilDone(o: RunUntilDoneOptions): Promise<RunUntilDoneResult> {
+  const maxRuns = o.maxRuns ?? 1;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new RangeError(`maxRuns must be a whole number of at least 1, got ${maxRuns}`);
+  if (maxRuns > 1) o.onEvent?.(`run 1 of ${maxRuns}`);
+  for (let run = 1; ; run++) {
+    const result = await runScript(o);
+    const step = nextStep(result, run, maxRuns);
+    if (step !== "run-again") return { ...result, runs: run, stillAsksForReboot: step === "still-asks-for-reboot" };
+    o.onEvent?.(`run ${run + 1} of ${maxRuns} after reboot (run ${run} exited ${result.scriptExitCode}; boot time ${result.bootTime})`);
   }
 }

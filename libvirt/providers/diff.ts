@@ -2,6 +2,10 @@
 // and what is refused. The providers only translate these into Pulumi's DiffResult.
 import type { CheckedDomain, CheckedNetwork, CheckedPool, CheckedVolume, DomainOutputs, NetworkOutputs, PoolOutputs, VolumeOutputs } from "./inputs";
 
+// A new `uri` is an update, never a replacement: the objects' identity is their name and UUID on
+// a host, and a re-spelled URI (qemu:///system -> qemu+ssh://me@thishost/system) reaches the same
+// ones. The providers' diff confirms the object with that UUID answers at the new URI, and refuses
+// otherwise: a replacement would undefine every domain with its NVRAM and TPM state.
 export type ChangeKind = "update" | "replace";
 
 export interface Decision {
@@ -23,6 +27,9 @@ const at = (o: unknown, path: string): unknown =>
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function decide(olds: object, news: object, fields: Field[]): Decision {
+  // Drift that read found (libvirt lacks or contradicts what the inputs ask) is an update: the
+  // update redefines or restarts what is needed. The inputs never carry drift, so any is a change.
+  fields = [...fields, ...update("drift")];
   const changed = fields.filter((f) => !same(at(olds, f.path), at(news, f.path)));
   const decision: Decision = {
     updates: changed.filter((f) => f.kind === "update").map((f) => f.path),
@@ -39,22 +46,22 @@ const update = (...paths: string[]): Field[] => paths.map((path) => ({ path, kin
 export function diffNetwork(olds: Partial<NetworkOutputs>, news: CheckedNetwork): Decision {
   return decide(olds, news, [
     // A bridge is renamed only by tearing the network down: its guests lose their link.
-    ...replace("uri", "name", "uuid", "summary.bridge"),
-    ...update("summary.mac", "summary.mode", "summary.ips", "summary.dhcp", "active", "autostart"),
+    ...replace("name", "uuid", "summary.bridge"),
+    ...update("uri", "summary.mac", "summary.mode", "summary.ips", "summary.dhcp", "active", "autostart"),
   ]);
 }
 
 export function diffPool(olds: Partial<PoolOutputs>, news: CheckedPool): Decision {
   return decide(olds, news, [
-    ...replace("uri", "name", "uuid", "summary.type", "summary.path"),
-    ...update("active", "autostart"),
+    ...replace("name", "uuid", "summary.type", "summary.path"),
+    ...update("uri", "active", "autostart"),
   ]);
 }
 
 export function diffDomain(olds: Partial<DomainOutputs>, news: CheckedDomain): Decision {
   return decide(olds, news, [
-    ...replace("uri", "name", "uuid"),
-    ...update("summary.type", "summary.memoryMiB", "summary.vcpus", "summary.nics", "summary.disks", "summary.firmware", "summary.tpm", "start"),
+    ...replace("name", "uuid"),
+    ...update("uri", "summary.type", "summary.memoryMiB", "summary.vcpus", "summary.nics", "summary.disks", "summary.firmware", "summary.tpm", "start"),
   ]);
 }
 
@@ -75,8 +82,8 @@ export function diffVolume(olds: Partial<VolumeOutputs>, news: CheckedVolume): D
   if (problem) throw new Error(problem);
   return decide(olds, news, [
     // A new format is a new image: the old one is never converted (or silently dropped).
-    ...replace("uri", "pool", "name", "format"),
-    ...update("capacityBytes", "deleteOnDestroy"),
+    ...replace("pool", "name", "format"),
+    ...update("uri", "capacityBytes", "deleteOnDestroy"),
   ]);
 }
 
@@ -103,8 +110,18 @@ export function toDiffResult(d: Decision): DiffResultLike {
 
 /** What an in-place domain update means for a guest, for the log. */
 export function domainUpdateNote(name: string, d: Decision, running: boolean): string | undefined {
-  const fields = d.updates.filter((p) => p !== "start").map((p) => p.replace(/^summary\./, ""));
+  const fields = d.updates.filter((p) => p !== "start" && p !== "uri").map((p) => (p === "drift" ? "what was changed outside the lab" : p.replace(/^summary\./, "")));
   if (fields.length === 0) return undefined;
   return `domain ${name}: ${fields.join(", ")} changed in the persistent definition; ` +
     (running ? "the running guest picks the change up at its next boot (shut it down and start it)" : "applies when the domain next starts");
+}
+
+/** The refusal for a URI change that does not reach the same object, or undefined. */
+export function uriMoveProblem(kind: string, name: string, uuid: string, oldUri: string, newUri: string, foundUuid: string | undefined): string | undefined {
+  if (foundUuid !== undefined && foundUuid.toLowerCase() === uuid.toLowerCase()) return undefined;
+  const found = foundUuid === undefined ? `no ${kind} named ${name}` : `a ${kind} named ${name} with another UUID (${foundUuid})`;
+  return `${kind} ${name}: homelab:uri changed from ${oldUri} to ${newUri}, but ${newUri} has ${found}, so the new URI does not reach the same host. ` +
+    `homelab does not move a lab between hosts by replacing it (that would undefine every domain with its UEFI variables and TPM state). ` +
+    `Set homelab:uri back to ${oldUri}; to move the lab, destroy it there (the disks stay) and copy the pool's images to the new host first, ` +
+    `or, if only the spelling changed, check that the new URI reaches the same libvirtd (virsh -c '${newUri}' ${kind === "domain" ? "dominfo" : kind === "network" ? "net-info" : "pool-info"} ${kind === "domain" ? uuid : name})`;
 }

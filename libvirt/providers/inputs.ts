@@ -51,25 +51,39 @@ export interface DomainInputs extends ConnectionInputs {
 // check() adds a summary derived from the XML, so that the diff names fields (memoryMiB, nics,
 // ...) that exist in the inputs, and read() replaces it with the summary of libvirt's XML, so
 // that a refresh shows drift made by hand.
-export type CheckedNetwork = NetworkInputs & { summary: NetworkSummary };
-export type CheckedPool = PoolInputs & { summary: PoolSummary };
-export type CheckedVolume = VolumeInputs;
-export type CheckedDomain = DomainInputs & { summary: DomainSummary };
+// `note`, set by check when it can foresee one, says what applying the change does to the live
+// object (a network restart, a disk grown live): the dynamic provider host drops a diff's details,
+// so an input is the one place `pulumi preview` shows it.
+export type CheckedNetwork = NetworkInputs & { summary: NetworkSummary; note?: string };
+export type CheckedPool = PoolInputs & { summary: PoolSummary; note?: string };
+export type CheckedVolume = VolumeInputs & { note?: string };
+export type CheckedDomain = DomainInputs & { summary: DomainSummary; note?: string };
 
-export interface NetworkOutputs extends CheckedNetwork {
+/** What read and create observe beyond the inputs, for every kind. */
+export interface Observed {
+  /**
+   * What libvirt's objects lack or contradict of the inputs (paths with both values, a stopped
+   * object that should run, ...); absent when nothing. A non-empty drift is an update in diff.
+   */
+  drift?: string[];
+  /** The object existed before the lab: a destroy releases it instead of removing it. */
+  adopted?: boolean;
+}
+
+export interface NetworkOutputs extends CheckedNetwork, Observed {
   /** libvirt's persistent XML as last read. */
   liveXml: string;
   isActive: boolean;
   isAutostart: boolean;
 }
 
-export interface PoolOutputs extends CheckedPool {
+export interface PoolOutputs extends CheckedPool, Observed {
   liveXml: string;
   state: string;
   isAutostart: boolean;
 }
 
-export interface VolumeOutputs extends CheckedVolume {
+export interface VolumeOutputs extends CheckedVolume, Observed {
   /** The volume's file on the hypervisor host. */
   path: string;
   /** Capacity as libvirt reports it now (grows by hand show here). */
@@ -77,7 +91,7 @@ export interface VolumeOutputs extends CheckedVolume {
   liveFormat: string;
 }
 
-export interface DomainOutputs extends CheckedDomain {
+export interface DomainOutputs extends CheckedDomain, Observed {
   /** libvirt's persistent (inactive) XML as last read. */
   liveXml: string;
   /** `virsh domstate` as last read. */

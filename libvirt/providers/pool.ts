@@ -1,27 +1,57 @@
 // The StoragePool provider's behaviour: define/adopt, build, start, autostart; stop and undefine
-// without ever removing a directory that still holds files.
+// without ever removing a directory that still holds files, or release a pool the lab adopted.
 import type { Virsh } from "../virsh";
 import { diffPool, toDiffResult, DiffResultLike } from "./diff";
-import { CheckFailure, errorText, identityFailures, Log, pulumiLog, sameUuid, uuidConflict, virshFor, xmlIdentityFailures } from "./common";
-import type { CheckedPool, PoolInputs, PoolOutputs } from "./inputs";
-import { poolSummary, xmlMissing } from "./summary";
+import { adoptOrDefine, CheckFailure, confirmUri, readResult, errorText, identityFailures, Log, pulumiLog, released, virshFor, xmlIdentityFailures } from "./common";
+import type { CheckedPool, Observed, PoolInputs, PoolOutputs } from "./inputs";
+import { poolSummary, PoolSummary, xmlDrift, xmlMissing } from "./summary";
 
-export async function check(_olds: Partial<PoolInputs>, news: PoolInputs): Promise<{ inputs: CheckedPool; failures: CheckFailure[] }> {
+/**
+ * Pure: the refusal of a new pool path or type. Replacing the pool would define an empty pool at
+ * the new path while every volume and domain stays pointed at the old one (the guests no longer
+ * start: "Storage volume not found"), so the change is refused before anything changes, with how
+ * to move the disks.
+ */
+export function poolMoveProblem(name: string, olds: PoolSummary | undefined, news: PoolSummary): string | undefined {
+  if (olds === undefined || (olds.path === news.path && olds.type === news.type)) return undefined;
+  const what = olds.path !== news.path ? `path from ${olds.path} to ${news.path}` : `type from ${olds.type} to ${news.type}`;
+  return `pool ${name}: homelab:pool changes its ${what}, which would leave every VM's disk behind in ${olds.path} ` +
+    `(the new pool would be empty and the guests would not start). Nothing was changed. To move the lab's disks and keep ` +
+    `the guests' UEFI variables and TPM state: shut the guests down; virsh pool-destroy ${name}; move the image files ` +
+    `(mkdir -p ${news.path} && mv ${olds.path}/* ${news.path}/); virsh pool-edit ${name} (set <path> to ${news.path}); ` +
+    `virsh pool-start ${name}; then \`pulumi refresh\` (it reads the pool at its new path) and \`pulumi up\`. ` +
+    `Or set homelab:pool.path back to ${olds.path}`;
+}
+
+export async function check(olds: Partial<CheckedPool>, news: PoolInputs): Promise<{ inputs: CheckedPool; failures: CheckFailure[] }> {
   const failures = identityFailures("pool", news as unknown as Record<string, unknown>, true);
   if (failures.length > 0) return { inputs: news as CheckedPool, failures };
   const summary = poolSummary(news.xml);
-  return { inputs: { ...news, summary }, failures: xmlIdentityFailures("pool", news, summary) };
+  const moved = olds.name === news.name ? poolMoveProblem(news.name, olds.summary, summary) : undefined;
+  return {
+    inputs: { ...news, summary },
+    failures: [...xmlIdentityFailures("pool", news, summary), ...(moved ? [{ property: "xml", reason: moved }] : [])],
+  };
 }
 
 export async function diff(_id: string, olds: PoolOutputs, news: CheckedPool): Promise<DiffResultLike> {
+  await confirmUri("pool", olds, news);
   return toDiffResult(diffPool(olds, news));
 }
 
-async function observe(virsh: Virsh, inputs: CheckedPool): Promise<PoolOutputs | undefined> {
+async function observe(virsh: Virsh, inputs: CheckedPool, adopted?: boolean): Promise<PoolOutputs | undefined> {
   const info = await virsh.poolInfo(inputs.name);
   if (!info) return undefined;
   const liveXml = await virsh.poolXml(inputs.name);
-  return { ...inputs, summary: poolSummary(liveXml), liveXml, state: info.state, isAutostart: info.autostart };
+  const drift = [
+    ...xmlDrift(inputs.xml, liveXml),
+    ...(inputs.active && info.state !== "running" ? [`state: ${info.state}, but active is true`] : []),
+    ...(inputs.autostart !== info.autostart ? [`autostart: ${info.autostart}, but autostart is ${inputs.autostart}`] : []),
+  ];
+  // Read passes the stored outputs as inputs: what they observed then is observed anew here.
+  const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedPool & Observed;
+  return { ...rest, summary: poolSummary(liveXml), liveXml, state: info.state, isAutostart: info.autostart,
+    ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
 }
 
 async function converge(virsh: Virsh, inputs: CheckedPool): Promise<void> {
@@ -36,34 +66,26 @@ async function converge(virsh: Virsh, inputs: CheckedPool): Promise<void> {
 
 export async function create(inputs: CheckedPool, log: Log = pulumiLog): Promise<{ id: string; outs: PoolOutputs }> {
   const virsh = virshFor(inputs);
-  const existing = await virsh.poolInfo(inputs.name);
-  if (existing && !sameUuid(existing.uuid, inputs.uuid)) {
-    throw uuidConflict("pool", inputs.name, virsh.uri, existing.uuid, inputs.uuid,
-      `virsh pool-destroy ${inputs.name}; virsh pool-undefine ${inputs.name}: the files stay`, "homelab:pool.uuid");
-  }
-  const differs = existing ? xmlMissing(inputs.xml, await virsh.poolXml(inputs.name)) : "(new)";
-  if (differs) {
-    if (existing) log.info(`pool ${inputs.name} exists with the same UUID: adopting it and redefining it (${differs} differed)`);
-    await virsh.definePool(inputs.xml);
-  }
+  const { adopted } = await adoptOrDefine("pool", virsh, inputs, log);
   await converge(virsh, inputs);
-  return { id: inputs.uuid, outs: (await observe(virsh, inputs))! };
+  return { id: inputs.uuid, outs: (await observe(virsh, inputs, adopted))! };
 }
 
-export async function read(id: string, props: CheckedPool): Promise<{ id?: string; props?: PoolOutputs }> {
-  const outs = await observe(virshFor(props), props);
-  return outs ? { id, props: outs } : {};
+export async function read(id: string, props: PoolOutputs) {
+  return readResult(id, await observe(virshFor(props), props, props.adopted), ["liveXml", "state", "isAutostart", "adopted"] as const);
 }
 
 export async function update(_id: string, olds: PoolOutputs, news: CheckedPool): Promise<{ outs: PoolOutputs }> {
   const virsh = virshFor(news);
-  if (diffPool(olds, news).updates.includes("xml")) await virsh.definePool(news.xml);
+  await confirmUri("pool", olds, news);
+  if (news.xml !== olds.xml || xmlMissing(news.xml, await virsh.poolXml(news.name)) !== undefined) await virsh.definePool(news.xml);
   await converge(virsh, news);
-  return { outs: (await observe(virsh, news))! };
+  return { outs: (await observe(virsh, news, olds.adopted))! };
 }
 
-export async function remove(_id: string, props: CheckedPool, log: Log = pulumiLog): Promise<void> {
+export async function remove(_id: string, props: CheckedPool & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
+  if (released("pool", virsh, props, log)) return;
   const info = await virsh.poolInfo(props.name);
   if (!info) return;
   const volumes = info.state === "running" ? await virsh.listVolumes(props.name) : [];

@@ -53,10 +53,25 @@ const parser = new XMLParser({
   isArray: (_name, jpath, _leaf, isAttribute) => !isAttribute && String(jpath).includes("."),
 });
 
+// Parsed documents by their text: a read parses libvirt's XML for the summary and for the drift,
+// and the rendered XML was parsed by check already. The trees are only read, never changed.
+const parsed = new Map<string, Node>();
+const PARSED_KEPT = 512;
+
+function parse(xml: string): Node {
+  let doc = parsed.get(xml);
+  if (doc === undefined) {
+    doc = parser.parse(xml, true) as Node;
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(xml, doc);
+  }
+  return doc;
+}
+
 function parseRoot(xml: string, root: string): Node {
   let doc: Node;
   try {
-    doc = parser.parse(xml, true) as Node;
+    doc = parse(xml);
   } catch (e) {
     throw new Error(`the ${root} XML does not parse: ${(e as Error).message}`);
   }
@@ -225,11 +240,69 @@ function missing(wanted: Node, live: Node, path: string): string | undefined {
  * missing. libvirt adds addresses, controllers and defaults, so containment, not equality.
  */
 export function xmlMissing(wanted: string, live: string): string | undefined {
-  const w = parser.parse(wanted, true) as Node;
-  const l = parser.parse(live, true) as Node;
+  const w = parse(wanted);
+  const l = parse(live);
   const root = Object.keys(w).find((k) => !k.startsWith("?"));
   if (!root) return "(empty document)";
   const lr = l[root];
   if (!lr || typeof lr !== "object") return `/${root}`;
   return missing(w[root] as Node, lr as Node, `/${root}`);
+}
+
+const shown = (v: unknown) => JSON.stringify(String(v));
+
+/** Like missing(), but collects every difference, each with libvirt's value where it has one. */
+function collectDrift(wanted: Node, live: Node, path: string, out: string[]): void {
+  const wSize = sizeOf(wanted);
+  const lSize = sizeOf(live);
+  const sized = wSize !== undefined && lSize !== undefined;
+  if (sized && wSize !== lSize) out.push(`${path} = ${wSize} bytes (libvirt has ${lSize})`);
+  for (const [key, value] of Object.entries(wanted)) {
+    if (sized && (key === "@unit" || key === "#text")) continue;
+    if (key === "#text" && String(value) === "") continue;
+    if (key.startsWith("@") || key === "#text") {
+      const lv = live[key];
+      const where = `${path}${key === "#text" ? "" : `/${key}`}`;
+      if (lv === undefined) out.push(`${where} = ${shown(value)} (libvirt has none)`);
+      else if (!sameValue(key, String(value), String(lv))) out.push(`${where} = ${shown(value)} (libvirt has ${shown(lv)})`);
+      continue;
+    }
+    const liveKids = children(live, key);
+    const wantedKids = children(wanted, key);
+    const used = new Set<number>();
+    const unmatched: number[] = [];
+    for (const [i, w] of wantedKids.entries()) {
+      const at = liveKids.findIndex((l, j) => !used.has(j) && missing(w, l, "") === undefined);
+      if (at < 0) unmatched.push(i);
+      else used.add(at);
+    }
+    const spare = liveKids.map((_, j) => j).filter((j) => !used.has(j));
+    for (const i of unmatched) {
+      const named = attr(wantedKids[i], "name");
+      const label = wantedKids.length > 1 ? (named ? `${key}[@name=${JSON.stringify(named)}]` : `${key}[${i}]`) : key;
+      // The closest candidate: the same position among the unmatched, so one changed NIC of two
+      // names its own field rather than "interface[1]" alone.
+      const j = spare.length === unmatched.length ? spare[unmatched.indexOf(i)] : spare.length === 1 ? spare[0] : undefined;
+      if (j === undefined) out.push(`${path}/${label} (libvirt has no such element)`);
+      else collectDrift(wantedKids[i], liveKids[j], `${path}/${label}`, out);
+    }
+  }
+}
+
+/**
+ * Every element or value the rendered XML asks for that libvirt's XML lacks or contradicts, as
+ * paths with both values (`/domain/devices/graphics/@listen = "127.0.0.1" (libvirt has "0.0.0.0")`).
+ * Empty when libvirt's XML contains the rendered one. Used by read and diff, so drift made by hand
+ * (a `virsh define` of an edited XML) shows as an update naming the field.
+ */
+export function xmlDrift(wanted: string, live: string): string[] {
+  const w = parse(wanted);
+  const l = parse(live);
+  const root = Object.keys(w).find((k) => !k.startsWith("?"));
+  if (!root) return ["(empty document)"];
+  const lr = l[root];
+  if (!lr || typeof lr !== "object") return [`/${root} (libvirt has no such element)`];
+  const out: string[] = [];
+  collectDrift(w[root] as Node, lr as Node, `/${root}`, out);
+  return out;
 }

@@ -1,10 +1,19 @@
 // The Volume provider's behaviour: create or adopt, grow (never shrink), keep the disk on delete
 // unless deleteOnDestroy.
-import type { Virsh } from "../virsh";
+import { Virsh, VirshError } from "../virsh";
 import { diffVolume, toDiffResult, volumeShrinkProblem, DiffResultLike } from "./diff";
-import { CheckFailure, identityFailures, Log, pulumiLog, virshFor } from "./common";
+import { CheckFailure, identityFailures, Log, pulumiLog, readResult, virshFor } from "./common";
 import type { CheckedVolume, VolumeInputs, VolumeOutputs } from "./inputs";
 import { volumeSummary } from "./summary";
+
+/** Pure: what a grow does, for the preview. */
+export function volumeGrowNote(pool: string, name: string, oldBytes: number | undefined, newBytes: number): string | undefined {
+  if (oldBytes === undefined || newBytes <= oldBytes) return undefined;
+  // Windows does not extend its partition by itself: the new space shows as unallocated
+  // (https://learn.microsoft.com/en-us/windows-server/storage/disk-management/extend-a-basic-volume).
+  return `volume ${pool}/${name} grows from ${oldBytes} to ${newBytes} bytes in place; if its guest runs, it grows live ` +
+    "(virsh blockresize) and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed";
+}
 
 export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Promise<{ inputs: CheckedVolume; failures: CheckFailure[] }> {
   const failures = identityFailures("volume", news as unknown as Record<string, unknown>, false);
@@ -23,18 +32,59 @@ export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Pr
     const problem = volumeShrinkProblem(news.pool, news.name, olds.capacityBytes, news.capacityBytes);
     if (problem) failures.push({ property: "capacityBytes", reason: problem });
   }
-  return { inputs: news, failures };
+  const note = olds.pool === news.pool && olds.name === news.name ? volumeGrowNote(news.pool, news.name, olds.capacityBytes, news.capacityBytes) : undefined;
+  return { inputs: note ? { ...news, note } : news, failures };
+}
+
+async function confirmUri(olds: Partial<VolumeOutputs>, news: CheckedVolume): Promise<void> {
+  if (olds.uri === undefined || olds.uri === news.uri) return;
+  // A volume has no UUID: the new URI must show the same pool holding it at the same path.
+  const virsh = virshFor(news);
+  const found = await virsh.volumeInfo(news.pool, news.name) ? await virsh.volumePath(news.pool, news.name) : undefined;
+  if (olds.path !== undefined && found === olds.path) return;
+  const label = `volume ${news.pool}/${news.name}`;
+  throw new Error(`${label}: homelab:uri changed from ${olds.uri} to ${news.uri}, but ${news.uri} has ${found === undefined ? "no such volume" : `it at ${found}, not at ${olds.path}`}, ` +
+    "so the new URI does not reach the same host. homelab does not move a lab between hosts by replacing it. " +
+    `Set homelab:uri back to ${olds.uri}, or check that the new URI reaches the same libvirtd (virsh -c '${news.uri}' vol-path --pool ${news.pool} ${news.name})`);
 }
 
 export async function diff(_id: string, olds: VolumeOutputs, news: CheckedVolume): Promise<DiffResultLike> {
+  await confirmUri(olds, news);
   return toDiffResult(diffVolume(olds, news));
+}
+
+/** Grows the image; while a running guest holds it open, through that guest (QEMU's block_resize). */
+async function grow(virsh: Virsh, inputs: CheckedVolume, log: Log): Promise<void> {
+  try {
+    await virsh.growVolume(inputs.pool, inputs.name, inputs.capacityBytes);
+  } catch (e) {
+    if (!(e instanceof VirshError && /running guest holds the image open/.test(e.detail))) throw e;
+    const path = await virsh.volumePath(inputs.pool, inputs.name);
+    const holder = await runningHolder(virsh, [path, `${inputs.pool}/${inputs.name}`, inputs.name]);
+    if (!holder) throw e;
+    await virsh.blockResize(holder.uuid, holder.target, inputs.capacityBytes, holder.name);
+    log.info(`volume ${inputs.pool}/${inputs.name}: grown live to ${inputs.capacityBytes} bytes through ${holder.name} (virsh blockresize); ` +
+      "the guest sees the new space as unallocated");
+  }
+}
+
+/** The running domain that has the volume as a disk, with its target (sda, ...). `domblklist` names a
+ *  file disk by its path and a `type='volume'` disk by pool/volume or the volume's name. */
+async function runningHolder(virsh: Virsh, spellings: string[]): Promise<{ uuid: string; name: string; target: string } | undefined> {
+  for (const [name, uuid] of await virsh.domainUuids()) {
+    if ((await virsh.domainState(uuid, name)) !== "running") continue;
+    const disk = (await virsh.domainDisks(uuid, name)).find((d) => spellings.includes(d.source));
+    if (disk) return { uuid, name, target: disk.target };
+  }
+  return undefined;
 }
 
 async function observe(virsh: Virsh, inputs: CheckedVolume): Promise<VolumeOutputs | undefined> {
   const info = await virsh.volumeInfo(inputs.pool, inputs.name);
   if (!info) return undefined;
   const live = volumeSummary(await virsh.volumeXml(inputs.pool, inputs.name));
-  return { ...inputs, path: await virsh.volumePath(inputs.pool, inputs.name), liveCapacityBytes: info.capacityBytes, liveFormat: live.format };
+  const { note: _note, ...rest } = inputs;
+  return { ...rest, path: await virsh.volumePath(inputs.pool, inputs.name), liveCapacityBytes: info.capacityBytes, liveFormat: live.format };
 }
 
 export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promise<{ id: string; outs: VolumeOutputs }> {
@@ -51,7 +101,7 @@ export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promi
     const problem = volumeShrinkProblem(inputs.pool, inputs.name, existing.capacityBytes, inputs.capacityBytes);
     if (problem) throw new Error(`${label} already exists: ${problem}`);
     log.info(`${label} exists: adopting it with its data`);
-    await virsh.growVolume(inputs.pool, inputs.name, inputs.capacityBytes);
+    await grow(virsh, inputs, log);
   } else {
     await virsh.createVolume(inputs.pool, inputs.xml);
   }
@@ -59,15 +109,15 @@ export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promi
   return { id: outs.path, outs };
 }
 
-export async function read(id: string, props: CheckedVolume): Promise<{ id?: string; props?: VolumeOutputs }> {
-  const outs = await observe(virshFor(props), props);
-  return outs ? { id, props: outs } : {};
+export async function read(id: string, props: CheckedVolume) {
+  return readResult(id, await observe(virshFor(props), props), ["path", "liveCapacityBytes", "liveFormat"] as const);
 }
 
-export async function update(_id: string, olds: VolumeOutputs, news: CheckedVolume): Promise<{ outs: VolumeOutputs }> {
+export async function update(_id: string, olds: VolumeOutputs, news: CheckedVolume, log: Log = pulumiLog): Promise<{ outs: VolumeOutputs }> {
   const virsh = virshFor(news);
+  await confirmUri(olds, news);
   diffVolume(olds, news); // throws the shrink refusal
-  await virsh.growVolume(news.pool, news.name, news.capacityBytes);
+  await grow(virsh, news, log);
   return { outs: (await observe(virsh, news))! };
 }
 

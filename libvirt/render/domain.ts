@@ -14,8 +14,8 @@ export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   const domain = rootElement("domain", { type: lab.libvirt.domainType });
   textElement(domain, "name", vm.name);
   textElement(domain, "uuid", vm.uuid);
-  textElement(domain, "memory", vm.memoryMiB, { unit: "MiB" });
-  textElement(domain, "currentMemory", vm.memoryMiB, { unit: "MiB" });
+  textElement(domain, "memory", vm.memoryBytes / 2 ** 20, { unit: "MiB" });
+  textElement(domain, "currentMemory", vm.memoryBytes / 2 ** 20, { unit: "MiB" });
   textElement(domain, "vcpu", vm.vcpus);
   addOs(domain, vm);
   // Hyper-V enlightenments are a KVM interface (the kernel implements them). Under TCG, QEMU 7.2
@@ -31,7 +31,7 @@ export function renderDomainXml(vm: VmSpec, lab: DomainContext): string {
   const pm = domain.ele("pm");
   emptyElement(pm, "suspend-to-mem", { enabled: "no" });
   emptyElement(pm, "suspend-to-disk", { enabled: "no" });
-  addDevices(domain.ele("devices"), vm, lab, windows);
+  addDevices(domain.ele("devices"), vm, lab, windows, lab.libvirt.domainType === "kvm");
   return serialize(domain);
 }
 
@@ -67,6 +67,10 @@ function addFeatures(domain: XMLBuilder, vm: VmSpec, hypervEnlightenments: boole
     for (const name of ["relaxed", "vapic"]) emptyElement(hyperv, name, { state: "on" });
     emptyElement(hyperv, "spinlocks", { state: "on", retries: 8191 });
     for (const name of ["vpindex", "runtime", "synic", "stimer", "reset", "frequencies"]) emptyElement(hyperv, name, { state: "on" });
+    // Paravirtual TLB flush and IPIs: Windows asks the hypervisor instead of interrupting every
+    // vCPU. Both need vpindex. libvirt: https://libvirt.org/formatdomain.html#hypervisor-features
+    // (tlbflush since 4.7.0, ipi since 4.10.0); QEMU: docs/system/i386/hyperv.rst (hv-tlbflush, hv-ipi).
+    for (const name of ["tlbflush", "ipi"]) emptyElement(hyperv, name, { state: "on" });
   }
   if (secureBoot(vm)) emptyElement(features, "smm", { state: "on" });
 }
@@ -90,9 +94,27 @@ function addClock(domain: XMLBuilder, windows: boolean, hypervClock: boolean): v
   if (hypervClock) emptyElement(clock, "timer", { name: "hypervclock", present: "yes" });
 }
 
-function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows: boolean): void {
+/**
+ * The system disk's driver. On KVM: no host page cache (cache='none', O_DIRECT: the guest has its
+ * own cache, and writes reach the disk when the guest flushes) with Linux native AIO (io='native',
+ * which libvirt allows only with cache='none' or 'directsync'); trims and written zeros free space
+ * in the qcow2 image (discard='unmap'; detect_zeroes='unmap' requires it).
+ * libvirt: https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms ("driver":
+ * cache, io, discard, detect_zeroes); QEMU: docs/system/qemu-block-drivers.rst and
+ * `-drive cache=none,aio=native,discard=unmap,detect-zeroes=unmap` in qemu(1).
+ * io='native' rather than io_uring: QEMU 7.2 has io_uring, but whether it works depends on the host
+ * kernel and on QEMU being built with liburing; native AIO works wherever O_DIRECT does.
+ * TCG guests keep QEMU's defaults: they are test guests, often on tmpfs, which has no O_DIRECT.
+ */
+function diskDriver(kvm: boolean): Record<string, string> {
+  return kvm
+    ? { name: "qemu", type: "qcow2", cache: "none", io: "native", discard: "unmap", detect_zeroes: "unmap" }
+    : { name: "qemu", type: "qcow2", discard: "unmap" };
+}
+
+function addDevices(devices: XMLBuilder, vm: VmSpec, lab: DomainContext, windows: boolean, kvm: boolean): void {
   const disk = devices.ele("disk", { type: "volume", device: "disk" });
-  emptyElement(disk, "driver", { name: "qemu", type: "qcow2", discard: "unmap" });
+  emptyElement(disk, "driver", diskDriver(kvm));
   emptyElement(disk, "source", { pool: lab.pool.name, volume: vm.volume });
   emptyElement(disk, "target", vm.diskBus === "virtio" ? { dev: "vda", bus: "virtio" } : { dev: "sda", bus: "sata" });
   // --- unattended install (issue 12): the disk boots first, the installer CD second. Without the

@@ -50,7 +50,7 @@ test("a base image is built once by its build VM, left read-only, and adopted (n
   // The build VM: the nokvm DC01's hardware, its disk the base image, no NICs (nothing lab-specific).
   const template = spec.vms.find((v) => v.name === "DC01")!;
   const buildVm: VmSpec = {
-    ...template, name: BUILD, hostname: HOSTNAME, volume: name, nics: [], memoryMiB: 512,
+    ...template, name: BUILD, hostname: HOSTNAME, volume: name, nics: [], memoryBytes: 512 * MiB,
     nvramPath: join(root, "nvram", `${BUILD}_VARS.fd`), firmware: { uefi: true, secureBoot: false }, isos: { install: sourceIso },
   };
   spec.vms = [buildVm];

@@ -1,26 +1,19 @@
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { ensureFreshBuild, homelab, Ran } from "./built";
 import { formatProblems, loadLabSpec, readStackConfig } from "../../lab";
 import { renderLab } from "../../libvirt/render";
 import { buildPhaseGraph } from "../../phases/graph";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
 
 jest.setTimeout(120_000);
-const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), "homelab-render-"));
+beforeAll(ensureFreshBuild);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function render(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("npx", ["ts-node", "--transpile-only", "cli/render.ts", ...args], { cwd: PROJECT_DIR, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+async function render(args: string[]): Promise<Ran> {
+  return homelab(["render", ...args]);
 }
 
 describe("npm run render", () => {
@@ -34,8 +27,26 @@ describe("npm run render", () => {
     for (const o of objects) expect(readFileSync(join(out, `${o.kind}-${o.name}.xml`), "utf8")).toBe(o.xml);
     const plan = JSON.parse(readFileSync(join(out, "phases.json"), "utf8"));
     expect(plan.phases).toEqual(buildPhaseGraph(spec).phases);
+    expect(readdirSync(tmp).filter((f) => f.startsWith("."))).toEqual([]);
     expect(plan.waves.flat().sort()).toEqual(plan.phases.map((p: { id: string }) => p.id).sort());
     expect(readFileSync(join(out, "topology.svg"), "utf8")).toContain("<svg");
+  });
+
+  it("replaces the folder as a whole: a file from an earlier run does not survive", async () => {
+    const out = join(tmp, "again");
+    require("node:fs").mkdirSync(out);
+    writeFileSync(join(out, "domain-OLD01.xml"), "<domain/>");
+    expect((await render(["--stack", "minimal", "--out", out])).code).toBe(0);
+    expect(readdirSync(out)).not.toContain("domain-OLD01.xml");
+    expect(readdirSync(out)).toContain("domain-DC01.xml");
+  });
+
+  it("leaves the previous output untouched when the config is bad", async () => {
+    const out = join(tmp, "kept");
+    expect((await render(["--stack", "minimal", "--out", out])).code).toBe(0);
+    const before = readdirSync(out).sort();
+    expect((await render(["--stack", "no-such-stack", "--out", out])).code).toBe(3);
+    expect(readdirSync(out).sort()).toEqual(before);
   });
 
   it("exits non-zero with the same problems `pulumi up` would show", async () => {
@@ -47,7 +58,7 @@ describe("npm run render", () => {
       .replace("siteCode: PS1", "siteCode: PS01");
     writeFileSync(join(project, "Pulumi.bad.yaml"), yaml);
     const r = await render(["--stack", "bad", "--out", join(tmp, "bad-out"), "--project", project]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     const expected = loadLabSpec(readStackConfig(project, "bad"));
     expect(expected.ok).toBe(false);
     if (expected.ok) return;

@@ -5,7 +5,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { cliVersionProblem, fileBackendDir, Io, main, passphraseProblem, realIo } from "../../cli/up";
+import { runSubcommand } from "../../cli/main";
+import { cliVersionProblem, fileBackendDir, Io, passphraseProblem, realIo, upSubcommand } from "../../cli/up";
 import { PROJECT_DIR } from "../support/stacks";
 
 const FAKE_DIR = join(PROJECT_DIR, "test", "cli", "fake-pulumi");
@@ -25,7 +26,7 @@ function scratchProject(stack = "dev", edit?: (text: string) => string): string 
   return dir;
 }
 
-function runUp(argv: string[], opts: { project: string; env?: NodeJS.ProcessEnv; path?: string; interactive?: boolean; stdin?: string }) {
+async function runUp(argv: string[], opts: { project: string; env?: NodeJS.ProcessEnv; path?: string; interactive?: boolean; stdin?: string }) {
   const log = join(opts.project, "calls.jsonl");
   writeFileSync(log, "");
   const env: NodeJS.ProcessEnv = {
@@ -41,9 +42,8 @@ function runUp(argv: string[], opts: { project: string; env?: NodeJS.ProcessEnv;
     ...base,
     // What the wrapper hands to the terminal is captured here; a "typed" value is piped in instead.
     run: (args, o = {}) => base.run(args, o.stdio === "inherit" ? { ...o, stdio: "pipe", input: opts.stdin } : o),
-    err: (t) => errors.push(t),
   };
-  const code = main(argv, io, opts.project);
+  const code = await runSubcommand(upSubcommand(() => io), argv, { stdout: () => undefined, stderr: (t) => void errors.push(t), projectDir: opts.project });
   const calls = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call);
   return { code, calls, stderr: errors.join("") };
 }
@@ -52,9 +52,9 @@ const PASS = { PULUMI_CONFIG_PASSPHRASE: "correct horse" };
 const guestPhasesOn = (text: string) => text.replace(/^config:\n/m, "config:\n  homelab:guestPhases: true\n");
 
 describe("npm run up against the recorded Pulumi CLI", () => {
-  it("creates the stack on the local backend and runs pulumi up, with no account", () => {
+  it("creates the stack on the local backend and runs pulumi up, with no account", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: PASS });
+    const r = await runUp(["--stack", "dev"], { project, env: PASS });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.calls.map((c) => c.args)).toEqual([
@@ -66,78 +66,78 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect(parse(readFileSync(join(project, "Pulumi.dev.yaml"), "utf8")).encryptionsalt).toBe("v1:fakesalt:v1:fake");
   });
 
-  it("passes --preview and further flags through", () => {
+  it("passes --preview and further flags through", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev", "--preview", "--", "--diff"], { project, env: PASS });
+    const r = await runUp(["--stack", "dev", "--preview", "--", "--diff"], { project, env: PASS });
     expect(r.code).toBe(0);
     expect(r.calls.at(-1)?.args).toEqual(["preview", "--stack", "dev", "--non-interactive", "--diff"]);
   });
 
-  it("says the CLI is missing when there is no pulumi on PATH", () => {
+  it("says the CLI is missing when there is no pulumi on PATH", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: PASS, path: "/nonexistent" });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toBe("up: the Pulumi CLI is not installed (no `pulumi` on PATH): install it (https://www.pulumi.com/docs/install/), version >=3.228.0, or run `nix develop`\n");
+    const r = await runUp(["--stack", "dev"], { project, env: PASS, path: "/nonexistent" });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe("homelab up: the Pulumi CLI is not installed (no `pulumi` on PATH): install it (https://www.pulumi.com/docs/install/), version >=3.228.0, or run `nix develop`\n");
   });
 
-  it("refuses a CLI older than requiredPulumiVersion before any stack command", () => {
+  it("refuses a CLI older than requiredPulumiVersion before any stack command", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: { ...PASS, FAKE_PULUMI_VERSION: "3.200.1" } });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toBe("up: the Pulumi CLI is 3.200.1, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`\n");
+    const r = await runUp(["--stack", "dev"], { project, env: { ...PASS, FAKE_PULUMI_VERSION: "3.200.1" } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe("homelab up: the Pulumi CLI is 3.200.1, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`\n");
     expect(r.calls.map((c) => c.args)).toEqual([["version"]]);
   });
 
-  it("in a non-interactive run without a passphrase, says how to give it before the CLI fails on it", () => {
+  it("in a non-interactive run without a passphrase, says how to give it before the CLI fails on it", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toBe("up: stack dev keeps its secrets under a passphrase, and this run cannot prompt for it: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file holding it, mode 0600> (or PULUMI_CONFIG_PASSPHRASE) and run again\n");
+    const r = await runUp(["--stack", "dev"], { project });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe("homelab up: stack dev keeps its secrets under a passphrase, and this run cannot prompt for it: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file holding it, mode 0600> (or PULUMI_CONFIG_PASSPHRASE) and run again\n");
     expect(r.calls.map((c) => c.args)).toEqual([["version"]]);
   });
 
-  it("names a passphrase file that does not exist", () => {
+  it("names a passphrase file that does not exist", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" } });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toBe("up: PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which does not exist: write the passphrase of stack dev into it (one line, mode 0600)\n");
+    const r = await runUp(["--stack", "dev"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe("homelab up: PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which does not exist: write the passphrase of stack dev into it (one line, mode 0600)\n");
   });
 
-  it("with PULUMI_BACKEND_URL at Pulumi Cloud and no login, says to log in or unset it", () => {
+  it("with PULUMI_BACKEND_URL at Pulumi Cloud and no login, says to log in or unset it", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: { ...PASS, PULUMI_BACKEND_URL: "https://api.pulumi.com" } });
-    expect(r.code).toBe(3);
+    const r = await runUp(["--stack", "dev"], { project, env: { ...PASS, PULUMI_BACKEND_URL: "https://api.pulumi.com" } });
+    expect(r.code).toBe(4);
     expect(r.stderr).toBe(
-      "up: the Pulumi CLI is not logged in to https://api.pulumi.com: run `pulumi login https://api.pulumi.com`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions)\n",
+      "homelab up: the Pulumi CLI is not logged in to https://api.pulumi.com: run `pulumi login https://api.pulumi.com`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions)\n",
     );
     expect(r.calls.map((c) => c.args)).toEqual([["version"], ["whoami", "--non-interactive"]]);
   });
 
-  it("uses a logged-in Pulumi Cloud backend when the user chose it", () => {
+  it("uses a logged-in Pulumi Cloud backend when the user chose it", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "dev"], { project, env: { ...PASS, PULUMI_BACKEND_URL: "https://api.pulumi.com", FAKE_PULUMI_LOGGED_IN: "1" } });
+    const r = await runUp(["--stack", "dev"], { project, env: { ...PASS, PULUMI_BACKEND_URL: "https://api.pulumi.com", FAKE_PULUMI_LOGGED_IN: "1" } });
     expect(r.code).toBe(0);
     expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
   });
 
-  it("refuses a stack with no config file, naming the ones there are", () => {
+  it("refuses a stack with no config file, naming the ones there are", async () => {
     const project = scratchProject();
-    const r = runUp(["--stack", "prod"], { project, env: PASS });
+    const r = await runUp(["--stack", "prod"], { project, env: PASS });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`up: there is no stack config ${project}/Pulumi.prod.yaml: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one\n`);
+    expect(r.stderr).toBe(`homelab up: there is no stack config ${project}/Pulumi.prod.yaml: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one\n`);
   });
 
-  it("without --stack is a usage error", () => {
+  it("without --stack is a usage error", async () => {
     const project = scratchProject();
-    expect(runUp([], { project, env: PASS }).code).toBe(2);
+    expect((await runUp([], { project, env: PASS })).code).toBe(2);
   });
 
-  it("lists the secret commands of a stack with guest phases on, in a non-interactive run", () => {
+  it("lists the secret commands of a stack with guest phases on, in a non-interactive run", async () => {
     const project = scratchProject("dev", guestPhasesOn);
-    const r = runUp(["--stack", "dev"], { project, env: PASS });
-    expect(r.code).toBe(3);
+    const r = await runUp(["--stack", "dev"], { project, env: PASS });
+    expect(r.code).toBe(4);
     expect(r.stderr).toBe(
-      "up: stack dev needs 5 password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n" +
+      "homelab up: stack dev needs 5 password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n" +
         "  pulumi config set --secret homelab:adminPassword --stack dev\n" +
         "  pulumi config set --secret homelab:dsrmPassword --stack dev\n" +
         "  pulumi config set --secret homelab:sqlServicePassword --stack dev\n" +
@@ -147,9 +147,9 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect(r.calls.map((c) => c.args[0])).toEqual(["version", "stack"]);
   });
 
-  it("interactively, sets each missing secret through pulumi's own prompt (the value on stdin, never in argv)", () => {
+  it("interactively, sets each missing secret through pulumi's own prompt (the value on stdin, never in argv)", async () => {
     const project = scratchProject("dev", guestPhasesOn);
-    const r = runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
+    const r = await runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
     expect(r.code).toBe(0);
     const sets = r.calls.filter((c) => c.args[0] === "config");
     expect(sets.map((c) => c.args)).toEqual(
@@ -162,10 +162,10 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect(config["homelab:adminPassword"]).toEqual({ secure: "v1:fake-ciphertext-of-9-chars" });
   });
 
-  it("a second run finds the stack and its secrets and only runs up", () => {
+  it("a second run finds the stack and its secrets and only runs up", async () => {
     const project = scratchProject("dev", guestPhasesOn);
-    runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
-    const r = runUp(["--stack", "dev"], { project, env: PASS });
+    await runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
+    const r = await runUp(["--stack", "dev"], { project, env: PASS });
     expect(r.code).toBe(0);
     expect(r.calls.map((c) => c.args[0])).toEqual(["version", "stack", "up"]);
   });

@@ -22,6 +22,8 @@ export function stageHostFiles(input: StackConfig): void {
     if (vm.virtioIso) vm.virtioIso = touch(vm.virtioIso);
   }
   if (c.media) c.media = { dir: join(HOST_ROOT, c.media.dir), iso: touch(c.media.iso) };
+  // A staged KVM device, so kvm stacks pass the preflight on machines without /dev/kvm too.
+  process.env.HOMELAB_KVM_DEVICE ??= touch("/dev/kvm");
   c.nvramDir = join(HOST_ROOT, c.nvramDir ?? "/var/lib/libvirt/qemu/nvram");
   mkdirSync(c.nvramDir, { recursive: true });
   if (c.pool?.path) {

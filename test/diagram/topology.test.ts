@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { ensureFreshBuild, homelab } from "../cli/built";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { topologyDot } from "../../diagram/topology";
@@ -34,9 +34,10 @@ describe("topology picture", () => {
   });
 
   it("the committed docs/topology-dev.svg is what `npm run diagram -- --stack dev` generates", () => {
-    const generated = execFileSync("npx", ["ts-node", "--transpile-only", "cli/diagram.ts", "--stack", "dev"], {
-      cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_NO_WARNINGS: "1" },
-    });
+    ensureFreshBuild();
+    const r = homelab(["diagram", "--stack", "dev"]);
+    expect(r.code).toBe(0);
+    const generated = r.stdout;
     expect(generated).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
     const committed = readFileSync(join(PROJECT_DIR, "docs", "topology-dev.svg"), "utf8");
     if (generated !== committed) {
@@ -45,13 +46,9 @@ describe("topology picture", () => {
   });
 
   it("exits non-zero with the config's problems on a bad stack", () => {
-    let failure: { status: number; stderr: string } | undefined;
-    try {
-      execFileSync("npx", ["ts-node", "--transpile-only", "cli/diagram.ts", "--stack", "no-such-stack"], { cwd: PROJECT_DIR, encoding: "utf8", stdio: "pipe" });
-    } catch (err) {
-      failure = err as { status: number; stderr: string };
-    }
-    expect(failure?.status).toBe(2);
-    expect(failure?.stderr).toContain("Pulumi.no-such-stack.yaml");
+    ensureFreshBuild();
+    const r = homelab(["diagram", "--stack", "no-such-stack"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("Pulumi.no-such-stack.yaml");
   });
 });

@@ -37,7 +37,7 @@ describe("the dev lab", () => {
   });
 
   it("sizes and places the four VMs", () => {
-    expect(spec.vms.map((v) => [v.name, v.role, v.os, v.vcpus, v.memoryMiB, v.diskBytes / 2 ** 30, v.managementIp])).toEqual([
+    expect(spec.vms.map((v) => [v.name, v.role, v.os, v.vcpus, v.memoryBytes / 2 ** 20, v.diskBytes / 2 ** 30, v.managementIp])).toEqual([
       ["DC01", "dc", "windows-server-2022", 2, 2048, 60, "192.168.56.10"],
       ["SCCM01", "site-server", "windows-server-2022", 4, 8192, 100, "192.168.56.11"],
       ["CLIENT01", "client", "windows-11", 2, 4096, 64, "192.168.122.101"],
@@ -69,7 +69,7 @@ describe("the dev lab", () => {
     expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.122.1"] });
     expect(spec.sccm).toEqual({ siteCode: "PS1", siteName: "Homelab Primary Site", siteServer: "SCCM01", sqlServer: "SCCM01", sqlColocated: true });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
-    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended" });
+    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
   });
 
   it("attaches the media ISO only to the VMs whose phases install from it", () => {

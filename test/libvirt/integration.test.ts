@@ -1,62 +1,17 @@
 // The dev lab through the four providers, against a real libvirtd in its own namespaces.
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { requireLabSpec } from "../../lab";
-import type { LabSpec, NetworkSpec, PoolSpec, VmSpec, VolumeSpec } from "../../lab";
-import { renderDomainXml, renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../libvirt/render";
-import type { Log } from "../../libvirt/providers/common";
-import type { CheckedDomain, CheckedNetwork, CheckedPool, CheckedVolume, DomainOutputs, NetworkOutputs, PoolOutputs, VolumeOutputs } from "../../libvirt/providers/inputs";
+import type { LabSpec } from "../../lab";
+import { renderVolumeXml } from "../../libvirt/render";
+import type { DomainOutputs, NetworkOutputs, PoolOutputs, VolumeOutputs } from "../../libvirt/providers/inputs";
 import * as ops from "../../libvirt/providers/ops";
 import { Virsh, VirshError } from "../../libvirt/virsh";
 import { XMLParser } from "fast-xml-parser";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
-import { clone, stackConfig } from "../support/stacks";
+import { checked, devLabUnder, domainInputs, networkInputs, poolInputs, RecordingLog, volumeInputs } from "./lab-fixture";
 
 jest.setTimeout(120_000);
-
-/** The dev stack with its pool, NVRAM and ISOs under `dir`, and TCG guests. */
-function devLabUnder(dir: string): LabSpec {
-  const iso = (name: string) => join(dir, "iso", name);
-  mkdirSync(join(dir, "iso", "content"), { recursive: true });
-  mkdirSync(join(dir, "nvram"), { recursive: true });
-  writeFileSync(join(dir, "iso", "content", "README.TXT"), "homelab test medium\n");
-  for (const name of ["windows-server-2022.iso", "windows-11.iso", "virtio-win.iso", "media.iso"]) {
-    // A real (empty) ISO 9660 image: what QEMU gets is a valid CD.
-    execFileSync("xorriso", ["-as", "mkisofs", "-V", "HOMELAB_TEST", "-o", iso(name), join(dir, "iso", "content")], { stdio: "ignore" });
-    if (!existsSync(iso(name))) throw new Error(`xorriso made no ${iso(name)}`);
-  }
-  const cfg = stackConfig("dev");
-  cfg.config.pool = { ...(cfg.config.pool as object), path: join(dir, "pool") };
-  cfg.config.nvramDir = join(dir, "nvram");
-  cfg.config.domainType = "qemu";
-  // The libvirt objects as such; the unattended install's media and boot are tested in test/unattend.
-  cfg.config.install = "manual";
-  cfg.config.media = { dir: join(dir, "iso", "content"), iso: iso("media.iso") };
-  cfg.config.vms = (cfg.config.vms as Record<string, unknown>[]).map((vm) => ({
-    ...vm,
-    iso: iso(String(vm.iso).split("/").pop()!),
-    virtioIso: iso("virtio-win.iso"),
-  }));
-  return requireLabSpec(cfg).spec;
-}
-
-const networkInputs = (uri: string, n: NetworkSpec) => ({ uri, name: n.name, uuid: n.uuid, xml: renderNetworkXml(n), active: n.active, autostart: n.autostart });
-const poolInputs = (uri: string, p: PoolSpec) => ({ uri, name: p.name, uuid: p.uuid, xml: renderPoolXml(p), active: p.active, autostart: p.autostart });
-const volumeInputs = (uri: string, v: VolumeSpec) => ({ uri, pool: v.pool, name: v.name, xml: renderVolumeXml(v), capacityBytes: v.capacityBytes, format: v.format as string, deleteOnDestroy: v.deleteOnDestroy });
-const domainInputs = (uri: string, vm: VmSpec, lab: LabSpec) => ({ uri, name: vm.name, uuid: vm.uuid, xml: renderDomainXml(vm, lab), start: vm.start });
-
-async function checked<I, C>(check: (olds: Partial<I>, news: I) => Promise<{ inputs: C; failures: { reason: string }[] }>, news: I, olds: Partial<I> = {}): Promise<C> {
-  const result = await check(olds, news);
-  if (result.failures.length > 0) throw new Error(result.failures.map((f) => f.reason).join("; "));
-  return result.inputs;
-}
-
-class RecordingLog implements Log {
-  readonly messages: string[] = [];
-  info(m: string) { this.messages.push(m); }
-  warn(m: string) { this.messages.push(m); }
-}
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["interface", "disk", "feature"].includes(name) });
 // <os firmware='efi'> also has a <firmware> child: attributes need a prefix there.
@@ -178,18 +133,18 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
 
   test("more memory for DC01 is an in-place update that applies at the next boot", async () => {
     const dc = lab.vms.find((vm) => vm.name === "DC01")!;
-    const bigger = { ...dc, memoryMiB: dc.memoryMiB + 1024 };
+    const bigger = { ...dc, memoryBytes: dc.memoryBytes + 1024 * 2 ** 20 };
     const news = await checked(ops.domain.check, domainInputs(uri, bigger, lab));
     const diff = await ops.domain.diff(dc.uuid, state.domains.get("DC01")!, news);
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     const log = new RecordingLog();
     const { outs } = await ops.domain.update(dc.uuid, state.domains.get("DC01")!, news, log);
-    expect(outs.summary.memoryMiB).toBe(bigger.memoryMiB);
+    expect(outs.summary.memoryMiB).toBe(bigger.memoryBytes / 2 ** 20);
     const d: Json = parser.parse(vsh("dumpxml", "--inactive", "DC01")).domain;
-    expect(d.memory).toEqual({ unit: "KiB", "#text": bigger.memoryMiB * 1024 });
+    expect(d.memory).toEqual({ unit: "KiB", "#text": bigger.memoryBytes / 1024 });
     expect(log.messages.join("\n")).toMatch(/domain DC01: memoryMiB changed .* next boot/);
     // The running guest keeps its memory until it boots again.
-    expect(parser.parse(vsh("dumpxml", "DC01")).domain.memory["#text"]).toBe(dc.memoryMiB * 1024);
+    expect(parser.parse(vsh("dumpxml", "DC01")).domain.memory["#text"]).toBe(dc.memoryBytes / 1024);
     state.domains.set("DC01", outs);
   });
 
@@ -219,12 +174,19 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
     // Growth is an update: vol-resize in place.
     const bigger = await checked(ops.volume.check, { ...volumeInputs(uri, vol), capacityBytes: vol.capacityBytes + 2 ** 30, xml: renderVolumeXml({ ...vol, capacityBytes: vol.capacityBytes + 2 ** 30 }) }, volumeInputs(uri, vol));
     expect(await ops.volume.diff(vol.name, state.volumes.get(vol.name)!, bigger)).toMatchObject({ changes: true, replaces: [] });
-    // qemu-img cannot grow an image a running guest holds open: say so, and which volume.
-    await expect(ops.volume.update(vol.name, state.volumes.get(vol.name)!, bigger)).rejects.toThrow(
-      /^libvirt could not resize volume homelab\/DC01\.qcow2 on .*: a running guest holds the image open, so it cannot grow now .*Shut that guest down and apply again/);
+    // qemu-img cannot grow an image a running guest holds open: it grows through the guest instead.
+    const log = new RecordingLog();
+    const live = await ops.volume.update(vol.name, state.volumes.get(vol.name)!, bigger, log);
+    expect(live.outs.liveCapacityBytes).toBe(vol.capacityBytes + 2 ** 30);
+    expect(log.messages).toEqual([`volume homelab/DC01.qcow2: grown live to ${vol.capacityBytes + 2 ** 30} bytes through DC01 (virsh blockresize); the guest sees the new space as unallocated`]);
+    // With the guest off, qemu-img grows the image (vol-resize).
     await virsh.destroyDomain("DC01");
-    const { outs } = await ops.volume.update(vol.name, state.volumes.get(vol.name)!, bigger);
-    expect(outs.liveCapacityBytes).toBe(vol.capacityBytes + 2 ** 30);
+    const twice = vol.capacityBytes + 2 * 2 ** 30;
+    const again = await checked(ops.volume.check, { ...volumeInputs(uri, vol), capacityBytes: twice, xml: renderVolumeXml({ ...vol, capacityBytes: twice }) }, bigger);
+    const quiet = new RecordingLog();
+    const { outs } = await ops.volume.update(vol.name, live.outs, again, quiet);
+    expect(outs.liveCapacityBytes).toBe(twice);
+    expect(quiet.messages).toEqual([]);
     state.volumes.set(vol.name, outs);
   });
 

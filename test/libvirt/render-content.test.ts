@@ -29,8 +29,8 @@ describe("dev domains", () => {
       expect(domain.name).toBe(vm.name);
       expect(domain.uuid).toBe(vm.uuid);
       expect(domain.memory["@unit"]).toBe("MiB");
-      expect(textOf(domain.memory)).toBe(String(vm.memoryMiB));
-      expect(textOf(domain.currentMemory)).toBe(String(vm.memoryMiB));
+      expect(textOf(domain.memory)).toBe(String(vm.memoryBytes / 2 ** 20));
+      expect(textOf(domain.currentMemory)).toBe(String(vm.memoryBytes / 2 ** 20));
       expect(domain.vcpu).toBe(String(vm.vcpus));
       expect(domain.cpu["@mode"]).toBe("host-passthrough");
       expect(domain.cpu.topology).toEqual({ "@sockets": "1", "@dies": "1", "@cores": String(vm.vcpus), "@threads": "1" });

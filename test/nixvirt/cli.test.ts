@@ -1,25 +1,20 @@
-// The command as npm runs it: ts-node --transpile-only cli/export-nixvirt.ts
-import { execFileSync } from "node:child_process";
+// The command as npm runs it: homelab export nixvirt, from the build.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportNixVirt } from "../../nixvirt-export";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
 
-const TS_NODE = require.resolve("ts-node/dist/bin.js");
+import { ensureFreshBuild, homelab } from "../cli/built";
 
 function run(args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(process.execPath, [TS_NODE, "--transpile-only", join(PROJECT_DIR, "cli/export-nixvirt.ts"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return { status: 0, stdout, stderr: "" };
-  } catch (error) {
-    const e = error as { status: number; stdout: string; stderr: string };
-    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
+  const r = homelab(["export", "nixvirt", ...args]);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 let dir: string;
 beforeAll(() => {
+  ensureFreshBuild();
   dir = mkdtempSync(join(tmpdir(), "export-nixvirt-cli-"));
   copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
   const dev = readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
@@ -41,15 +36,15 @@ test("writes the stack's export to --out", () => {
 
 test("prints each config problem as `path: message` and exits non-zero", () => {
   const result = run(["--stack", "bad", "--out", join(dir, "bad-out"), "--project", dir]);
-  expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(/^homelab:vms\[1\]\.vcpus: /m);
-  expect(result.stderr).toMatch(/^homelab:vms\[0\]\.memory: /m);
+  expect(result.status).toBe(3);
+  expect(result.stderr).toMatch(/^ {2}homelab:vms\[1\]\.vcpus: 0 must be at least 1$/m);
+  expect(result.stderr).toMatch(/^ {2}homelab:vms\[0\]\.memory: "lots" is not a size: /m);
 });
 
 test("prints what NixVirt cannot declare and exits non-zero, writing nothing", () => {
   const out = join(dir, "nosb-out");
   const result = run(["--stack", "nosb", "--out", out, "--project", dir]);
-  expect(result.status).toBe(1);
+  expect(result.status).toBe(3);
   expect(result.stderr).toMatch(/homelab:vms\[0\]\.firmware\.secureBoot: VM DC01: /);
   expect(() => readFileSync(join(out, "domains.nix"))).toThrow();
 });

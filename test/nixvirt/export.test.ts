@@ -13,8 +13,8 @@ describe.each(STACKS)("NixVirt export of stack %s", (stack) => {
     lists = evalExport(files);
   });
 
-  test("writes networks.nix, pools.nix and domains.nix, and nix-instantiate parses each", () => {
-    expect(files.map((f) => f.path)).toEqual(["networks.nix", "pools.nix", "domains.nix"]);
+  test("writes networks.nix, pools.nix, domains.nix and the helpers lib.nix, and nix-instantiate parses each", () => {
+    expect(files.map((f) => f.path)).toEqual(["networks.nix", "pools.nix", "domains.nix", "lib.nix"]);
     withFiles(files, (dir) => {
       for (const f of files) expect(parseNixFile(join(dir, f.path))).toMatchObject({ ok: true, stderr: "" });
     });
@@ -43,7 +43,7 @@ describe.each(STACKS)("NixVirt export of stack %s", (stack) => {
       const common = {
         name: vm.name,
         uuid: vm.uuid,
-        memory: { count: vm.memoryMiB, unit: "MiB" },
+        memory: { count: vm.memoryBytes / 2 ** 20, unit: "MiB" },
         storage_vol: { pool: spec.pool.name, volume: vm.volume },
         install_vol: vm.isos.install ?? null,
         virtio_drive: vm.diskBus === "virtio",

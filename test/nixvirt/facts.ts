@@ -80,7 +80,7 @@ export function factsFromSpec(spec: LabSpec): LabFacts {
       name: vm.name,
       uuid: vm.uuid,
       type: spec.libvirt.domainType,
-      memoryMiB: vm.memoryMiB,
+      memoryMiB: vm.memoryBytes / 2 ** 20,
       vcpus: vm.vcpus,
       disks: [`${spec.pool.name}/${vm.volume} ${vm.diskBus}`],
       isos: [vm.isos.install, vm.isos.virtio, vm.isos.media].filter((i): i is string => i !== undefined),

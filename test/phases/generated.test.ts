@@ -39,7 +39,7 @@ describe.each(STACKS)("generated files of stack %s", (stack) => {
       expect(o.SQLSYSADMINACCOUNTS).toContain(`"${domain.netbios}\\Domain Admins"`);
       expect(o.TCPENABLED).toBe('"1"');
       expect(Number(o.SQLMAXMEMORY.replace(/"/g, ""))).toBe(sqlMaxMemoryMiB(sqlVm, sccm.sqlColocated));
-      expect(Number(o.SQLMAXMEMORY.replace(/"/g, ""))).toBeLessThan(sqlVm.memoryMiB);
+      expect(Number(o.SQLMAXMEMORY.replace(/"/g, ""))).toBeLessThan(sqlVm.memoryBytes / 2 ** 20);
       expect(text).not.toMatch(/PASSWORD/i);
     });
 
@@ -114,9 +114,9 @@ test("dev's DNS forwarder is libvirt's DNS on the management network and its rev
 
 test("SQL memory: half of a shared VM, all but 2 GiB of a dedicated one, at least 2 GiB", () => {
   const vm = clone(stackSpec("dev").vms[1]);
-  expect(sqlMaxMemoryMiB({ ...vm, memoryMiB: 8192 }, true)).toBe(4096);
-  expect(sqlMaxMemoryMiB({ ...vm, memoryMiB: 8192 }, false)).toBe(6144);
-  expect(sqlMaxMemoryMiB({ ...vm, memoryMiB: 3072 }, true)).toBe(2048);
+  expect(sqlMaxMemoryMiB({ ...vm, memoryBytes: 8192 * 2 ** 20 }, true)).toBe(4096);
+  expect(sqlMaxMemoryMiB({ ...vm, memoryBytes: 8192 * 2 ** 20 }, false)).toBe(6144);
+  expect(sqlMaxMemoryMiB({ ...vm, memoryBytes: 3072 * 2 ** 20 }, true)).toBe(2048);
 });
 
 describe("the ini writer", () => {

@@ -25,7 +25,9 @@ function devSpecUnder(dir: string, uri?: string): LabSpec {
 }
 
 function hostWith(dir: string, overrides: Partial<HostView> = {}): HostView {
-  return { ...realHost, path: join(dir, "bin"), ...overrides };
+  // A host with usable KVM and no other networks: these tests are about files; KVM and network
+  // collisions have their own tests (host.test.ts), so the machine running them does not matter.
+  return { ...realHost, path: join(dir, "bin"), kvm: () => ({ usable: true }), network: () => ({ addresses: [], routes: [] }), ...overrides };
 }
 
 function populate(dir: string, skip: string[] = []): void {

@@ -44,7 +44,7 @@ function labUnder(root: string, secureBoot: boolean, fake: Parameters<typeof fak
   const vm = spec.vms.find((v) => v.name === "DC01")!;
   spec.vms = [vm];
   vm.nics = [];
-  vm.memoryMiB = 512;
+  vm.memoryBytes = 512 * 2 ** 20;
   vm.nvramPath = join(root, "nvram", "DC01_VARS.fd");
   vm.firmware = { uefi: true, secureBoot };
   vm.isos = { install: join(root, "iso", "windows-server-2022.iso") };

@@ -21,7 +21,8 @@ interface RuleJson {
   contains?: string;
   regex?: string;
   synopsis?: string;
-  outcome: Outcome;
+  /** One outcome, or one per matching run (the last repeats). */
+  outcome: Outcome | Outcome[];
 }
 
 interface Config extends Omit<TestServerOptions, "outcomes" | "tls"> {

@@ -12,6 +12,7 @@
  *     outcomes: [                               // scripted results for whole scripts
  *       { match: "Install-ADDSForest", outcome: { exitCode: 3010, stdout: "promoted\r\n" } },
  *       { match: (run) => run.params.SiteCode === "LAB", outcome: { exitCode: 1, stderr: "failed\r\n" } },
+ *       { match: "Add-Computer", outcome: [{ exitCode: 3010 }, { exitCode: 0 }] },  // one per run, the last repeats
  *     ],
  *     defaultOutcome: { exitCode: 0 },          // for any other script the stand-in cannot run
  *   });
@@ -148,6 +149,7 @@ export class WinRmTestServer {
   private down = false;
   private stopped = false;
   private refuseLogonsUntil = 0;
+  private readonly matchCounts = new Map<OutcomeRule, number>();
   private readonly o: Required<Omit<TestServerOptions, "tls" | "defaultOutcome">> & Pick<TestServerOptions, "tls" | "defaultOutcome">;
 
   private constructor(opts: TestServerOptions) {
@@ -512,7 +514,7 @@ export class WinRmTestServer {
       bootTime: () => this.bootTime,
       reboot: () => this.later(50, () => this.reboot()),
     };
-    void runCommandLine(line, io, { outcomes: this.o.outcomes, defaultOutcome: this.o.defaultOutcome }, rec).then(
+    void runCommandLine(line, io, { outcomes: this.o.outcomes, defaultOutcome: this.o.defaultOutcome, matchCounts: this.matchCounts }, rec).then(
       (code) => {
         rec.exitCode = code;
         if (io.alive()) this.finish(cmd, code);

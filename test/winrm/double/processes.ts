@@ -35,7 +35,11 @@ export interface Outcome {
 export interface OutcomeRule {
   /** A string matches a script containing it; a RegExp is tested on the script text; a function sees the whole run. */
   match: string | RegExp | ((run: ScriptRun) => boolean);
-  outcome: Outcome;
+  /**
+   * One outcome for every matching run, or a sequence: the n-th matching run plays the n-th
+   * outcome and the last one repeats (e.g. 3010 then 0: a phase that reboots once, then is done).
+   */
+  outcome: Outcome | readonly Outcome[];
 }
 
 /** What one PowerShell ScriptBlock invocation received. */
@@ -59,6 +63,18 @@ export interface ProcessRecord {
 export interface StandInConfig {
   outcomes: OutcomeRule[];
   defaultOutcome?: Outcome;
+  /** Runs each rule matched so far; kept by the machine, so a sequence carries on across reboots. */
+  matchCounts: Map<OutcomeRule, number>;
+}
+
+/** The outcome a rule gives its next matching run, counting the run. */
+function playRule(rule: OutcomeRule, counts: Map<OutcomeRule, number>): Outcome {
+  const n = counts.get(rule) ?? 0;
+  counts.set(rule, n + 1);
+  if (!Array.isArray(rule.outcome)) return rule.outcome as Outcome;
+  const seq = rule.outcome as readonly Outcome[];
+  if (seq.length === 0) throw new Error("an outcome sequence needs at least one outcome");
+  return seq[Math.min(n, seq.length - 1)];
 }
 
 class Terminating extends Error {}
@@ -282,7 +298,7 @@ class PowerShell {
     const rule = this.cfg.outcomes.find((r) =>
       typeof r.match === "string" ? run.script.includes(r.match) : r.match instanceof RegExp ? r.match.test(run.script) : r.match(run),
     );
-    const outcome = rule?.outcome ?? (parsed.body.every((l) => scriptStatementKnown(l)) ? undefined : this.cfg.defaultOutcome);
+    const outcome = rule ? playRule(rule, this.cfg.matchCounts) : parsed.body.every((l) => scriptStatementKnown(l)) ? undefined : this.cfg.defaultOutcome;
     if (outcome) {
       if (outcome.stdout) this.io.write("stdout", outcome.stdout);
       if (outcome.delayMs) await this.io.sleep(outcome.delayMs);
