@@ -81,3 +81,19 @@ describe("homelab:disks", () => {
     }
   });
 });
+
+describe("the NixVirt export", () => {
+  test("refuses homelab:disks linked, naming the key and what NixVirt lacks", () => {
+    const { nixVirtProblems } = require("../../nixvirt-export/check") as typeof import("../../nixvirt-export/check");
+    const cfg = clone(stackConfig("dev"));
+    cfg.config.disks = "linked";
+    const r = loadLabSpec(cfg);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(nixVirtProblems(r.spec).filter((p) => p.path === "homelab:disks").map((p) => p.message)).toEqual([
+      "linked: NixVirt's volume XML can name a backing store (backingStore path and format), so a clone of an existing base image is expressible, " +
+      "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
+    ]);
+    const plain = loadLabSpec(stackConfig("dev"));
+    expect(plain.ok && nixVirtProblems(plain.spec).filter((p) => p.path === "homelab:disks")).toEqual([]);
+  });
+});
