@@ -10,6 +10,9 @@ import { Virsh } from "../../libvirt/virsh";
 import { BaseImage, createCloneDisk } from "../../base-images/clones";
 import { BaseImageInUseError, deleteBaseImage, volumesBackedBy } from "../../base-images/safety";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
+import * as ops from "../../libvirt/providers/ops";
+import { cloneVolumeSpec } from "../../base-images/clones";
+import { checked, volumeInputs } from "../libvirt/lab-fixture";
 
 jest.setTimeout(120_000);
 
@@ -155,5 +158,20 @@ describe("full copies", () => {
     expect(await virsh.volumeInfo(pool, base.name)).toBeUndefined();
     expect(reads(paths[1], 0x11)).toBe(true);
     expect(reads(paths[0], 0x33)).toBe(true);
+  });
+});
+
+describe("a linked clone through the libvirt Volume provider (what pulumi up runs)", () => {
+  test("create makes the overlay on the base; read and diff then see no change; qemu-img confirms the chain", async () => {
+    await virsh.createVolume(pool, `<volume><name>base-2.qcow2</name><capacity unit='bytes'>${BASE_BYTES}</capacity><target><format type='qcow2'/></target></volume>`);
+    const base2: BaseImage = { pool, name: "base-2.qcow2", path: await virsh.volumePath(pool, "base-2.qcow2"), capacityBytes: BASE_BYTES };
+    const spec = cloneVolumeSpec(volume(pool, "client02.qcow2"), base2, "linked");
+    const inputs = await checked(ops.volume.check, volumeInputs(ld.uri, spec));
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const made = await ops.volume.create(inputs, quiet);
+    expect(backingChain(made.outs.path).map((e) => e.filename)).toEqual([made.outs.path, base2.path]);
+    const again = await ops.volume.read(made.id, inputs);
+    expect(await ops.volume.diff(made.id, { ...made.outs, ...(again.props ?? {}) }, inputs)).toMatchObject({ changes: false, replaces: [] });
+    await expect(deleteBaseImage(virsh, pool, "base-2.qcow2")).rejects.toThrow("is the backing store of 1 volume(s): lab/client02.qcow2");
   });
 });
