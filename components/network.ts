@@ -3,6 +3,7 @@ import type { NetworkSpec } from "../lab";
 import { renderNetworkXml } from "../libvirt/render";
 import { LibvirtNetwork } from "../libvirt/resources";
 import { childName } from "./naming";
+import { logProviderNotes } from "./notes";
 
 export interface LabNetworkArgs {
   /** libvirt connection URI. */
@@ -26,6 +27,7 @@ export class LabNetwork extends pulumi.ComponentResource {
       active: n.active,
       autostart: n.autostart,
     }, { parent: this });
+    logProviderNotes(this.network);
     this.bridge = pulumi.output(n.bridge);
     this.registerOutputs({ bridge: this.bridge, uuid: this.network.uuid });
   }

@@ -3,6 +3,7 @@ import type { PoolSpec } from "../lab";
 import { renderPoolXml } from "../libvirt/render";
 import { LibvirtPool } from "../libvirt/resources";
 import { childName } from "./naming";
+import { logProviderNotes } from "./notes";
 
 export interface LabStorageArgs {
   uri: string;
@@ -25,6 +26,7 @@ export class LabStorage extends pulumi.ComponentResource {
       active: p.active,
       autostart: p.autostart,
     }, { parent: this });
+    logProviderNotes(this.pool);
     this.path = pulumi.output(p.path);
     this.registerOutputs({ path: this.path, uuid: this.pool.uuid });
   }

@@ -7,6 +7,7 @@ import { InstallMedia, installMediaArgs, InstallWait, installWaitArgs } from "..
 import { childName } from "./naming";
 import { cloneVolumeSpec } from "../base-images/clones";
 import type { BaseImage } from "../base-images/resource";
+import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
   vm: VmSpec;
@@ -63,6 +64,8 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     xml: renderDomainXml(vm, lab),
     start: vm.start,
   }, { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] });
+  logProviderNotes(volume);
+  logProviderNotes(domain);
   // --- unattended install (issue 12): the install marker on the serial log, before the first phase.
   const ready = media ? new InstallWait(childName(name, "install-wait"), installWaitArgs(lab, vm, media), { parent: component, dependsOn: [domain] }) : domain;
   return { volume, domain, ready };

@@ -1,8 +1,80 @@
 // Pulumi resources for libvirt objects, applied with virsh by the dynamic providers in
 // ./providers. The components create these from a LabSpec and the renderers' XML.
 import * as pulumi from "@pulumi/pulumi";
-import { domainProvider, networkProvider, poolProvider, volumeProvider } from "./providers";
 import type { DomainSummary, NetworkSummary, PoolSummary } from "./providers/summary";
+
+/**
+ * A note a provider operation made (a change that applies at next boot, a network that needs a
+ * restart), stamped with when it was made. It travels in the resource's outputs, and the component
+ * logs it against its resource: the provider host has no engine connection, so its own log would
+ * reach the user as unattributed plugin output. A "same" step keeps the old outputs, notes
+ * included, so only notes made after this program started are new.
+ */
+export interface ProviderNote {
+  level: "info" | "warn";
+  message: string;
+  /** Milliseconds since the epoch, when the provider made the note. */
+  at: number;
+}
+
+type Kind = "network" | "pool" | "volume" | "domain";
+
+/**
+ * The provider Pulumi serializes into each resource's state. Delete and Read run with the provider
+ * stored at the last create or update, possibly from another checkout, so its code must not hold a
+ * path: it finds ./providers/ops from the folder the provider host runs in. Pulumi starts the
+ * pulumi-nodejs plugin in the project folder, and the plugin itself finds @pulumi/pulumi from there
+ * (pulumi/pulumi, sdk/nodejs/dist/pulumi-resource-pulumi-nodejs: `require.resolve` from the working
+ * directory). The closure holds one string and small functions, never a path.
+ */
+function runtimeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  const load = (): Record<string, (...args: unknown[]) => Promise<any>> => { // eslint-disable-line @typescript-eslint/no-explicit-any -- Pulumi's untyped provider signatures
+    const path = require("node:path") as typeof import("node:path");
+    const cwd = process.cwd();
+    const ops = path.join(cwd, "libvirt", "providers", "ops");
+    let resolved: string;
+    try {
+      resolved = require.resolve(ops, { paths: [cwd] });
+    } catch {
+      try {
+        // The provider host is plain node: teach it TypeScript with the project's own ts-node.
+        const tsNode = require(require.resolve("ts-node", { paths: [cwd] }));
+        tsNode.register({ transpileOnly: true, projectSearchDir: cwd });
+        resolved = require.resolve(ops, { paths: [cwd] });
+      } catch (e) {
+        throw new Error(`the homelab libvirt provider code was not found under ${cwd} (looked for libvirt/providers/ops and ts-node there): ` +
+          `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+      }
+    }
+    return (require(resolved) as Record<string, Record<string, (...args: unknown[]) => Promise<any>>>)[kind]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const collecting = (notes: { level: string; message: string; at: number }[]) => ({
+    info: (message: string) => { notes.push({ level: "info", message, at: Date.now() }); },
+    warn: (message: string) => { notes.push({ level: "warn", message, at: Date.now() }); },
+  });
+  return {
+    check: (olds, news) => load().check(olds, news),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    create: async (inputs) => {
+      const notes: { level: string; message: string; at: number }[] = [];
+      const result = await load().create(inputs, collecting(notes));
+      return { id: result.id, outs: { ...result.outs, notes } };
+    },
+    read: (id, props) => load().read(id, props ?? {}),
+    update: async (id, olds, news) => {
+      const notes: { level: string; message: string; at: number }[] = [];
+      const result = await load().update(id, olds, news, collecting(notes));
+      return { outs: { ...result.outs, notes } };
+    },
+    // What a delete keeps (a disk, a pool's folder) has no resource left to log against: it goes to the plugin's output.
+    delete: (id, props) => load().remove(id, props),
+  };
+}
+
+const networkProvider = runtimeProvider("network");
+const poolProvider = runtimeProvider("pool");
+const volumeProvider = runtimeProvider("volume");
+const domainProvider = runtimeProvider("domain");
 
 /** What every libvirt resource needs to reach its hypervisor. */
 export interface LibvirtConnectionArgs {
@@ -64,6 +136,8 @@ export interface LibvirtDomainArgs extends LibvirtConnectionArgs {
 }
 
 export class LibvirtNetwork extends pulumi.dynamic.Resource {
+  /** Notes of the last create or update (see ProviderNote). */
+  declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -75,11 +149,13 @@ export class LibvirtNetwork extends pulumi.dynamic.Resource {
   declare public readonly isAutostart: pulumi.Output<boolean>;
 
   constructor(name: string, args: LibvirtNetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(networkProvider, name, { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined }, opts, "homelab", "LibvirtNetwork");
+    super(networkProvider, name, { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined, notes: undefined }, opts, "homelab", "LibvirtNetwork");
   }
 }
 
 export class LibvirtPool extends pulumi.dynamic.Resource {
+  /** Notes of the last create or update (see ProviderNote). */
+  declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -90,11 +166,13 @@ export class LibvirtPool extends pulumi.dynamic.Resource {
   declare public readonly isAutostart: pulumi.Output<boolean>;
 
   constructor(name: string, args: LibvirtPoolArgs, opts?: pulumi.CustomResourceOptions) {
-    super(poolProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined }, opts, "homelab", "LibvirtPool");
+    super(poolProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined, notes: undefined }, opts, "homelab", "LibvirtPool");
   }
 }
 
 export class LibvirtVolume extends pulumi.dynamic.Resource {
+  /** Notes of the last create or update (see ProviderNote). */
+  declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly pool: pulumi.Output<string>;
   /** The image file on the hypervisor host (also the resource's id). */
@@ -105,11 +183,13 @@ export class LibvirtVolume extends pulumi.dynamic.Resource {
   declare public readonly liveFormat: pulumi.Output<string>;
 
   constructor(name: string, args: LibvirtVolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(volumeProvider, name, { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined }, opts, "homelab", "LibvirtVolume");
+    super(volumeProvider, name, { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined, notes: undefined }, opts, "homelab", "LibvirtVolume");
   }
 }
 
 export class LibvirtDomain extends pulumi.dynamic.Resource {
+  /** Notes of the last create or update (see ProviderNote). */
+  declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -121,6 +201,6 @@ export class LibvirtDomain extends pulumi.dynamic.Resource {
   declare public readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: LibvirtDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(domainProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined }, opts, "homelab", "LibvirtDomain");
+    super(domainProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, notes: undefined }, opts, "homelab", "LibvirtDomain");
   }
 }

@@ -1,7 +1,9 @@
 // How a phase becomes one homelab-winrm call: typed parameters (and the generated files) as a
 // JSON object in an environment variable (--params-env), secrets as --secret-param names of
 // environment variables. No value of either ever appears in argv. homelab-winrm itself inlines
-// the script's modules, so the script path is the repo file.
+// the script's modules, so the script path is the repo file: relative to the project folder
+// unless a caller (the by-hand wrapper) asks for it under a given folder, so that a phase's
+// command line is the same in every checkout.
 import type { ParamValue, Phase } from "./types";
 
 /** The environment variable that carries a phase's parameters as JSON. */
@@ -38,9 +40,33 @@ export interface WinrmInvocation {
   secretEnv: Record<string, string>;
 }
 
-export function winrmInvocation(phase: Phase, opts: { projectDir: string; user: string; transport: string; port: number }): WinrmInvocation {
+/** homelab-winrm's own bound for a whole run (reboots included) when a phase names none. */
+export const DEFAULT_PHASE_TIMEOUT_SECONDS = 3600;
+/** Software emulation (domainType qemu, no KVM) runs installers several times slower. */
+export const QEMU_TIMEOUT_FACTOR = 4;
+
+/** A phase's own bound from the graph (`timeoutSeconds`, when the graph gives one), scaled for TCG guests. */
+export function phaseTimeoutSeconds(phase: Phase, domainType: string): number {
+  const own = (phase as Phase & { timeoutSeconds?: unknown }).timeoutSeconds;
+  const base = typeof own === "number" && own > 0 ? own : DEFAULT_PHASE_TIMEOUT_SECONDS;
+  return domainType === "qemu" ? base * QEMU_TIMEOUT_FACTOR : base;
+}
+
+export interface InvocationOptions {
+  /** Folder to put before the script path; omit it for the project-relative path a Command runs from the project folder. */
+  projectDir?: string;
+  user: string;
+  transport: string;
+  port: number;
+  /** Bound for the whole run in seconds (`--timeout`); omitted: homelab-winrm's default. */
+  timeoutSeconds?: number;
+}
+
+export function winrmInvocation(phase: Phase, opts: InvocationOptions): WinrmInvocation {
+  const script = opts.projectDir === undefined ? phase.script : `${opts.projectDir.replace(/\/+$/, "")}/${phase.script}`;
   const args = ["run", "--host", phase.host, "--port", String(opts.port), "--transport", opts.transport, "--user", opts.user,
-    "--name", phase.vm, "--script", `${opts.projectDir.replace(/\/+$/, "")}/${phase.script}`, "--params-env", PHASE_PARAMS_ENV];
+    "--name", phase.vm, "--script", script, "--params-env", PHASE_PARAMS_ENV];
+  if (opts.timeoutSeconds !== undefined) args.push("--timeout", String(opts.timeoutSeconds));
   const secretEnv: Record<string, string> = {};
   for (const [name, key] of Object.entries(phase.secretParams)) {
     const variable = secretEnvVar(key);

@@ -78,7 +78,7 @@ describe("npm run lab -- checkpoint", () => {
     writeFileSync(join(fx.project, "Pulumi.bad.yaml"), `${stackFile}  homelab:checkpoints: sometimes\n`);
     const bad = await lab(["checkpoint", "list", "--stack", "bad", "--project", fx.project]);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toContain("homelab:checkpoints: must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off");
+    expect(bad.stderr).toContain('homelab:checkpoints: "sometimes" must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off');
     const none = await lab([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^Usage: homelab <command> \[options\]/);

@@ -118,7 +118,7 @@ describe("guest phases", () => {
     for (const phase of graph.phases) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${phase.id}`)!;
       const vmReady = unattended(spec, spec.vms.find((v) => v.name === phase.vm)!) ? `dev-${phase.vm}-install-wait` : `dev-${phase.vm}-domain`;
-      expect(cmd.dependencies.map(nameOf).sort()).toEqual([vmReady, ...phase.after.map((id) => `dev-phases-${id}`)].sort());
+      expect(cmd.dependencies.map(nameOf).sort()).toEqual([vmReady, "dev-phases-logon-guard", ...phase.after.map((id) => `dev-phases-${id}`)].sort());
     }
   });
 
@@ -144,7 +144,7 @@ describe("guest phases", () => {
       expect(run.isSecret(c.inputs.environment)).toBe(true);
       const env = (c.inputs.environment as { value: Record<string, string> }).value;
       expect(env.WINRM_PASSWORD).toBe(PASSWORDS.adminPassword);
-      expect(String(c.inputs.create)).toMatch(/^npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
+      expect(String(c.inputs.create)).toMatch(/ \(npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
     }
     const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
     expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_DSRM_PASSWORD).toBe(PASSWORDS.dsrmPassword);

@@ -29,6 +29,7 @@ beforeAll(async () => { daemon = await startPrivateLibvirtd({ maxLifetimeSeconds
 afterAll(async () => { await daemon?.stop(); });
 
 const quiet = { info: () => undefined };
+// eslint-disable-next-line no-control-regex -- OVMF's console output carries ANSI escapes (ESC) to strip
 const strip = (s: string) => s.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, "");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SERVER_EVAL = ["Windows Server 2022 Standard Evaluation", "Windows Server 2022 Standard Evaluation (Desktop Experience)"];

@@ -1,4 +1,4 @@
-// `npm run render` writes each Windows VM's answer file with placeholder passwords: the same text
+// `homelab render` (npm run render) writes each Windows VM's answer file with placeholder passwords: the same text
 // as the reviewed goldens, so a user reads exactly what Setup will be told, minus the secrets.
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +14,7 @@ const tmp = mkdtempSync(join(tmpdir(), "homelab-unattend-render-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const render = (args: string[]) =>
-  run("npx", ["ts-node", "--transpile-only", "cli/render.ts", ...args], { cwd: PROJECT_DIR, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+  run(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), "render", ...args], { cwd: PROJECT_DIR, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
 
 test("dev: D/unattend/<VM>.xml for the four Windows VMs, equal to the reviewed goldens, placeholders for passwords", async () => {
   const out = join(tmp, "dev");
