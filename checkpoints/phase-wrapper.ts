@@ -180,8 +180,14 @@ export function wrapPhaseCommand(command: string[], phase: Phase, spec: Pick<Lab
   if (checkpoint) args.push("--checkpoint", "--retries", String(s.retries ?? 1));
   if (checkpoint && s.keepCheckpoint) args.push("--keep-checkpoint");
   if (s.swtpmDir) args.push("--swtpm-dir", s.swtpmDir);
-  return ["npx", "--no-install", "homelab-phase", ...args, "--", ...command];
+  return [...PHASE_WRAPPER, ...args, "--", ...command];
 }
+
+/**
+ * The wrapper as a Command starts it, from the project folder (where pulumi-command runs): the
+ * compiled bin directly, since npx alone costs many times node's own start-up.
+ */
+export const PHASE_WRAPPER: readonly string[] = ["node", "bin/homelab-phase.js"];
 
 /** Where the wrapper finds the lab at run time: the stack file Pulumi reads too. */
 export interface StackTarget {
@@ -204,7 +210,7 @@ export function wrapPhaseCommandForStack(command: string[], phase: Phase, t: Sta
   const args = ["--phase", phase.id, "--stack", t.stack, "--project", t.projectDir, "--vm", phase.vm];
   if (t.checkpoints === "auto" && isRiskyPhase(phase)) args.push("--checkpoint");
   if (t.swtpmDir) args.push("--swtpm-dir", t.swtpmDir);
-  return ["npx", "--no-install", "homelab-phase", ...args, "--", ...command];
+  return [...PHASE_WRAPPER, ...args, "--", ...command];
 }
 
 interface MainOptions {
@@ -216,7 +222,7 @@ interface MainOptions {
 function resolveTarget(o: MainOptions): { uri: string; poolPath: string; vms: string[]; guestShutdown?: HostOptions["guestShutdown"] } {
   if (o.stack) {
     if (o.uri || o.poolPath) throw new Error("give either --stack (and --project) or --uri and --pool-path, not both");
-    const result = loadLabSpec(readStackConfig(o.project ?? `${__dirname}/..`, o.stack));
+    const result = loadLabSpec(readStackConfig(o.project ?? process.cwd(), o.stack));
     if (!result.ok) throw new Error(`the lab config of stack ${o.stack} has ${result.errors.length} problem(s):\n${formatProblems(result.errors)}`);
     const spec = result.spec;
     const vms = o.checkpoint ? [...new Set(o.vm.flatMap((vm) => phaseVms({ id: o.phase, vm } as Phase, spec)))] : o.vm;

@@ -71,7 +71,6 @@ export class Lab extends pulumi.ComponentResource {
         guest: spec.guest,
         projectDir: args.projectDir,
         stack: spec.stack,
-        domainType: spec.libvirt.domainType,
         domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.ready])),
         vmUuids: Object.fromEntries(spec.vms.map((vm) => [vm.name, vm.uuid])),
         secrets: args.secrets,

@@ -9,9 +9,10 @@ import { createHash, scryptSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GuestSpec } from "../lab";
-import { PHASE_PARAMS_ENV, phaseTimeoutSeconds, winrmInvocation } from "../phases/invocation";
+import { PHASE_PARAMS_ENV, winrmInvocation } from "../phases/invocation";
 import type { Phase } from "../phases/types";
 import { inlineScriptModules } from "../winrm";
+import { wrapPhaseCommandForStack } from "../checkpoints/phase-wrapper";
 
 export const PASSWORD_ENV = "WINRM_PASSWORD";
 
@@ -45,17 +46,21 @@ export interface PhaseCommandOptions {
   /** Folder the scripts are read from, to hash them (never part of the command). */
   projectDir: string;
   vmUuid: string;
-  /** LabSpec.libvirt.domainType: qemu guests get longer time limits. */
-  domainType: string;
+  /** The stack: the phase wrapper reads its file when it runs (checkpoints, results for `homelab status`). */
+  stack: string;
   adminSecretKey?: string;
 }
 
 export function phaseCommand(phase: Phase, guest: GuestSpec, opts: PhaseCommandOptions): PhaseCommand {
-  const inv = winrmInvocation(phase, { user: guest.user, transport: guest.transport, port: guest.port, timeoutSeconds: phaseTimeoutSeconds(phase, opts.domainType) });
+  const inv = winrmInvocation(phase, { user: guest.user, transport: guest.transport, port: guest.port });
   const logFile = `${PHASE_LOG_DIR}/${phase.id}.log`;
-  const winrm = ["npx", "--no-install", "homelab-winrm", ...inv.args].map(shellQuote).join(" ");
+  // Both bins run from the project folder: no absolute path, and no npx start-up per phase.
+  const winrm = ["node", "bin/homelab-winrm.js", ...inv.args];
+  // Every phase runs behind homelab-phase: a lock on its VM, its result recorded, and for the risky
+  // ones (checkpoint in the graph, homelab:checkpoints auto) a checkpoint, revert and one retry.
+  const wrapped = wrapPhaseCommandForStack(winrm, phase, { stack: opts.stack, projectDir: ".", checkpoints: guest.checkpoints }).map(shellQuote).join(" ");
   return {
-    create: shortLogCommand(winrm, logFile),
+    create: shortLogCommand(wrapped, logFile),
     environment: inv.env,
     secretEnvironment: { [PASSWORD_ENV]: opts.adminSecretKey ?? "adminPassword", ...inv.secretEnv },
     triggers: [scriptHash(join(opts.projectDir, phase.script)), inv.env[PHASE_PARAMS_ENV], opts.vmUuid],

@@ -13,8 +13,6 @@ export interface GuestPhasesArgs {
   projectDir: string;
   /** LabSpec.stack: the salt of the secrets' fingerprints. */
   stack: string;
-  /** LabSpec.libvirt.domainType: qemu guests get longer phase time limits. */
-  domainType: string;
   /** Each VM's domain: a phase waits for the domain of its VM. */
   domains: Record<string, pulumi.Resource>;
   vmUuids: Record<string, string>;
@@ -52,7 +50,7 @@ export class GuestPhases extends pulumi.ComponentResource {
 
     // The graph is acyclic and lists phases after those they wait for.
     for (const phase of args.graph.phases) {
-      const cmd = phaseCommand(phase, args.guest, { projectDir: args.projectDir, vmUuid: args.vmUuids[phase.vm], domainType: args.domainType, adminSecretKey: LOGON_SECRET });
+      const cmd = phaseCommand(phase, args.guest, { projectDir: args.projectDir, vmUuid: args.vmUuids[phase.vm], stack: args.stack, adminSecretKey: LOGON_SECRET });
       const secretEnv: Record<string, pulumi.Output<string>> = {};
       for (const [env, key] of Object.entries(cmd.secretEnvironment)) secretEnv[env] = pulumi.secret(secretOf(key, phase.id));
       const after = phase.after.map((id) => {

@@ -40,33 +40,22 @@ export interface WinrmInvocation {
   secretEnv: Record<string, string>;
 }
 
-/** homelab-winrm's own bound for a whole run (reboots included) when a phase names none. */
-export const DEFAULT_PHASE_TIMEOUT_SECONDS = 3600;
-/** Software emulation (domainType qemu, no KVM) runs installers several times slower. */
-export const QEMU_TIMEOUT_FACTOR = 4;
-
-/** A phase's own bound from the graph (`timeoutSeconds`, when the graph gives one), scaled for TCG guests. */
-export function phaseTimeoutSeconds(phase: Phase, domainType: string): number {
-  const own = (phase as Phase & { timeoutSeconds?: unknown }).timeoutSeconds;
-  const base = typeof own === "number" && own > 0 ? own : DEFAULT_PHASE_TIMEOUT_SECONDS;
-  return domainType === "qemu" ? base * QEMU_TIMEOUT_FACTOR : base;
-}
-
 export interface InvocationOptions {
   /** Folder to put before the script path; omit it for the project-relative path a Command runs from the project folder. */
   projectDir?: string;
   user: string;
   transport: string;
   port: number;
-  /** Bound for the whole run in seconds (`--timeout`); omitted: homelab-winrm's default. */
-  timeoutSeconds?: number;
 }
 
 export function winrmInvocation(phase: Phase, opts: InvocationOptions): WinrmInvocation {
   const script = opts.projectDir === undefined ? phase.script : `${opts.projectDir.replace(/\/+$/, "")}/${phase.script}`;
   const args = ["run", "--host", phase.host, "--port", String(opts.port), "--transport", opts.transport, "--user", opts.user,
-    "--name", phase.vm, "--script", script, "--params-env", PHASE_PARAMS_ENV];
-  if (opts.timeoutSeconds !== undefined) args.push("--timeout", String(opts.timeoutSeconds));
+    "--name", phase.vm, "--script", script, "--params-env", PHASE_PARAMS_ENV,
+    // The graph's bound per run (reboot included; already scaled for TCG guests) and how many runs a
+    // phase that asks for a reboot (3010) may take: homelab-winrm reboots and runs it again.
+    // After --script: scripts/orchestration/run-phase.sh hands what precedes it to `homelab-winrm wait`.
+    "--timeout", String(phase.timeoutSeconds), "--max-runs", String(phase.maxRuns)];
   const secretEnv: Record<string, string> = {};
   for (const [name, key] of Object.entries(phase.secretParams)) {
     const variable = secretEnvVar(key);

@@ -49,11 +49,11 @@ describe("which phases get a checkpoint, of which VMs", () => {
     const settings = { uri: "qemu:///system", poolPath: "/var/lib/libvirt/images/homelab", checkpoints: "auto" as const };
     const cmd = ["npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11"];
     expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01", { checkpoint: true }), dev, settings)).toEqual([
-      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sql-install", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
+      "node", "bin/homelab-phase.js", "--phase", "sccm01-sql-install", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
       "--vm", "SCCM01", "--checkpoint", "--retries", "1", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
     ]);
     expect(wrapPhaseCommand(cmd, phase("sccm01-adk", "SCCM01"), dev, settings)).toEqual([
-      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-adk", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
+      "node", "bin/homelab-phase.js", "--phase", "sccm01-adk", "--uri", "qemu:///system", "--pool-path", "/var/lib/libvirt/images/homelab",
       "--vm", "SCCM01", "--", "npx", "--no-install", "homelab-winrm", "run", "--host", "192.168.122.11",
     ]);
     expect(wrapPhaseCommand(cmd, phase("sccm01-sql-install", "SCCM01", { checkpoint: true }), dev, { ...settings, checkpoints: "off" })).not.toContain("--checkpoint");
@@ -61,7 +61,7 @@ describe("which phases get a checkpoint, of which VMs", () => {
   test("wrapPhaseCommandForStack: the stack instead of the URI, pool and VM list", () => {
     const cmd = ["npx", "--no-install", "homelab-winrm", "run"];
     expect(wrapPhaseCommandForStack(cmd, phase("sccm01-sccm-site-install", "SCCM01", { checkpoint: true }), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).toEqual([
-      "npx", "--no-install", "homelab-phase", "--phase", "sccm01-sccm-site-install", "--stack", "dev", "--project", "/srv/homelab", "--vm", "SCCM01", "--checkpoint",
+      "node", "bin/homelab-phase.js", "--phase", "sccm01-sccm-site-install", "--stack", "dev", "--project", "/srv/homelab", "--vm", "SCCM01", "--checkpoint",
       "--", "npx", "--no-install", "homelab-winrm", "run",
     ]);
     expect(wrapPhaseCommandForStack(cmd, phase("sccm01-adk", "SCCM01"), { stack: "dev", projectDir: "/srv/homelab", checkpoints: "auto" })).not.toContain("--checkpoint");

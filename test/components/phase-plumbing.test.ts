@@ -5,8 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { phaseTimeoutSeconds } from "../../phases/invocation";
-import { secretFingerprint, shortLogCommand } from "../../components/phase-command";
+import { phaseCommand, secretFingerprint, shortLogCommand } from "../../components/phase-command";
 import { newNotes } from "../../components/notes";
 import { buildPhaseGraph } from "../../phases/graph";
 import { runProgram } from "./harness";
@@ -67,13 +66,14 @@ test("a fingerprint depends on the stack, the key and the value", () => {
 });
 
 test.each([
-  [{ timeoutSeconds: 7200 }, "kvm", 7200],
-  [{ timeoutSeconds: 7200 }, "qemu", 28800],
-  [{}, "kvm", 3600],
-  [{}, "qemu", 14400],
-])("a phase with %j on %s gets %i s", (extra, domainType, expected) => {
-  const phase = { ...buildPhaseGraph({ ...stackSpec("dev"), guest: { ...stackSpec("dev").guest, phases: true } }).phases[0], ...extra };
-  expect(phaseTimeoutSeconds(phase, domainType)).toBe(expected);
+  ["dev", "sccm01-sql-install", ["--timeout", "7200", "--max-runs", "3"]],
+  ["nokvm", "dc01-ad-forest", ["--timeout", "36000", "--max-runs", "3"]],
+  ["dev", "client01-sccm-client", ["--timeout", "7800", "--max-runs", "1"]],
+])("%s's %s gets its own bound and run count from the graph: %j", (stack, id, expected) => {
+  const spec = { ...stackSpec(stack), guest: { ...stackSpec(stack).guest, phases: true } };
+  const phase = buildPhaseGraph(spec).phases.find((p) => p.id === id)!;
+  const args = phaseCommand(phase, spec.guest, { projectDir: PROJECT_DIR, vmUuid: "u", stack }).create;
+  expect(args).toContain(expected.join(" "));
 });
 
 describe("the short log of a phase", () => {

@@ -40,7 +40,8 @@ test("secrets travel as environment variable names, never values; parameters nev
   const forest = dev.phases.find((p) => p.id === "dc01-ad-forest")!;
   const call = winrmInvocation(forest, { projectDir: "/repo/", user: "Administrator", transport: "ntlm", port: 5985 });
   expect(call.args).toEqual(["run", "--host", "192.168.56.10", "--port", "5985", "--transport", "ntlm", "--user", "Administrator", "--name", "DC01",
-    "--script", "/repo/scripts/dc/Install-AdForest.ps1", "--params-env", PHASE_PARAMS_ENV, "--secret-param", "DsrmPassword=HOMELAB_DSRM_PASSWORD"]);
+    "--script", "/repo/scripts/dc/Install-AdForest.ps1", "--params-env", PHASE_PARAMS_ENV, "--timeout", "3600", "--max-runs", "3",
+    "--secret-param", "DsrmPassword=HOMELAB_DSRM_PASSWORD"]);
   expect(JSON.parse(call.env[PHASE_PARAMS_ENV])).toEqual({ DomainName: "corp.homelab.test", DomainNetbios: "CORP" });
   expect(call.secretEnv).toEqual({ HOMELAB_DSRM_PASSWORD: "dsrmPassword" });
 });

@@ -1,6 +1,6 @@
 // The unattended install's providers as Pulumi ships them: the closure's text, loaded in a plain
-// node process (no TypeScript loader, another working folder) the way the provider host loads it,
-// then called. Proves the closure finds unattend/provider/ops on its own.
+// node process (no TypeScript loader) started in the project folder, as Pulumi starts the provider
+// host, then called. Proves the closure finds unattend/provider/ops from there, holding no path.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,13 +22,17 @@ let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "unattend-provider-host-")); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function callInHost(provider: pulumi.dynamic.ResourceProvider, call: unknown[]): Promise<Record<string, unknown>> {
+const PROJECT = join(__dirname, "..", "..");
+
+async function callInHost(provider: pulumi.dynamic.ResourceProvider, call: unknown[], cwd = PROJECT): Promise<Record<string, unknown>> {
   const closure = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   expect(closure.text.length).toBeLessThan(20_000);
+  // A moved checkout must still destroy: nothing in the stored provider names this one's folder.
+  expect(closure.text).not.toContain(PROJECT);
   const file = join(dir, `${String(call[0])}-${Math.random().toString(36).slice(2)}.js`);
   writeFileSync(file, closure.text);
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["-e", PROVIDER_HOST, join(__dirname, "..", ".."), file, JSON.stringify(call)], { cwd: tmpdir(), timeout: 80_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ["-e", PROVIDER_HOST, PROJECT, file, JSON.stringify(call)], { cwd, timeout: 80_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${err.message}\n${stderr}`));
       resolve(JSON.parse(stdout.trim().split("\n").pop()!));
     });
@@ -44,4 +48,9 @@ test("InstallWait of an adopted VM returns at once, from the provider host", asy
   const inputs = { uri: "qemu:///system?socket=/nonexistent/sock", name: "DC01", hostname: "DC01", serialLog: "/nonexistent/DC01-serial.log", answerIso: "/nonexistent/DC01.iso", adopted: "its disk already holds 20.0 GiB", timeoutMs: 1000, domainUuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01" };
   const result = await callInHost(installWaitProvider, ["create", inputs]);
   expect(result).toEqual({ id: "DC01-install", outs: { ...inputs, installed: true, marker: "", waitedSeconds: 0 } });
+});
+
+test("a provider host started outside a project says where it looked", async () => {
+  await expect(callInHost(installMediaProvider, ["check", {}, { name: "DC01", adminPassword: "" }], tmpdir())).rejects.toThrow(
+    "Error: the homelab install provider code was not found under /tmp (looked for unattend/provider/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules");
 });

@@ -1,19 +1,25 @@
-// The unattended install's dynamic providers as Pulumi ships them: each method loads ./ops by
-// absolute path at run time (registering ts-node when the provider host cannot load TypeScript),
-// so the serialized closure holds a path and a small loader, not the modules themselves.
+// The unattended install's dynamic providers as Pulumi ships them. Delete and Read run with the
+// provider stored at the last create or update, possibly from another checkout, so the serialized
+// closure holds no path: it finds ./ops from the folder the provider host runs in (Pulumi starts
+// the pulumi-nodejs plugin in the project folder), as libvirt/resources.ts does, registering the
+// project's ts-node when the host cannot load TypeScript.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as Ops from "./ops";
 
-const UNATTEND_OPS = require("node:path").join(__dirname, "ops") as string;
-
 function loadUnattendOps(): typeof Ops {
+  const path = require("node:path") as typeof import("node:path");
+  const cwd = process.cwd();
+  const ops = path.join(cwd, "unattend", "provider", "ops");
   try {
-    return require(UNATTEND_OPS);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code !== "MODULE_NOT_FOUND" || !String(err.message).includes(UNATTEND_OPS)) throw e;
-    require(require.resolve("ts-node", { paths: [UNATTEND_OPS] })).register({ transpileOnly: true, projectSearchDir: UNATTEND_OPS });
-    return require(UNATTEND_OPS);
+    return require(require.resolve(ops, { paths: [cwd] }));
+  } catch {
+    try {
+      require(require.resolve("ts-node", { paths: [cwd] })).register({ transpileOnly: true, projectSearchDir: cwd });
+      return require(require.resolve(ops, { paths: [cwd] }));
+    } catch (e) {
+      throw new Error(`the homelab install provider code was not found under ${cwd} (looked for unattend/provider/ops and ts-node there): ` +
+        `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    }
   }
 }
 

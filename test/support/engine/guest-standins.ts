@@ -63,7 +63,8 @@ export async function startGuestStandIns(opts: {
   password: string;
   /** Strings that must never appear in a command line or script block (the secrets). */
   forbidden: string[];
-  outcomes: Record<string, { synopsis: string; outcome: { exitCode: number; stdout?: string } }[]>;
+  /** One outcome, or one per run of the matching script (the last repeats), as serve.ts plays them. */
+  outcomes: Record<string, { synopsis: string; outcome: { exitCode: number; stdout?: string } | { exitCode: number; stdout?: string }[] }[]>;
 }): Promise<GuestStandIns> {
   const children: ChildProcess[] = [];
   const recordsOf = (vm: string) => join(opts.dir, `winrm-${vm}.jsonl`);

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { readStackConfig } from "../../../lab";
 import { PROJECT_DIR } from "../stacks";
 import { Engine, EngineOptions } from "./engine";
@@ -75,7 +76,18 @@ export function copyProject(to: string): string {
     }
   }
   symlinkSync(join(PROJECT_DIR, "node_modules"), join(to, "node_modules"));
+  // The compiled bins `npm ci` builds (prepare): the phase Commands run bin/homelab-*.js.
+  symlinkSync(join(PROJECT_DIR, "dist"), join(to, "dist"));
   return to;
+}
+
+/**
+ * Pulumi.<stack>.yaml in a copy, holding the config the engine hands the program (as on a real
+ * host, where the CLI reads that file): the phase wrapper reads it when a Command runs.
+ */
+export function writeStackFile(projectDir: string, stack: string, input: StackInput): void {
+  const config = Object.fromEntries(Object.entries(input.config).map(([k, v]) => [`homelab:${k}`, v]));
+  writeFileSync(join(projectDir, `Pulumi.${stack}.yaml`), stringify({ config }));
 }
 
 export function engineFor(projectDir: string, stack: string, input: StackInput, stateFile: string, extra: Partial<EngineOptions> = {}): Engine {
