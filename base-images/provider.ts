@@ -1,18 +1,24 @@
-// The BaseImage dynamic provider as Pulumi ships it: it loads ./build by absolute path at run time
-// (as unattend/provider/index.ts does), so the serialized closure holds a path, not the modules.
+// The BaseImage dynamic provider as Pulumi ships it. Delete and Read run with the provider stored at
+// the last create or update, possibly from another checkout, so the serialized closure holds no path:
+// it finds ./build from the folder the provider host runs in (the project folder), as
+// unattend/provider/index.ts and libvirt/resources.ts do.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as Build from "./build";
 
-const BUILD = require("node:path").join(__dirname, "build") as string;
-
 function load(): typeof Build {
+  const path = require("node:path") as typeof import("node:path");
+  const cwd = process.cwd();
+  const build = path.join(cwd, "base-images", "build");
   try {
-    return require(BUILD);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code !== "MODULE_NOT_FOUND" || !String(err.message).includes(BUILD)) throw e;
-    require(require.resolve("ts-node", { paths: [BUILD] })).register({ transpileOnly: true, projectSearchDir: BUILD });
-    return require(BUILD);
+    return require(require.resolve(build, { paths: [cwd] }));
+  } catch {
+    try {
+      require(require.resolve("ts-node", { paths: [cwd] })).register({ transpileOnly: true, projectSearchDir: cwd });
+      return require(require.resolve(build, { paths: [cwd] }));
+    } catch (e) {
+      throw new Error(`the homelab base image provider code was not found under ${cwd} (looked for base-images/build and ts-node there): ` +
+        `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    }
   }
 }
 
