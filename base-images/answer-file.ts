@@ -7,7 +7,10 @@ import type { AnswerPasswords } from "../unattend/answer-file";
 import type { WindowsOs } from "../unattend/images";
 
 const SHORT: Record<WindowsOs, string> = {
-  "windows-server-2022": "WS2022", "windows-server-2025": "WS2025", "windows-11": "W11", "windows-10": "W10",
+  "windows-server-2022": "WS2022",
+  "windows-server-2025": "WS2025",
+  "windows-11": "W11",
+  "windows-10": "W10",
 };
 
 /** Build VM names: the domain and the Windows computer name (at most 15 characters). Pure. */
@@ -27,14 +30,24 @@ export function buildVmSpec(template: VmSpec, volume: string, nvramDir: string):
   const os = template.os as WindowsOs;
   const name = buildVmName(os);
   // Its own UUID, the same from every stack on the host: base images are shared by the labs of a host.
-  return { ...template, name, uuid: deriveUuid("homelab-base-images", "vm", name), hostname: buildHostname(os), volume, nics: [], isos: { install: template.isos.install, virtio: template.isos.virtio }, nvramPath: `${nvramDir.replace(/\/+$/, "")}/${name}_VARS.fd`, start: true };
+  return {
+    ...template,
+    name,
+    uuid: deriveUuid("homelab-base-images", "vm", name),
+    hostname: buildHostname(os),
+    volume,
+    nics: [],
+    isos: { install: template.isos.install, virtio: template.isos.virtio },
+    nvramPath: `${nvramDir.replace(/\/+$/, "")}/${name}_VARS.fd`,
+    start: true,
+  };
 }
 
 /** autounattend.xml of the build VM; FirstLogonCommands run in Order, one after another (Microsoft-Windows-Shell-Setup | FirstLogonCommands | SynchronousCommand). */
 export function renderBaseAnswerFile(spec: LabSpec, buildVm: VmSpec, passwords: AnswerPasswords): string {
   const xml = renderAnswerFile({ ...spec, vms: [buildVm] }, buildVm, passwords);
   const command = [
-    "      <SynchronousCommand wcm:action=\"add\">",
+    '      <SynchronousCommand wcm:action="add">',
     "        <Order>2</Order>",
     `        <CommandLine>${SYSPREP_COMMAND}</CommandLine>`,
     "        <Description>Homelab base image: generalize and power off</Description>",

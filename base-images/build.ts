@@ -56,8 +56,10 @@ async function waitForShutOff(virsh: Virsh, domain: string, timeoutMs: number, p
     const state = await virsh.domainState(domain);
     if (state === "shut off") return;
     if (Date.now() > end) {
-      throw new Error(`build VM ${domain} wrote its install marker but did not power off within ${Math.round(timeoutMs / 1000)} s (state: ${state}): ` +
-        `sysprep /generalize /oobe /shutdown should end it. Look at its console: virt-viewer -c '${virsh.uri}' ${domain}`);
+      throw new Error(
+        `build VM ${domain} wrote its install marker but did not power off within ${Math.round(timeoutMs / 1000)} s (state: ${state}): ` +
+          `sysprep /generalize /oobe /shutdown should end it. Look at its console: virt-viewer -c '${virsh.uri}' ${domain}`,
+      );
     }
     await sleep(pollMs);
   }
@@ -65,21 +67,27 @@ async function waitForShutOff(virsh: Virsh, domain: string, timeoutMs: number, p
 
 async function build(virsh: Virsh, i: BaseImageInputs, log: Log): Promise<void> {
   await requirePoolRoom(virsh, i.pool, estimateBaseImageBytes(i.installIsoBytes), `base image ${i.name}`);
-  await virsh.createVolume(i.pool, `<volume><name>${i.name}</name><capacity unit='bytes'>${i.capacityBytes}</capacity>` +
-    "<allocation unit='bytes'>0</allocation><target><format type='qcow2'/><compat>1.1</compat></target></volume>");
+  await virsh.createVolume(
+    i.pool,
+    `<volume><name>${i.name}</name><capacity unit='bytes'>${i.capacityBytes}</capacity>` +
+      "<allocation unit='bytes'>0</allocation><target><format type='qcow2'/><compat>1.1</compat></target></volume>",
+  );
   await virsh.defineDomain(i.buildDomainXml);
   await virsh.startDomain(i.buildDomain);
   log.info(`${i.name}: build VM ${i.buildDomain} started`);
   const pollMs = i.pollMs ?? 5_000;
-  await waitForInstall({ vm: i.buildDomain, hostname: i.hostname, uri: i.uri, serialLog: i.serialLog, timeoutMs: i.timeoutMs, pollMs }, {
-    readSerialLog: () => readFile(i.serialLog, "utf8").catch(() => undefined),
-    domainState: () => virsh.domainState(i.buildDomain),
-    // The base answer ISO holds no lab secret worth keeping around, but the build VM goes as a whole below.
-    removeAnswerMedia: async () => undefined,
-    log: (m) => log.info(m),
-    now: () => Date.now(),
-    sleep,
-  });
+  await waitForInstall(
+    { vm: i.buildDomain, hostname: i.hostname, uri: i.uri, serialLog: i.serialLog, timeoutMs: i.timeoutMs, pollMs },
+    {
+      readSerialLog: () => readFile(i.serialLog, "utf8").catch(() => undefined),
+      domainState: () => virsh.domainState(i.buildDomain),
+      // The base answer ISO holds no lab secret worth keeping around, but the build VM goes as a whole below.
+      removeAnswerMedia: async () => undefined,
+      log: (m) => log.info(m),
+      now: () => Date.now(),
+      sleep,
+    },
+  );
   // After the marker the build VM generalizes and shuts itself down: the image is only complete then.
   await waitForShutOff(virsh, i.buildDomain, 30 * 60_000, pollMs);
   await virsh.undefineDomain(i.buildDomain);
@@ -118,8 +126,10 @@ const UPDATING: ReadonlyArray<keyof BaseImageInputs> = ["deleteOnDestroy", "time
 export const baseImageOps = {
   async check(_olds: object, news: BaseImageInputs) {
     const failures = (["uri", "pool", "name", "buildDomain", "buildDomainXml", "hostname", "serialLog"] as const)
-      .filter((k) => typeof news[k] !== "string" || news[k] === "").map((property) => ({ property, reason: `base image ${news.name}: ${property} must be a non-empty string` }));
-    if (!/^base-[a-z0-9-]+-[0-9a-f]{12}\.qcow2$/.test(String(news.name))) failures.push({ property: "name", reason: `base image name ${JSON.stringify(news.name)} is not base-<edition>-<12 hex>.qcow2` });
+      .filter((k) => typeof news[k] !== "string" || news[k] === "")
+      .map((property) => ({ property, reason: `base image ${news.name}: ${property} must be a non-empty string` }));
+    if (!/^base-[a-z0-9-]+-[0-9a-f]{12}\.qcow2$/.test(String(news.name)))
+      failures.push({ property: "name", reason: `base image name ${JSON.stringify(news.name)} is not base-<edition>-<12 hex>.qcow2` });
     return { inputs: news, failures };
   },
   async diff(_id: string, olds: BaseImageOutputs, news: BaseImageInputs) {

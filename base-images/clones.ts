@@ -22,8 +22,10 @@ export class CloneError extends Error {
 /** The VM's volume as a clone of `base`: linked ones name it as their backing store. Pure. */
 export function cloneVolumeSpec(vol: VolumeSpec, base: BaseImage, mode: DiskMode): VolumeSpec {
   if (vol.capacityBytes < base.capacityBytes) {
-    throw new CloneError(`volume ${vol.pool}/${vol.name} (VM ${vol.vm}) asks for ${vol.capacityBytes} bytes, less than its base image ${base.pool}/${base.name} ` +
-      `(${base.capacityBytes} bytes): a clone cannot be smaller than the disk Windows was installed on. Raise the VM's disk to at least the base image's size`);
+    throw new CloneError(
+      `volume ${vol.pool}/${vol.name} (VM ${vol.vm}) asks for ${vol.capacityBytes} bytes, less than its base image ${base.pool}/${base.name} ` +
+        `(${base.capacityBytes} bytes): a clone cannot be smaller than the disk Windows was installed on. Raise the VM's disk to at least the base image's size`,
+    );
   }
   const { backingStore: _ignored, ...plain } = vol;
   const backingStore: BackingStore = { path: base.path, format: "qcow2" };

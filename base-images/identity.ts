@@ -20,7 +20,8 @@ export interface BaseImageInputsForName {
 /** The 12 hex digits that change whenever the ISO, the base answer file or the generator changes. */
 export function baseImageHash(i: BaseImageInputsForName): string {
   const h = createHash("sha256");
-  for (const part of [`generator ${i.generatorVersion ?? BASE_IMAGE_GENERATOR_VERSION}`, `os ${i.os}`, `iso ${i.installIsoSha256}`, i.baseAnswerXml]) h.update(`${part}\n\0`);
+  for (const part of [`generator ${i.generatorVersion ?? BASE_IMAGE_GENERATOR_VERSION}`, `os ${i.os}`, `iso ${i.installIsoSha256}`, i.baseAnswerXml])
+    h.update(`${part}\n\0`);
   return h.digest("hex").slice(0, 12);
 }
 

@@ -16,8 +16,10 @@ function load(): typeof Build {
       require(require.resolve("ts-node", { paths: [cwd] })).register({ transpileOnly: true, projectSearchDir: cwd });
       return require(require.resolve(build, { paths: [cwd] }));
     } catch (e) {
-      throw new Error(`the homelab base image provider code was not found under ${cwd} (looked for base-images/build and ts-node there): ` +
-        `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+      throw new Error(
+        `the homelab base image provider code was not found under ${cwd} (looked for base-images/build and ts-node there): ` +
+          `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+      );
     }
   }
 }

@@ -3,7 +3,7 @@
 // Order in a lab: InstallMedia(build) -> BaseImage -> clone volumes -> domains -> install waits -> phases.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import type { LabSpec, VmSpec } from "../lab";
+import type { LabSpec } from "../lab";
 import { renderDomainXml } from "../libvirt/render";
 import { sha256File } from "../unattend/install-media";
 import type { WindowsOs } from "../unattend/images";
@@ -61,7 +61,14 @@ export interface LabBaseImage {
 }
 
 /** A base image per Windows edition of the lab (two VMs of one edition share one). */
-export function createBaseImages(parent: pulumi.Resource, prefix: string, spec: LabSpec, adminPassword: pulumi.Input<string>, scriptsDir: string, dependsOn: pulumi.Resource[]): Map<WindowsOs, LabBaseImage> {
+export function createBaseImages(
+  parent: pulumi.Resource,
+  prefix: string,
+  spec: LabSpec,
+  adminPassword: pulumi.Input<string>,
+  scriptsDir: string,
+  dependsOn: pulumi.Resource[],
+): Map<WindowsOs, LabBaseImage> {
   const out = new Map<WindowsOs, LabBaseImage>();
   for (const [os, vms] of vmsByEdition(spec)) {
     const template = vms[0];
@@ -71,22 +78,43 @@ export function createBaseImages(parent: pulumi.Resource, prefix: string, spec: 
     const readableXml = renderBaseAnswerFile(spec, buildVmSpec(template, "base.qcow2", spec.libvirt.nvramDir), "placeholder");
     const name = pulumi.output(installIsoSha256(sourceIso)).apply((sha) => baseImageName({ os, installIsoSha256: sha, baseAnswerXml: readableXml }));
     const buildVm = name.apply((volume) => buildVmSpec(template, volume, spec.libvirt.nvramDir));
-    const media = new InstallMedia(`${prefix}-base-${os}-media`, {
-      uri: spec.libvirt.uri, name: buildVm.name, hostname: buildVm.hostname, os,
-      configPath: `homelab:vms[${spec.vms.indexOf(template)}].iso`, sourceIso, pool: spec.pool.name, volume: name,
-      answerIso: buildVm.apply((vm) => answerIsoPath(spec.pool, vm)), serialLog: buildVm.apply(serialLogPath),
-      readableXml, adminPassword, scriptsDir,
-    }, { parent, dependsOn });
-    const image = new BaseImage(`${prefix}-base-${os}`, {
-      uri: spec.libvirt.uri, pool: spec.pool.name, name,
-      // Windows is installed on the smallest disk of its edition: every clone may be that size or larger.
-      capacityBytes: Math.min(...spec.volumes.filter((v) => vms.some((vm) => vm.name === v.vm)).map((v) => v.capacityBytes)),
-      installIsoBytes: statSync(sourceIso).size,
-      buildDomain: buildVm.name, buildDomainXml: buildVm.apply((vm) => renderDomainXml(vm, spec)),
-      hostname: buildVm.hostname, serialLog: buildVm.apply(serialLogPath),
-      timeoutMs: installTimeoutMinutes({ ...spec, vms: [template] }) * 60_000,
-      deleteOnDestroy: false,
-    }, { parent, dependsOn: [media] });
+    const media = new InstallMedia(
+      `${prefix}-base-${os}-media`,
+      {
+        uri: spec.libvirt.uri,
+        name: buildVm.name,
+        hostname: buildVm.hostname,
+        os,
+        configPath: `homelab:vms[${spec.vms.indexOf(template)}].iso`,
+        sourceIso,
+        pool: spec.pool.name,
+        volume: name,
+        answerIso: buildVm.apply((vm) => answerIsoPath(spec.pool, vm)),
+        serialLog: buildVm.apply(serialLogPath),
+        readableXml,
+        adminPassword,
+        scriptsDir,
+      },
+      { parent, dependsOn },
+    );
+    const image = new BaseImage(
+      `${prefix}-base-${os}`,
+      {
+        uri: spec.libvirt.uri,
+        pool: spec.pool.name,
+        name,
+        // Windows is installed on the smallest disk of its edition: every clone may be that size or larger.
+        capacityBytes: Math.min(...spec.volumes.filter((v) => vms.some((vm) => vm.name === v.vm)).map((v) => v.capacityBytes)),
+        installIsoBytes: statSync(sourceIso).size,
+        buildDomain: buildVm.name,
+        buildDomainXml: buildVm.apply((vm) => renderDomainXml(vm, spec)),
+        hostname: buildVm.hostname,
+        serialLog: buildVm.apply(serialLogPath),
+        timeoutMs: installTimeoutMinutes({ ...spec, vms: [template] }) * 60_000,
+        deleteOnDestroy: false,
+      },
+      { parent, dependsOn: [media] },
+    );
     out.set(os, { os, image, vms: vms.map((vm) => vm.name) });
   }
   return out;

@@ -48,10 +48,15 @@ export async function volumesBackedBy(virsh: Virsh, basePath: string): Promise<s
 }
 
 export class BaseImageInUseError extends Error {
-  constructor(readonly base: string, readonly clones: string[]) {
-    super(`base image ${base} is the backing store of ${clones.length} volume(s): ${clones.join(", ")}. ` +
-      "Deleting or rewriting it would destroy their disks. Delete those clones first (or make them independent with " +
-      "`qemu-img convert`), then delete the base image");
+  constructor(
+    readonly base: string,
+    readonly clones: string[],
+  ) {
+    super(
+      `base image ${base} is the backing store of ${clones.length} volume(s): ${clones.join(", ")}. ` +
+        "Deleting or rewriting it would destroy their disks. Delete those clones first (or make them independent with " +
+        "`qemu-img convert`), then delete the base image",
+    );
     this.name = "BaseImageInUseError";
   }
 }

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     await virsh.run(["pool-define-as", pool, "dir", "--target", join(ld.dir, pool)], { kind: "pool", name: pool, operation: "define" });
     await virsh.buildPool(pool);
     await virsh.startPool(pool);
-    await virsh.createVolume(pool, `<volume><name>base.qcow2</name><capacity unit='bytes'>${20 * GiB}</capacity><target><format type='qcow2'/></target></volume>`);
+    await virsh.createVolume(
+      pool,
+      `<volume><name>base.qcow2</name><capacity unit='bytes'>${20 * GiB}</capacity><target><format type='qcow2'/></target></volume>`,
+    );
     const path = await virsh.volumePath(pool, "base.qcow2");
     execFileSync("qemu-io", ["-f", "qcow2", "-c", `write -P 0x5a 0 ${BASE_DATA_MIB}M`, path], { stdio: "ignore" });
     const base: BaseImage = { pool, name: "base.qcow2", path, capacityBytes: 20 * GiB };
@@ -53,8 +56,10 @@ async function main(): Promise<void> {
     for (const n of LABS) {
       const linked = await makeDisks(virsh, base, pool, n, "linked");
       const full = await makeDisks(virsh, base, pool, n, "full");
-      console.log(`| ${n} | ${linked.ms.toFixed(0)} | ${full.ms.toFixed(0)} | ${(linked.ms / full.ms).toFixed(3)} | ` +
-        `${(linked.bytes / MiB).toFixed(1)} | ${(full.bytes / MiB).toFixed(1)} | ${(linked.bytes / full.bytes).toFixed(4)} |`);
+      console.log(
+        `| ${n} | ${linked.ms.toFixed(0)} | ${full.ms.toFixed(0)} | ${(linked.ms / full.ms).toFixed(3)} | ` +
+          `${(linked.bytes / MiB).toFixed(1)} | ${(full.bytes / MiB).toFixed(1)} | ${(linked.bytes / full.bytes).toFixed(4)} |`,
+      );
     }
     console.log("goal: linked/full <= 0.05 (1/20) in time and bytes at 20 VMs");
   } finally {
@@ -62,4 +67,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -18,8 +18,12 @@ import { fakeInstallerIso } from "../unattend/fake-media";
 
 jest.setTimeout(900_000);
 let daemon: PrivateLibvirtd;
-beforeAll(async () => { daemon = await startPrivateLibvirtd({ maxLifetimeSeconds: 1500 }); });
-afterAll(async () => { await daemon?.stop(); });
+beforeAll(async () => {
+  daemon = await startPrivateLibvirtd({ maxLifetimeSeconds: 1500 });
+});
+afterAll(async () => {
+  await daemon?.stop();
+});
 
 const MiB = 2 ** 20;
 const SERVER_EVAL = ["Windows Server 2022 Standard Evaluation", "Windows Server 2022 Standard Evaluation (Desktop Experience)"];
@@ -38,11 +42,15 @@ test("a base image is built once by its build VM, left read-only, and adopted (n
   await virsh.startPool(spec.pool.name);
 
   const sourceIso = join(root, "iso", "windows-server-2022.iso");
-  copyFileSync(fakeInstallerIso(join(root, "src"), {
-    imageNames: SERVER_EVAL, volumeId: "SSS_X64FREE_EN-US_DV9",
-    loader: Buffer.from("not an EFI application"),
-    startupNsh: `echo HOMELAB-INSTALL-DONE ${HOSTNAME}\r\nreset -s\r\n`,
-  }), sourceIso);
+  copyFileSync(
+    fakeInstallerIso(join(root, "src"), {
+      imageNames: SERVER_EVAL,
+      volumeId: "SSS_X64FREE_EN-US_DV9",
+      loader: Buffer.from("not an EFI application"),
+      startupNsh: `echo HOMELAB-INSTALL-DONE ${HOSTNAME}\r\nreset -s\r\n`,
+    }),
+    sourceIso,
+  );
   const media = await ensureNoPromptMedia(sourceIso, "windows-server-2022", "homelab:vms[0].iso");
   const name = baseImageName({ os: "windows-server-2022", installIsoSha256: media.sha256, baseAnswerXml: "<unattend/>" });
   expect(name).toMatch(/^base-windows-server-2022-[0-9a-f]{12}\.qcow2$/);
@@ -50,15 +58,31 @@ test("a base image is built once by its build VM, left read-only, and adopted (n
   // The build VM: the nokvm DC01's hardware, its disk the base image, no NICs (nothing lab-specific).
   const template = spec.vms.find((v) => v.name === "DC01")!;
   const buildVm: VmSpec = {
-    ...template, name: BUILD, hostname: HOSTNAME, volume: name, nics: [], memoryBytes: 512 * MiB,
-    nvramPath: join(root, "nvram", `${BUILD}_VARS.fd`), firmware: { uefi: true, secureBoot: false }, isos: { install: sourceIso },
+    ...template,
+    name: BUILD,
+    hostname: HOSTNAME,
+    volume: name,
+    nics: [],
+    memoryBytes: 512 * MiB,
+    nvramPath: join(root, "nvram", `${BUILD}_VARS.fd`),
+    firmware: { uefi: true, secureBoot: false },
+    isos: { install: sourceIso },
   };
   spec.vms = [buildVm];
   const serialLog = join(daemon.dir, "log", "qemu", `${BUILD}-serial.log`);
   const inputs: BaseImageInputs = {
-    uri: daemon.uri, pool: spec.pool.name, name, capacityBytes: 256 * MiB, installIsoBytes: statSync(sourceIso).size,
-    buildDomain: BUILD, buildDomainXml: renderDomainXml(buildVm, spec), hostname: HOSTNAME, serialLog,
-    timeoutMs: 600_000, pollMs: 1000, deleteOnDestroy: true,
+    uri: daemon.uri,
+    pool: spec.pool.name,
+    name,
+    capacityBytes: 256 * MiB,
+    installIsoBytes: statSync(sourceIso).size,
+    buildDomain: BUILD,
+    buildDomainXml: renderDomainXml(buildVm, spec),
+    hostname: HOSTNAME,
+    serialLog,
+    timeoutMs: 600_000,
+    pollMs: 1000,
+    deleteOnDestroy: true,
   };
   expect((await baseImageOps.check({}, inputs)).failures).toEqual([]);
 
@@ -87,8 +111,12 @@ test("a base image is built once by its build VM, left read-only, and adopted (n
   expect(await virsh.listDomains()).not.toContain(BUILD);
 
   // With a clone reading from it, removal is refused and names the clone; without, it goes.
-  await createCloneDisk(virsh, { name: "DC01.qcow2", pool: spec.pool.name, vm: "DC01", capacityBytes: 256 * MiB, format: "qcow2", deleteOnDestroy: true },
-    { pool: spec.pool.name, name, path: first.outs.path, capacityBytes: 256 * MiB }, "linked");
+  await createCloneDisk(
+    virsh,
+    { name: "DC01.qcow2", pool: spec.pool.name, vm: "DC01", capacityBytes: 256 * MiB, format: "qcow2", deleteOnDestroy: true },
+    { pool: spec.pool.name, name, path: first.outs.path, capacityBytes: 256 * MiB },
+    "linked",
+  );
   await expect(baseImageOps.remove(first.id, second.outs, log)).rejects.toThrow(`is the backing store of 1 volume(s): ${spec.pool.name}/DC01.qcow2`);
   await baseImageOps.remove(first.id, { ...second.outs, deleteOnDestroy: false }, log);
   expect(await virsh.volumeInfo(spec.pool.name, name)).toBeDefined();

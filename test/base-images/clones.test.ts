@@ -20,7 +20,12 @@ const MiB = 2 ** 20;
 const BASE_BYTES = 64 * MiB;
 const CLONE_BYTES = 96 * MiB;
 
-interface ChainEntry { filename: string; format: string; "backing-filename"?: string; "virtual-size": number }
+interface ChainEntry {
+  filename: string;
+  format: string;
+  "backing-filename"?: string;
+  "virtual-size": number;
+}
 function backingChain(path: string): ChainEntry[] {
   return JSON.parse(execFileSync("qemu-img", ["info", "--backing-chain", "--output=json", "-U", path], { encoding: "utf8" })) as ChainEntry[];
 }
@@ -35,7 +40,14 @@ function qemuIo(path: string, command: string, readOnly = false): { ok: boolean;
 const reads = (path: string, pattern: number) => qemuIo(path, `read -P 0x${pattern.toString(16)} 0 1M`, true).ok;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
-const volume = (pool: string, name: string): VolumeSpec => ({ name, pool, vm: name.replace(/\.qcow2$/, ""), capacityBytes: CLONE_BYTES, format: "qcow2", deleteOnDestroy: true });
+const volume = (pool: string, name: string): VolumeSpec => ({
+  name,
+  pool,
+  vm: name.replace(/\.qcow2$/, ""),
+  capacityBytes: CLONE_BYTES,
+  format: "qcow2",
+  deleteOnDestroy: true,
+});
 
 let ld: PrivateLibvirtd;
 let virsh: Virsh;
@@ -56,7 +68,10 @@ beforeAll(async () => {
   virsh = new Virsh({ uri: ld.uri });
   await definePool(pool);
   await definePool(otherPool);
-  await virsh.createVolume(pool, `<volume><name>base-test.qcow2</name><capacity unit='bytes'>${BASE_BYTES}</capacity><target><format type='qcow2'/></target></volume>`);
+  await virsh.createVolume(
+    pool,
+    `<volume><name>base-test.qcow2</name><capacity unit='bytes'>${BASE_BYTES}</capacity><target><format type='qcow2'/></target></volume>`,
+  );
   base = { pool, name: "base-test.qcow2", path: await virsh.volumePath(pool, "base-test.qcow2"), capacityBytes: BASE_BYTES };
   // The "installed Windows": 1 MiB of 0x11 at the start of the base.
   expect(qemuIo(base.path, "write -P 0x11 0 1M").ok).toBe(true);
@@ -82,7 +97,10 @@ describe("linked clones", () => {
   test("each clone's backing chain, read by qemu-img, is the clone over the base", () => {
     for (const path of paths) {
       const chain = backingChain(path);
-      expect(chain.map((e) => [e.filename, e.format])).toEqual([[path, "qcow2"], [base.path, "qcow2"]]);
+      expect(chain.map((e) => [e.filename, e.format])).toEqual([
+        [path, "qcow2"],
+        [base.path, "qcow2"],
+      ]);
       expect(chain[0]["backing-filename"]).toBe(base.path);
       expect(chain[0]["virtual-size"]).toBe(CLONE_BYTES);
     }
@@ -111,12 +129,17 @@ describe("linked clones", () => {
   test("deleting the base while clones exist is refused, naming every clone in every pool, even through a chain", async () => {
     // A clone in another pool, and an overlay on a clone (a snapshot of dc01): both still read the base.
     await createCloneDisk(virsh, volume(otherPool, "client01.qcow2"), base, "linked");
-    await virsh.createVolume(otherPool, `<volume><name>dc01-snap.qcow2</name><capacity unit='bytes'>${CLONE_BYTES}</capacity><target><format type='qcow2'/></target>` +
-      `<backingStore><path>${paths[0]}</path><format type='qcow2'/></backingStore></volume>`);
+    await virsh.createVolume(
+      otherPool,
+      `<volume><name>dc01-snap.qcow2</name><capacity unit='bytes'>${CLONE_BYTES}</capacity><target><format type='qcow2'/></target>` +
+        `<backingStore><path>${paths[0]}</path><format type='qcow2'/></backingStore></volume>`,
+    );
     const refusal = deleteBaseImage(virsh, pool, base.name);
     await expect(refusal).rejects.toThrow(BaseImageInUseError);
-    await expect(refusal).rejects.toThrow("base image lab/base-test.qcow2 is the backing store of 5 volume(s): " +
-      "elsewhere/client01.qcow2, elsewhere/dc01-snap.qcow2, lab/cm01.qcow2, lab/dc01.qcow2, lab/sql01.qcow2");
+    await expect(refusal).rejects.toThrow(
+      "base image lab/base-test.qcow2 is the backing store of 5 volume(s): " +
+        "elsewhere/client01.qcow2, elsewhere/dc01-snap.qcow2, lab/cm01.qcow2, lab/dc01.qcow2, lab/sql01.qcow2",
+    );
     expect(await virsh.volumeInfo(pool, base.name)).toBeDefined();
     expect(sha256(base.path)).toBe(baseHash);
   });
@@ -163,7 +186,10 @@ describe("full copies", () => {
 
 describe("a linked clone through the libvirt Volume provider (what pulumi up runs)", () => {
   test("create makes the overlay on the base; read and diff then see no change; qemu-img confirms the chain", async () => {
-    await virsh.createVolume(pool, `<volume><name>base-2.qcow2</name><capacity unit='bytes'>${BASE_BYTES}</capacity><target><format type='qcow2'/></target></volume>`);
+    await virsh.createVolume(
+      pool,
+      `<volume><name>base-2.qcow2</name><capacity unit='bytes'>${BASE_BYTES}</capacity><target><format type='qcow2'/></target></volume>`,
+    );
     const base2: BaseImage = { pool, name: "base-2.qcow2", path: await virsh.volumePath(pool, "base-2.qcow2"), capacityBytes: BASE_BYTES };
     const spec = cloneVolumeSpec(volume(pool, "client02.qcow2"), base2, "linked");
     const inputs = await checked(ops.volume.check, volumeInputs(ld.uri, spec));

@@ -35,7 +35,12 @@ test("the dev lab has two editions, each shared by two VMs", () => {
 test("the base answer file runs the bootstrap (marker) first, then sysprep /generalize /oobe /shutdown", () => {
   const spec = stackSpec("dev");
   const vm = buildVmSpec(spec.vms[0], "base.qcow2", "/nvram");
-  expect([vm.name, vm.hostname, vm.nics, vm.nvramPath]).toEqual(["homelab-build-windows-server-2022", "BASE-WS2022", [], "/nvram/homelab-build-windows-server-2022_VARS.fd"]);
+  expect([vm.name, vm.hostname, vm.nics, vm.nvramPath]).toEqual([
+    "homelab-build-windows-server-2022",
+    "BASE-WS2022",
+    [],
+    "/nvram/homelab-build-windows-server-2022_VARS.fd",
+  ]);
   expect(buildVmName("windows-11")).toBe("homelab-build-windows-11");
   expect(buildHostname("windows-11")).toBe("BASE-W11");
   const xml = renderBaseAnswerFile(spec, vm, "placeholder");

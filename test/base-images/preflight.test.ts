@@ -4,13 +4,22 @@ import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Virsh } from "../../libvirt/virsh";
-import { BaseImagePreflightError, checkBackingChain, estimateBaseImageBytes, poolRoomProblem, requirePoolRoom, requireQemuImg } from "../../base-images/preflight";
+import {
+  BaseImagePreflightError,
+  checkBackingChain,
+  estimateBaseImageBytes,
+  poolRoomProblem,
+  requirePoolRoom,
+  requireQemuImg,
+} from "../../base-images/preflight";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 
 jest.setTimeout(60_000);
 const GiB = 2 ** 30;
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "homelab-base-preflight-")); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "homelab-base-preflight-"));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("qemu-img", () => {
@@ -59,7 +68,8 @@ describe("pool room", () => {
     expect(poolRoomProblem("homelab", 20 * GiB, 15 * GiB, "base image base-windows-11-abc.qcow2")).toBeUndefined();
     expect(poolRoomProblem("homelab", 10 * GiB, 15 * GiB, "base image base-windows-11-abc.qcow2")).toBe(
       "pool homelab has 10.0 GiB free but base image base-windows-11-abc.qcow2 needs about 15.0 GiB: free 5.0 GiB in the pool's filesystem " +
-      "(old base images: virsh vol-list homelab), or move homelab:pool.path to a larger disk");
+        "(old base images: virsh vol-list homelab), or move homelab:pool.path to a larger disk",
+    );
   });
 
   describe("against a real pool", () => {
@@ -72,11 +82,15 @@ describe("pool room", () => {
       await virsh.buildPool("p");
       await virsh.startPool("p");
     });
-    afterAll(async () => { await ld?.stop(); });
+    afterAll(async () => {
+      await ld?.stop();
+    });
 
     test("1 MiB fits; a petabyte is refused with the pool's real free space", async () => {
       await expect(requirePoolRoom(virsh, "p", 2 ** 20, "a test image")).resolves.toBeUndefined();
-      await expect(requirePoolRoom(virsh, "p", 2 ** 50, "a test image")).rejects.toThrow(/^pool p has \d+\.\d GiB free but a test image needs about 1048576\.0 GiB/);
+      await expect(requirePoolRoom(virsh, "p", 2 ** 50, "a test image")).rejects.toThrow(
+        /^pool p has \d+\.\d GiB free but a test image needs about 1048576\.0 GiB/,
+      );
     });
 
     test("a stopped pool: its free space is unknown, and the message says how to start it", async () => {

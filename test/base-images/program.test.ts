@@ -11,8 +11,11 @@ jest.setTimeout(180_000);
 
 const BASE = "pulumi-nodejs:dynamic/homelab:BaseImage";
 const PASSWORDS = {
-  adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
-  networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+  adminPassword: "Adm1n-Secret-Value",
+  dsrmPassword: "Dsrm-Secret-Value",
+  sqlServicePassword: "Sql-Secret-Value",
+  networkAccessPassword: "Naa-Secret-Value",
+  clientPushPassword: "Push-Secret-Value",
 };
 const nameOf = (urn: string) => urn.split("::").pop()!;
 
@@ -21,13 +24,31 @@ describe("dev with homelab:disks linked, guest phases on", () => {
   const input = readStackConfig(PROJECT_DIR, "dev");
   stageHostFiles(input);
   const spec = requireLabSpec(input).spec;
-  beforeAll(async () => { run = await runProgram("dev", (c) => { c.guestPhases = true; c.disks = "linked"; }, PASSWORDS); });
+  beforeAll(async () => {
+    run = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+        c.disks = "linked";
+      },
+      PASSWORDS,
+    );
+  });
 
   test("registers without error", () => expect(run.error).toBeUndefined());
 
   test("one base image per Windows edition: DC01 and SCCM01 share the Server 2022 one", () => {
-    expect(run.byType(BASE).map((r) => r.name).sort()).toEqual(["dev-base-windows-11", "dev-base-windows-server-2022"]);
-    const disks = (base: string) => run.registrations.filter((r) => r.name.endsWith("-disk") && r.dependencies.map(nameOf).includes(base)).map((r) => r.name).sort();
+    expect(
+      run
+        .byType(BASE)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["dev-base-windows-11", "dev-base-windows-server-2022"]);
+    const disks = (base: string) =>
+      run.registrations
+        .filter((r) => r.name.endsWith("-disk") && r.dependencies.map(nameOf).includes(base))
+        .map((r) => r.name)
+        .sort();
     expect(disks("dev-base-windows-server-2022")).toEqual(["dev-DC01-disk", "dev-SCCM01-disk"]);
     expect(disks("dev-base-windows-11")).toEqual(["dev-CLIENT01-disk", "dev-CLIENT02-disk"]);
   });

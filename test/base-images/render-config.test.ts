@@ -10,7 +10,12 @@ import { clone, stackConfig } from "../support/stacks";
 
 const GiB = 2 ** 30;
 const vol: VolumeSpec = { name: "dc01.qcow2", pool: "homelab", vm: "dc01", capacityBytes: 64 * GiB, format: "qcow2", deleteOnDestroy: false };
-const base = { pool: "homelab", name: "base-windows-server-2022-0123456789ab.qcow2", path: "/var/lib/libvirt/images/homelab/base-windows-server-2022-0123456789ab.qcow2", capacityBytes: 40 * GiB };
+const base = {
+  pool: "homelab",
+  name: "base-windows-server-2022-0123456789ab.qcow2",
+  path: "/var/lib/libvirt/images/homelab/base-windows-server-2022-0123456789ab.qcow2",
+  capacityBytes: 40 * GiB,
+};
 const parse = (xml: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" }).parse(xml);
 
 describe("clone volume XML", () => {
@@ -33,7 +38,8 @@ describe("clone volume XML", () => {
   test("a clone smaller than its base is refused with both sizes and the fix", () => {
     expect(() => cloneVolumeSpec({ ...vol, capacityBytes: 32 * GiB }, base, "linked")).toThrow(CloneError);
     expect(() => cloneVolumeSpec({ ...vol, capacityBytes: 32 * GiB }, base, "linked")).toThrow(
-      `volume homelab/dc01.qcow2 (VM dc01) asks for ${32 * GiB} bytes, less than its base image homelab/base-windows-server-2022-0123456789ab.qcow2 (${40 * GiB} bytes)`);
+      `volume homelab/dc01.qcow2 (VM dc01) asks for ${32 * GiB} bytes, less than its base image homelab/base-windows-server-2022-0123456789ab.qcow2 (${40 * GiB} bytes)`,
+    );
   });
 });
 
@@ -53,7 +59,12 @@ describe("homelab:disks", () => {
     const r = withDisks("full");
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.errors.map((e) => [e.path, e.message])).toEqual([["homelab:disks", "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM"]]);
+      expect(r.errors.map((e) => [e.path, e.message])).toEqual([
+        [
+          "homelab:disks",
+          "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+        ],
+      ]);
     }
   });
 
@@ -63,7 +74,13 @@ describe("homelab:disks", () => {
     cfg.config.install = "manual";
     const r = loadLabSpec(cfg);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors.map((e) => [e.path, e.message])).toEqual([["homelab:disks", "linked: base images are built by the unattended install, but homelab:install is manual: set homelab:install to unattended, or leave homelab:disks unset"]]);
+    if (!r.ok)
+      expect(r.errors.map((e) => [e.path, e.message])).toEqual([
+        [
+          "homelab:disks",
+          "linked: base images are built by the unattended install, but homelab:install is manual: set homelab:install to unattended, or leave homelab:disks unset",
+        ],
+      ]);
   });
 
   test("unset leaves the disks blank (one install per VM)", () => {
@@ -89,9 +106,13 @@ describe("the NixVirt export", () => {
     cfg.config.disks = "linked";
     const r = loadLabSpec(cfg);
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    expect(nixVirtProblems(r.spec).filter((p) => p.path === "homelab:disks").map((p) => p.message)).toEqual([
+    expect(
+      nixVirtProblems(r.spec)
+        .filter((p) => p.path === "homelab:disks")
+        .map((p) => p.message),
+    ).toEqual([
       "linked: NixVirt's volume XML can name a backing store (backingStore path and format), so a clone of an existing base image is expressible, " +
-      "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
+        "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
     ]);
     const plain = loadLabSpec(stackConfig("dev"));
     expect(plain.ok && nixVirtProblems(plain.spec).filter((p) => p.path === "homelab:disks")).toEqual([]);
