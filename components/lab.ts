@@ -8,6 +8,8 @@ import { childName } from "./naming";
 import { GuestPhases } from "./phases";
 import { LabStorage } from "./storage";
 import { LinuxVm, VmOutputs, WindowsVm } from "./vm";
+import { createBaseImages, LabBaseImage } from "../base-images/resource";
+import type { WindowsOs } from "../unattend/images";
 
 export interface LabArgs {
   spec: LabSpec;
@@ -44,11 +46,23 @@ export class Lab extends pulumi.ComponentResource {
     this.storage = new LabStorage(childName(name, "storage"), { uri, pool: spec.pool }, { parent: this });
     const libvirtNetworks: Record<string, LibvirtNetwork> = Object.fromEntries(Object.entries(this.networks).map(([k, v]) => [k, v.network]));
     this.vms = {};
+    // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a linked clone of it.
+    const scriptsDir = join(args.projectDir, "scripts");
+    const bases = spec.disks === "linked" && spec.guest.install === "unattended"
+      ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
+      : new Map<string, LabBaseImage>();
+    const baseOf = (vm: VmSpec) => {
+      const base = bases.get(vm.os as WindowsOs);
+      const volume = spec.volumes.find((v) => v.vm === vm.name);
+      return base && volume && base.vms.includes(vm.name) ? { image: base.image, capacityBytes: Math.min(...spec.volumes.filter((v) => base.vms.includes(v.vm)).map((v) => v.capacityBytes)) } : undefined;
+    };
+    // ---- end base images
     for (const vm of spec.vms) {
       const Vm = vm.template === "windows" ? WindowsVm : LinuxVm;
       this.vms[vm.name] = new Vm(childName(name, vm.name), {
         vm, lab: spec, pool: this.storage.pool, networks: libvirtNetworks,
-        install: { adminPassword: args.secrets.adminPassword, scriptsDir: join(args.projectDir, "scripts") },
+        install: { adminPassword: args.secrets.adminPassword, scriptsDir },
+        base: baseOf(vm),
       }, { parent: this });
     }
     if (spec.guest.phases) {

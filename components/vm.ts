@@ -5,6 +5,8 @@ import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../li
 import { installsUnattended } from "../unattend/paths";
 import { InstallMedia, installMediaArgs, InstallWait, installWaitArgs } from "../unattend/resources";
 import { childName } from "./naming";
+import { cloneVolumeSpec } from "../base-images/clones";
+import type { BaseImage } from "../base-images/resource";
 import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
@@ -17,6 +19,9 @@ export interface VmArgs {
   networks: Record<string, LibvirtNetwork>;
   /** Unattended install (issue 12): homelab:adminPassword (a secret) and the project's scripts/ folder. */
   install?: { adminPassword: pulumi.Input<string> | undefined; scriptsDir: string };
+  // ---- base images (issue 13): the disk becomes a linked clone of its edition's base image.
+  base?: { image: BaseImage; capacityBytes: number };
+  // ---- end base images
 }
 
 /** Outputs every VM component exposes; the stack outputs are built from them. */
@@ -37,11 +42,14 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
     uri: lab.libvirt.uri,
     pool: volumeSpec.pool,
     name: volumeSpec.name,
-    xml: renderVolumeXml(volumeSpec),
+    // ---- base images (issue 13): a linked clone's XML names the base image as its backing store.
+    xml: args.base
+      ? args.base.image.path.apply((path) => renderVolumeXml(cloneVolumeSpec(volumeSpec, { pool: volumeSpec.pool, name: "", path, capacityBytes: args.base!.capacityBytes }, "linked")))
+      : renderVolumeXml(volumeSpec),
     capacityBytes: volumeSpec.capacityBytes,
     format: volumeSpec.format,
     deleteOnDestroy: volumeSpec.deleteOnDestroy,
-  }, { parent: component, dependsOn: [args.pool] });
+  }, { parent: component, dependsOn: [args.pool, ...(args.base ? [args.base.image] : [])] });
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
   const unattended = installsUnattended(lab, vm) && args.install !== undefined;
   const media = unattended

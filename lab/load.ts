@@ -68,6 +68,7 @@ type Scalars = {
   install: LabSpec["guest"]["install"];
   installTimeoutMinutes?: number;
   checkpoints: LabSpec["guest"]["checkpoints"];
+  disks?: LabSpec["disks"]; // base images (issue 13)
 };
 
 /** The spec from a draft that passed every rule: what the rules proved (a pool, a SQL host) is carried as plain values. */
@@ -112,6 +113,7 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
       checkpoints: scalars.checkpoints,
     },
     media,
+    ...(scalars.disks !== undefined ? { disks: scalars.disks } : {}), // base images (issue 13)
   };
   spec.secrets = requiredSecrets(spec);
   return spec;
@@ -128,6 +130,14 @@ export function loadLabSpec(input: StackConfig): LabResult {
   ];
   for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
+  // ---- base images (issue 13)
+  if (parsed.scalars.disks === "full") {
+    problems.error(["disks"], "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM");
+  }
+  if (parsed.scalars.disks === "linked" && parsed.scalars.install !== "unattended") {
+    problems.error(["disks"], `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`);
+  }
+  // ---- end base images
   const { pool, sccm } = draft;
   const sqlServer = sccm?.sqlServer;
   if (problems.errors.length > 0 || !pool || (sccm && !sqlServer)) return { ok: false, errors: problems.errors, warnings: problems.warnings };

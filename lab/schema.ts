@@ -40,6 +40,9 @@ export const scalarSchemas = {
   // Unattended Windows install (issue 12): the answer ISO and the wait for the install marker.
   install: z.enum(["unattended", "manual"], { error: "must be unattended (answer file, no hands) or manual (you install Windows yourself)" }).default("unattended"),
   installTimeoutMinutes: z.number({ error: "must be a whole number of minutes" }).int({ error: "must be a whole number of minutes" }).min(1, { error: "must be at least 1" }).optional(),
+  // ---- base images (issue 13): how each Windows VM's disk comes from its edition's base image.
+  disks: z.enum(["linked", "full"], { error: "must be linked (a qcow2 overlay on the base image) or full (an independent copy of it)" }).optional(),
+  // ---- end base images
   checkpoints: z.enum(["auto", "off"], { error: "must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off" }).default("auto"),
 } as const;
 export type ScalarKey = keyof typeof scalarSchemas;

@@ -78,7 +78,20 @@ export interface VolumeSpec {
   format: "qcow2";
   /** A VM's disk survives `pulumi destroy` unless the stack opts in. */
   deleteOnDestroy: boolean;
+  // ---- base images (issue 13)
+  /** A linked clone: the read-only image this overlay reads unwritten clusters from. */
+  backingStore?: BackingStore;
+  // ---- end base images
 }
+
+// ---- base images (issue 13)
+/** linked: a qcow2 overlay on the edition's base image; full: an independent copy of it. */
+export type DiskMode = "linked" | "full";
+export interface BackingStore {
+  path: string;
+  format: "qcow2";
+}
+// ---- end base images
 
 /** static: configured inside the guest; reserved: a DHCP reservation on the network; dhcp: whatever the server hands out. */
 export type Addressing = "static" | "reserved" | "dhcp";
@@ -184,6 +197,8 @@ export interface LabSpec {
   secrets: SecretRef[];
   guest: GuestSpec;
   media?: MediaSpec;
+  /** Base images (issue 13): unset keeps a blank disk and a full install per VM. */
+  disks?: DiskMode;
 }
 
 export interface LabProblem {

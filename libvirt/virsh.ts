@@ -446,6 +446,14 @@ export class Virsh {
     await this.withXmlFile(xml, (f) => ["vol-create", pool, f], { kind: "volume", name: `${pool}/${name}`, operation: "create" });
   }
 
+  // ---- base images (issue 13)
+  /** Creates a volume from XML as a full copy of `source` (in `sourcePool`): libvirt copies the data with qemu-img convert. */
+  async createVolumeFrom(pool: string, xml: string, sourcePool: string, source: string): Promise<void> {
+    const name = xmlIdentity(xml).name ?? "(unnamed)";
+    await this.withXmlFile(xml, (f) => ["vol-create-from", pool, f, source, "--inputpool", sourcePool], { kind: "volume", name: `${pool}/${name}`, operation: "copy" });
+  }
+  // ---- end base images
+
   async deleteVolume(pool: string, name: string): Promise<void> {
     await this.run(["vol-delete", "--pool", pool, name], { kind: "volume", name: `${pool}/${name}`, operation: "delete" });
   }

@@ -47,6 +47,12 @@ export function nixVirtProblems(spec: LabSpec): LabProblem[] {
       add(["vms", i, "firmware", "secureBoot"], `VM ${vm.name}: NixVirt 0.6.0's domain XML can write neither <loader secure='yes'> nor <smm> nor <firmware><feature>, so a Linux VM cannot ask for Secure Boot firmware: set secureBoot to false, or deploy this stack through Pulumi`);
     }
   });
+  // ---- base images (issue 13)
+  if (spec.disks === "linked") {
+    add(["disks"], "linked: NixVirt's volume XML can name a backing store (backingStore path and format), so a clone of an existing base image is expressible, " +
+      "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi");
+  }
+  // ---- end base images
   return problems;
 }
 

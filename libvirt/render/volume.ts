@@ -12,5 +12,12 @@ export function renderVolumeXml(vol: VolumeSpec): string {
   emptyElement(target, "format", { type: vol.format });
   // Without it qemu-img writes compat 0.10, which lacks lazy refcounts and zero clusters.
   textElement(target, "compat", "1.1");
+  // ---- base images (issue 13): a linked clone names its base image (formatstorage, "Backing store elements").
+  if (vol.backingStore) {
+    const backing = volume.ele("backingStore");
+    textElement(backing, "path", vol.backingStore.path);
+    emptyElement(backing, "format", { type: vol.backingStore.format });
+  }
+  // ---- end base images
   return serialize(volume);
 }
