@@ -36,7 +36,7 @@ describe("dev, unattended (the default), guest phases on", () => {
       expect(reg("install-wait").dependencies.map(nameOf)).toEqual([`dev-${vm}-domain`]);
       const first = graph.phases.find((p) => p.vm === vm)!;
       expect(first.after).toEqual([]);
-      expect(run.registrations.find((r) => r.name === `dev-phases-${first.id}`)!.dependencies.map(nameOf)).toEqual([`dev-${vm}-install-wait`]);
+      expect(run.registrations.find((r) => r.name === `dev-phases-${first.id}`)!.dependencies.map(nameOf)).toEqual(["dev-phases-logon-guard", `dev-${vm}-install-wait`]);
     }
   });
 
@@ -51,8 +51,10 @@ describe("dev, unattended (the default), guest phases on", () => {
       scriptsDir: join(PROJECT_DIR, "scripts"),
     });
     expect(run.isSecret(media.inputs.adminPassword)).toBe(true);
-    // Pulumi serialized the provider as a small loader of unattend/provider/ops, not the modules themselves.
-    expect(String(media.inputs.__provider)).toContain(join(PROJECT_DIR, "unattend", "provider", "ops"));
+    // Pulumi serialized the provider as a small loader of unattend/provider/ops from the provider
+    // host's folder, not the modules themselves, and no path of this checkout.
+    expect(String(media.inputs.__provider)).toContain('path.join(cwd, "unattend", "provider", "ops")');
+    expect(String(media.inputs.__provider)).not.toContain(PROJECT_DIR);
     expect(String(media.inputs.__provider).length).toBeLessThan(20_000);
     expect(JSON.stringify(media.inputs.readableXml)).not.toContain(PASSWORDS.adminPassword);
   });
@@ -68,7 +70,7 @@ test("install: manual keeps today's flow: no install resources, phases after the
   const run = await runProgram("dev", (c) => { c.guestPhases = true; c.install = "manual"; }, PASSWORDS);
   expect(run.error).toBeUndefined();
   expect([...run.byType(MEDIA), ...run.byType(WAIT)]).toEqual([]);
-  expect(run.registrations.find((r) => r.name === "dev-phases-dc01-winrm")!.dependencies.map(nameOf)).toEqual(["dev-DC01-domain"]);
+  expect(run.registrations.find((r) => r.name === "dev-phases-dc01-winrm")!.dependencies.map(nameOf)).toEqual(["dev-phases-logon-guard", "dev-DC01-domain"]);
 });
 
 test("a Linux lab has no install resources", async () => {
