@@ -17,14 +17,21 @@ async function buildOnce(size: number): Promise<{ ms: number; resources: number 
   const { spec } = requireLabSpec({ stack: `bench${size}`, config: labConfigOfSize(size) });
   // One Lab, a LabNetwork and a libvirt network per network, LabStorage and its pool, and per VM a component, a volume and a domain.
   const expected = 1 + 2 * spec.networks.length + 2 + 3 * spec.vms.length;
-  const all = new Promise<void>((resolve) => { done = resolve; });
-  await pulumi.runtime.setMocks({
-    newResource: (args) => {
-      if (++registered === expected) done();
-      return { id: `${args.name}-id`, state: args.inputs };
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        if (++registered === expected) done();
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
     },
-    call: (args) => args.inputs,
-  }, "homelab", spec.stack, false);
+    "homelab",
+    spec.stack,
+    false,
+  );
   const { Lab } = await import("../components/lab");
   const start = performance.now();
   new Lab(spec.stack, { spec, secrets: {}, projectDir: `${__dirname}/..` });
@@ -45,13 +52,19 @@ async function main(): Promise<void> {
     return;
   }
   const results = SIZES.map((size) => {
-    const samples = Array.from({ length: RUNS }, () => JSON.parse(execFileSync("npx", ["ts-node", "--transpile-only", __filename, String(size)], { encoding: "utf8" })) as { ms: number; resources: number });
+    const samples = Array.from(
+      { length: RUNS },
+      () =>
+        JSON.parse(execFileSync("npx", ["ts-node", "--transpile-only", __filename, String(size)], { encoding: "utf8" })) as { ms: number; resources: number },
+    );
     return { size, resources: samples[0].resources, ms: median(samples.map((s) => s.ms)) };
   });
   const base = results[0];
   console.log("VMs  resources  build ms (median of 3)  ratio to 4 VMs  per-VM ratio");
   for (const r of results) {
-    console.log(`${String(r.size).padStart(3)}  ${String(r.resources).padStart(9)}  ${r.ms.toFixed(1).padStart(21)}  ${(r.ms / base.ms).toFixed(2).padStart(14)}  ${((r.ms / r.size) / (base.ms / base.size)).toFixed(2).padStart(12)}`);
+    console.log(
+      `${String(r.size).padStart(3)}  ${String(r.resources).padStart(9)}  ${r.ms.toFixed(1).padStart(21)}  ${(r.ms / base.ms).toFixed(2).padStart(14)}  ${(r.ms / r.size / (base.ms / base.size)).toFixed(2).padStart(12)}`,
+    );
   }
 }
 

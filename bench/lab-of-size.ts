@@ -3,9 +3,22 @@
 import { stackConfig } from "../test/support/stacks";
 
 type Config = Record<string, unknown>;
-interface NicConfig { network: string; ip?: string; reserve?: string }
-interface VmConfig { name: string; role: string; nics: NicConfig[] }
-interface NetworkConfig { name: string; subnet: string; gateway?: string; dhcp?: { start: string; end: string; server: string } }
+interface NicConfig {
+  network: string;
+  ip?: string;
+  reserve?: string;
+}
+interface VmConfig {
+  name: string;
+  role: string;
+  nics: NicConfig[];
+}
+interface NetworkConfig {
+  name: string;
+  subnet: string;
+  gateway?: string;
+  dhcp?: { start: string; end: string; server: string };
+}
 
 // dev's 192.168.<n>.0/24 networks become 10.<n>.0.0/16: servers keep their host part in 10.<n>.0.x
 // (outside the range), clients get reservations from 10.<n>.1.1 on.
@@ -17,7 +30,12 @@ export function labConfigOfSize(domains: number): Config {
   const { config } = stackConfig("dev");
   const networks = (config.networks as NetworkConfig[]).map((n) => {
     const third = octet(n.subnet);
-    return { ...n, subnet: `10.${third}.0.0/16`, gateway: `10.${third}.0.1`, dhcp: n.dhcp && { ...n.dhcp, start: `10.${third}.1.1`, end: `10.${third}.255.254` } };
+    return {
+      ...n,
+      subnet: `10.${third}.0.0/16`,
+      gateway: `10.${third}.0.1`,
+      dhcp: n.dhcp && { ...n.dhcp, start: `10.${third}.1.1`, end: `10.${third}.255.254` },
+    };
   });
   const vms = config.vms as VmConfig[];
   const servers = vms.filter((vm) => vm.role !== "client").map((vm) => ({ ...vm, nics: vm.nics.map((nic) => ({ ...nic, ip: nic.ip && widen(nic.ip) })) }));
@@ -29,4 +47,3 @@ export function labConfigOfSize(domains: number): Config {
   }));
   return { ...config, networks, vms: [...servers, ...clients] };
 }
-

@@ -100,18 +100,41 @@ async function main(): Promise<void> {
       if ((await virsh.listDomains()).length !== n) throw new Error(`expected ${n} domains defined`);
       await undefineAll();
 
-      rows.push([String(n), (plain / n).toFixed(1), (provider / n).toFixed(1), (provider / plain).toFixed(2), (noChange / n).toFixed(1), (noChange / provider).toFixed(3)]);
+      rows.push([
+        String(n),
+        (plain / n).toFixed(1),
+        (provider / n).toFixed(1),
+        (provider / plain).toFixed(2),
+        (noChange / n).toFixed(1),
+        (noChange / provider).toFixed(3),
+      ]);
     }
-    table(["N", "virsh define ms/domain", "provider ms/domain", "provider/virsh (goal <= 1.2 at N=50)", "no-change read+diff ms/domain", "no-change/create (goal <= 0.1)"], rows);
+    table(
+      [
+        "N",
+        "virsh define ms/domain",
+        "provider ms/domain",
+        "provider/virsh (goal <= 1.2 at N=50)",
+        "no-change read+diff ms/domain",
+        "no-change/create (goal <= 0.1)",
+      ],
+      rows,
+    );
 
     // The dev lab, as `pulumi up` and `pulumi refresh` would drive the providers (domains not started).
     closeSessions();
     const outs: { kind: "network" | "pool" | "volume" | "domain"; props: unknown }[] = [];
     const create = await counted(async () => {
-      for (const n of lab.networks) outs.push({ kind: "network", props: (await ops.network.create(await checked(ops.network.check({}, networkInputs(uri, n))), quiet)).outs });
+      for (const n of lab.networks)
+        outs.push({ kind: "network", props: (await ops.network.create(await checked(ops.network.check({}, networkInputs(uri, n))), quiet)).outs });
       outs.push({ kind: "pool", props: (await ops.pool.create(await checked(ops.pool.check({}, poolInputs(uri, lab.pool))), quiet)).outs });
-      for (const v of lab.volumes) outs.push({ kind: "volume", props: (await ops.volume.create(await checked(ops.volume.check({}, volumeInputs(uri, v))), quiet)).outs });
-      for (const vm of lab.vms) outs.push({ kind: "domain", props: (await ops.domain.create(await checked(ops.domain.check({}, { ...domainInputs(uri, vm, lab), start: false })), quiet)).outs });
+      for (const v of lab.volumes)
+        outs.push({ kind: "volume", props: (await ops.volume.create(await checked(ops.volume.check({}, volumeInputs(uri, v))), quiet)).outs });
+      for (const vm of lab.vms)
+        outs.push({
+          kind: "domain",
+          props: (await ops.domain.create(await checked(ops.domain.check({}, { ...domainInputs(uri, vm, lab), start: false })), quiet)).outs,
+        });
     });
     const refresh = await counted(async () => {
       for (const o of outs) {
@@ -121,10 +144,13 @@ async function main(): Promise<void> {
       }
     });
     console.log("");
-    table(["dev lab (2 networks, pool, 4 volumes, 4 domains)", "virsh processes", "virsh commands (in the session)"], [
-      ["create", String(create.processes), String(create.commands)],
-      ["no-change refresh (read of every object)", String(refresh.processes), String(refresh.commands)],
-    ]);
+    table(
+      ["dev lab (2 networks, pool, 4 volumes, 4 domains)", "virsh processes", "virsh commands (in the session)"],
+      [
+        ["create", String(create.processes), String(create.commands)],
+        ["no-change refresh (read of every object)", String(refresh.processes), String(refresh.commands)],
+      ],
+    );
   } finally {
     closeSessions();
     await daemon.stop();

@@ -45,11 +45,14 @@ async function baselineServer(): Promise<{ port: number; close: () => Promise<vo
 
 function plainPost(agent: http.Agent, port: number, body: Buffer, want: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "X-Want": String(want), "Content-Length": body.length } }, (res) => {
-      let n = 0;
-      res.on("data", (d: Buffer) => (n += d.length));
-      res.on("end", () => resolve(n));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "X-Want": String(want), "Content-Length": body.length } },
+      (res) => {
+        let n = 0;
+        res.on("data", (d: Buffer) => (n += d.length));
+        res.on("end", () => resolve(n));
+      },
+    );
     req.on("error", reject);
     req.setTimeout(30000, () => req.destroy(new Error("baseline request timed out")));
     req.end(body);
@@ -86,7 +89,12 @@ async function main(): Promise<void> {
     const clientDownload = (): Promise<number> =>
       time(async () => {
         let n = 0;
-        const code = await runPowerShell(client, buildStdin(`Write-Output ('x' * ${outBytes})\n`), { onStdout: (t) => (n += Buffer.byteLength(t)) }, deadline());
+        const code = await runPowerShell(
+          client,
+          buildStdin(`Write-Output ('x' * ${outBytes})\n`),
+          { onStdout: (t) => (n += Buffer.byteLength(t)) },
+          deadline(),
+        );
         if (code !== 0 || n !== outBytes + 2) throw new Error(`download check failed: exit ${code}, ${n} bytes`);
       });
     const pyConfig = {

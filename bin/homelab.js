@@ -8,6 +8,11 @@ try {
   process.exit(4);
 }
 cli.main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`homelab: ${err instanceof Error ? err.message : String(err)}\n`); process.exitCode = 5; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`homelab: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 5;
+  },
 );

@@ -29,7 +29,8 @@ const progress = (ctx: CheckpointContext, vm: string, message: string) => ctx.on
 async function withLocks<T>(ctx: CheckpointContext, vms: string[], operation: string, body: () => Promise<T>): Promise<T> {
   const need = vms.filter((vm) => !ctx.heldLocks?.includes(vm));
   const held = await lockVms(ctx.layout, need, {
-    operation, waitMs: ctx.lockWaitMs,
+    operation,
+    waitMs: ctx.lockWaitMs,
     onWait: (vm, owner) => progress(ctx, vm, `waiting for the lock held by ${owner?.operation ?? "another process"}`),
   });
   try {
@@ -89,12 +90,18 @@ export async function createCheckpoint(ctx: CheckpointContext, req: CreateReques
       // Not recursive: an existing folder is an existing checkpoint, refused atomically.
       mkdirSync(lay.checkpoint(req.name));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new CheckpointError(`a checkpoint named ${req.name} exists already: delete it first or choose another --name`);
+      if ((e as NodeJS.ErrnoException).code === "EEXIST")
+        throw new CheckpointError(`a checkpoint named ${req.name} exists already: delete it first or choose another --name`);
       throw e;
     }
     const manifest: Manifest = {
-      format: MANIFEST_FORMAT, name: req.name, uri: ctx.host.opts.uri, createdAt: new Date().toISOString(), vms: req.vms,
-      ...(ctx.stack ? { stack: ctx.stack } : {}), ...(req.note ? { note: req.note } : {}),
+      format: MANIFEST_FORMAT,
+      name: req.name,
+      uri: ctx.host.opts.uri,
+      createdAt: new Date().toISOString(),
+      vms: req.vms,
+      ...(ctx.stack ? { stack: ctx.stack } : {}),
+      ...(req.note ? { note: req.note } : {}),
     };
     writeFileSync(lay.manifest(req.name), `${JSON.stringify(manifest, null, 2)}\n`);
     await perVm(req.vms, `checkpoint ${req.name}`, async (vm) => {
@@ -119,14 +126,20 @@ export async function createCheckpoint(ctx: CheckpointContext, req: CreateReques
 export function listCheckpoints(lay: Layout): CheckpointSummary[] {
   const dir = `${lay.root}/by-name`;
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((name) => {
-    if (!existsSync(lay.manifest(name))) return [{ name, createdAt: "?", vms: [] }];
-    const m = readManifest(lay, name);
-    return [{
-      name, createdAt: m.createdAt,
-      vms: m.vms.map((vm) => ({ vm, state: vmPartState(existsSync(lay.vmRecord(name, vm)), existsSync(lay.revertMarker(name, vm))) })),
-    }];
-  }).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      if (!existsSync(lay.manifest(name))) return [{ name, createdAt: "?", vms: [] }];
+      const m = readManifest(lay, name);
+      return [
+        {
+          name,
+          createdAt: m.createdAt,
+          vms: m.vms.map((vm) => ({ vm, state: vmPartState(existsSync(lay.vmRecord(name, vm)), existsSync(lay.revertMarker(name, vm))) })),
+        },
+      ];
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 export interface RevertRequest {
@@ -144,7 +157,9 @@ export async function revertCheckpoint(ctx: CheckpointContext, req: RevertReques
     const records = new Map(vms.map((vm) => [vm, readRecord(lay, req.name, vm)]));
     const incomplete = vms.filter((vm) => !records.get(vm));
     if (incomplete.length) {
-      throw new CheckpointError(`checkpoint ${req.name} is incomplete for ${incomplete.join(", ")} (its create did not finish): nothing was reverted; delete it`);
+      throw new CheckpointError(
+        `checkpoint ${req.name} is incomplete for ${incomplete.join(", ")} (its create did not finish): nothing was reverted; delete it`,
+      );
     }
     // Every plan first: a domain that no longer matches stops the revert before any VM changes.
     const plans = new Map<string, Op[]>();
@@ -169,7 +184,11 @@ export async function deleteCheckpoint(ctx: CheckpointContext, req: DeleteReques
     if (!(e instanceof ManifestError && req.force)) throw e;
     // Nothing says which disks it covered: the folder goes, the qcow2 tags stay for the user.
     rmSync(lay.checkpoint(req.name), { recursive: true, force: true });
-    progress(ctx, "-", `removed the damaged checkpoint folder; qcow2 snapshots tagged ${snapshotTag(req.name)} may remain on the lab's disks (qemu-img snapshot -l / -d)`);
+    progress(
+      ctx,
+      "-",
+      `removed the damaged checkpoint folder; qcow2 snapshots tagged ${snapshotTag(req.name)} may remain on the lab's disks (qemu-img snapshot -l / -d)`,
+    );
     return;
   }
   const vms = chooseVms(manifest, req.vms);

@@ -45,7 +45,8 @@ interface CommonOptions {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function common(cmd: Command, { vms = true }: { vms?: boolean } = {}): Command {
-  cmd.requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
+  cmd
+    .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
     .option("--project <dir>", "folder holding Pulumi.yaml and the stack files (default: this checkout)")
     .option("--swtpm-dir <dir>", "where libvirt keeps swtpm state, one folder per domain UUID", DEFAULT_SWTPM_DIR)
     .option("--wait <seconds>", "wait this long for another operation's lock on a VM, instead of refusing at once", "0");
@@ -83,8 +84,10 @@ function context(opts: CommonOptions, io: LabIo): { spec: LabSpec; ctx: Checkpoi
   const ctx: CheckpointContext = {
     layout: layout(checkpointRoot(spec.pool.path)),
     host: new Host({
-      uri: spec.libvirt.uri, swtpmDir: opts.swtpmDir,
-      guestShutdown: guestShutdownFor(spec), onNote: (vm, note) => io.stdout(`[${vm}] ${note}\n`),
+      uri: spec.libvirt.uri,
+      swtpmDir: opts.swtpmDir,
+      guestShutdown: guestShutdownFor(spec),
+      onNote: (vm, note) => io.stdout(`[${vm}] ${note}\n`),
     }),
     stack: spec.stack,
     lockWaitMs,
@@ -155,7 +158,11 @@ function winrmOptions(cmd: Command): Command {
 }
 
 /** The WinRM connection to one VM as homelab-winrm would open it, or why there is none. */
-export function winrmClientFor(spec: Pick<LabSpec, "guest">, opts: WinrmOptions, env: NodeJS.ProcessEnv = process.env): (vm: LabSpec["vms"][number]) => ClientOptions | string {
+export function winrmClientFor(
+  spec: Pick<LabSpec, "guest">,
+  opts: WinrmOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): (vm: LabSpec["vms"][number]) => ClientOptions | string {
   const via = new Map<string, { host: string; port: number }>();
   for (const entry of opts.winrmVia ?? []) {
     const m = /^([^=]+)=([^:]+):(\d+)$/.exec(entry);
@@ -168,45 +175,55 @@ export function winrmClientFor(spec: Pick<LabSpec, "guest">, opts: WinrmOptions,
     const endpoint = via.get(vm.name) ?? (vm.managementIp ? { host: vm.managementIp, port: spec.guest.port } : undefined);
     if (!endpoint) return "the VM has no management address (a static IP or a libvirt DHCP reservation)";
     return {
-      ...endpoint, user: spec.guest.user, password, kind: spec.guest.transport,
+      ...endpoint,
+      user: spec.guest.user,
+      password,
+      kind: spec.guest.transport,
       // homelab:winrmTransport basic is the stack's explicit choice of plain HTTP.
       allowUnencrypted: spec.guest.transport === "basic",
-      ...(opts.ca ? { caFile: opts.ca } : {}), ...(opts.pin ? { pinSha256: opts.pin } : {}),
+      ...(opts.ca ? { caFile: opts.ca } : {}),
+      ...(opts.pin ? { pinSha256: opts.pin } : {}),
     };
   };
 }
 
 export const statusSubcommand: LabSubcommand = {
-  command: (io, result) => winrmOptions(common(new Command("status").description("per VM: libvirt state, addresses, install, phases, checkpoints, evaluation days left"), { vms: false }))
-    .option("--json", "print JSON for scripts")
-    .action(async (opts: CommonOptions & WinrmOptions & { json?: boolean }) => {
-      const spec = loadSpec(opts.stack, opts.project ?? io.projectDir, io);
-      requireLocalUri(spec.libvirt.uri);
-      const rows = await gatherStatus(spec, {
-        layout: layout(checkpointRoot(spec.pool.path)), virsh: new Virsh({ uri: spec.libvirt.uri }), winrm: winrmClientFor(spec, opts),
-      });
-      io.stdout(opts.json ? `${JSON.stringify({ stack: spec.stack, vms: rows }, null, 2)}\n` : `${formatStatus(rows)}\n`);
-      result.code = 0;
-    }),
+  command: (io, result) =>
+    winrmOptions(
+      common(new Command("status").description("per VM: libvirt state, addresses, install, phases, checkpoints, evaluation days left"), { vms: false }),
+    )
+      .option("--json", "print JSON for scripts")
+      .action(async (opts: CommonOptions & WinrmOptions & { json?: boolean }) => {
+        const spec = loadSpec(opts.stack, opts.project ?? io.projectDir, io);
+        requireLocalUri(spec.libvirt.uri);
+        const rows = await gatherStatus(spec, {
+          layout: layout(checkpointRoot(spec.pool.path)),
+          virsh: new Virsh({ uri: spec.libvirt.uri }),
+          winrm: winrmClientFor(spec, opts),
+        });
+        io.stdout(opts.json ? `${JSON.stringify({ stack: spec.stack, vms: rows }, null, 2)}\n` : `${formatStatus(rows)}\n`);
+        result.code = 0;
+      }),
 };
 
 export const rearmSubcommand: LabSubcommand = {
-  command: (io, result) => winrmOptions(new Command("rearm").description("reset a Windows evaluation's grace period with slmgr /rearm, then restart the guest"))
-    .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
-    .requiredOption("--vm <name>", "the Windows VM")
-    .option("--project <dir>", "folder holding Pulumi.yaml and the stack files (default: this checkout)")
-    .action(async (opts: WinrmOptions & { stack: string; vm: string; project?: string }) => {
-      const spec = loadSpec(opts.stack, opts.project ?? io.projectDir, io);
-      const [name] = selectVms(spec, [opts.vm]);
-      const vm = spec.vms.find((v) => v.name === name)!;
-      if (vm.template !== "windows") throw new UsageError(`--vm ${name} is a ${vm.os} guest: only Windows has an evaluation licence to rearm`);
-      const client = winrmClientFor(spec, opts)(vm);
-      if (typeof client === "string") throw new UsageError(`cannot reach ${name}: ${client}`);
-      const before = await readLicence(client).catch(() => undefined);
-      if (before) io.stdout(`[${name}] ${before.daysLeft} days left, ${before.rearmsLeft} rearms left (${before.name}, ${before.status})\n`);
-      const run = await rearm(client, { onEvent: (m) => io.stdout(`[${name}] ${m}\n`), onOutput: (t) => io.stdout(t.replace(/^/gm, `[${name}] `)) });
-      if (run.exitCode !== 0) throw new Error(`slmgr /rearm on ${name} exited ${run.exitCode}`);
-      io.stdout(`[${name}] rearmed and restarted; \`npm run lab -- status --stack ${opts.stack}\` shows the new days left\n`);
-      result.code = 0;
-    }),
+  command: (io, result) =>
+    winrmOptions(new Command("rearm").description("reset a Windows evaluation's grace period with slmgr /rearm, then restart the guest"))
+      .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
+      .requiredOption("--vm <name>", "the Windows VM")
+      .option("--project <dir>", "folder holding Pulumi.yaml and the stack files (default: this checkout)")
+      .action(async (opts: WinrmOptions & { stack: string; vm: string; project?: string }) => {
+        const spec = loadSpec(opts.stack, opts.project ?? io.projectDir, io);
+        const [name] = selectVms(spec, [opts.vm]);
+        const vm = spec.vms.find((v) => v.name === name)!;
+        if (vm.template !== "windows") throw new UsageError(`--vm ${name} is a ${vm.os} guest: only Windows has an evaluation licence to rearm`);
+        const client = winrmClientFor(spec, opts)(vm);
+        if (typeof client === "string") throw new UsageError(`cannot reach ${name}: ${client}`);
+        const before = await readLicence(client).catch(() => undefined);
+        if (before) io.stdout(`[${name}] ${before.daysLeft} days left, ${before.rearmsLeft} rearms left (${before.name}, ${before.status})\n`);
+        const run = await rearm(client, { onEvent: (m) => io.stdout(`[${name}] ${m}\n`), onOutput: (t) => io.stdout(t.replace(/^/gm, `[${name}] `)) });
+        if (run.exitCode !== 0) throw new Error(`slmgr /rearm on ${name} exited ${run.exitCode}`);
+        io.stdout(`[${name}] rearmed and restarted; \`npm run lab -- status --stack ${opts.stack}\` shows the new days left\n`);
+        result.code = 0;
+      }),
 };

@@ -24,14 +24,21 @@ export async function requestGuestShutdown(client: ClientOptions, timeoutMs = 30
 }
 
 /** The WinRM connection to a Windows VM, from the spec and WINRM_PASSWORD; undefined when there is none. */
-export function guestShutdownFor(spec: Pick<LabSpec, "vms" | "guest">, env: NodeJS.ProcessEnv = process.env): ((vm: string) => Promise<string | undefined>) | undefined {
+export function guestShutdownFor(
+  spec: Pick<LabSpec, "vms" | "guest">,
+  env: NodeJS.ProcessEnv = process.env,
+): ((vm: string) => Promise<string | undefined>) | undefined {
   const password = env.WINRM_PASSWORD;
   if (!password) return undefined;
   return async (name) => {
     const vm: VmSpec | undefined = spec.vms.find((v) => v.name === name);
     if (!vm || vm.template !== "windows" || !vm.managementIp) return undefined;
     return requestGuestShutdown({
-      host: vm.managementIp, port: spec.guest.port, user: spec.guest.user, password, kind: spec.guest.transport,
+      host: vm.managementIp,
+      port: spec.guest.port,
+      user: spec.guest.user,
+      password,
+      kind: spec.guest.transport,
       allowUnencrypted: spec.guest.transport === "basic",
     });
   };

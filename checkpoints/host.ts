@@ -24,8 +24,10 @@ export class HostError extends Error {
 /** Checkpoints copy files on the hypervisor: only a local connection reaches them. */
 export function requireLocalUri(uri: string): void {
   if (!/^qemu:\/\/\/(system|session)(\?|$)/.test(uri)) {
-    throw new HostError(`homelab:uri is ${JSON.stringify(uri)}: checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ` +
-      "so run this command on that host with homelab:uri qemu:///system (for example over ssh in a checkout there)");
+    throw new HostError(
+      `homelab:uri is ${JSON.stringify(uri)}: checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ` +
+        "so run this command on that host with homelab:uri qemu:///system (for example over ssh in a checkout there)",
+    );
   }
 }
 
@@ -81,7 +83,10 @@ export class Host {
     const hasTpm = ((dom.devices?.tpm ?? []) as Node[]).some((t) => t.backend?.["@type"] === "emulator");
     const tpmDir = `${this.swtpmDir}/${uuid}`;
     return {
-      vm, uuid, state, disks,
+      vm,
+      uuid,
+      state,
+      disks,
       ...(nvramPath ? { nvram: { path: nvramPath, exists: existsSync(nvramPath) } } : {}),
       ...(hasTpm ? { tpm: { dir: tpmDir, exists: existsSync(tpmDir) } } : {}),
     };
@@ -115,8 +120,10 @@ export class Host {
         }
         const timeoutMs = this.opts.shutdownTimeoutMs ?? 300_000;
         if (!(await this.waitForState(op.vm, (s) => s === "shut off", timeoutMs))) {
-          throw new HostError(`${op.vm} did not shut down within ${Math.round(timeoutMs / 1000)} s (the guest ignores ACPI, or is busy): ` +
-            "shut it down in the guest and run the command again, or add --force to power it off");
+          throw new HostError(
+            `${op.vm} did not shut down within ${Math.round(timeoutMs / 1000)} s (the guest ignores ACPI, or is busy): ` +
+              "shut it down in the guest and run the command again, or add --force to power it off",
+          );
         }
         return;
       }

@@ -26,7 +26,7 @@ export const REARM_SCRIPT = [
   "$ErrorActionPreference = 'Stop'",
   "$left = [int](Get-CimInstance -ClassName SoftwareLicensingService).RemainingWindowsRearmCount",
   "if ($left -lt 1) { [Console]::Error.WriteLine('no rearm left (RemainingWindowsRearmCount is 0): reinstall, or convert the evaluation to a licensed edition with DISM /Set-Edition'); exit 1 }",
-  "cscript.exe //nologo \"$env:SystemRoot\\System32\\slmgr.vbs\" /rearm",
+  'cscript.exe //nologo "$env:SystemRoot\\System32\\slmgr.vbs" /rearm',
   "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }",
   "exit 3010",
 ].join("\n");
@@ -48,7 +48,11 @@ export class LicenceError extends Error {
 
 /** Reads the script's JSON line. Pure. */
 export function parseLicence(output: string): Licence {
-  const line = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("{")).pop();
+  const line = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("{"))
+    .pop();
   if (!line) throw new LicenceError(`no licence JSON in the guest's answer: ${JSON.stringify(output.trim().slice(0, 200))}`);
   const raw = JSON.parse(line) as Record<string, unknown>;
   const num = (k: string): number => {
@@ -68,8 +72,12 @@ export async function captureScript(client: ClientOptions, script: string, timeo
   let out = "";
   let err = "";
   const result = await runScript({
-    ...client, script, timeoutMs, readyTimeoutMs: Math.min(timeoutMs, 30_000),
-    onStdout: (t) => (out += t), onStderr: (t) => (err += t),
+    ...client,
+    script,
+    timeoutMs,
+    readyTimeoutMs: Math.min(timeoutMs, 30_000),
+    onStdout: (t) => (out += t),
+    onStderr: (t) => (err += t),
   });
   if (result.exitCode !== 0) throw new Error(`command exited with ${result.exitCode}${err.trim() ? `: ${err.trim().slice(0, 300)}` : ""}`);
   return out;
@@ -79,9 +87,18 @@ export async function readLicence(client: ClientOptions, opts: { timeoutMs?: num
   return parseLicence(await captureScript(client, LICENCE_SCRIPT, opts.timeoutMs ?? 60_000));
 }
 
-export async function rearm(client: ClientOptions, opts: { timeoutMs?: number; onEvent?: (m: string) => void; onOutput?: (t: string) => void; pollIntervalMs?: number } = {}): Promise<RunScriptResult> {
+export async function rearm(
+  client: ClientOptions,
+  opts: { timeoutMs?: number; onEvent?: (m: string) => void; onOutput?: (t: string) => void; pollIntervalMs?: number } = {},
+): Promise<RunScriptResult> {
   return runScript({
-    ...client, script: REARM_SCRIPT, timeoutMs: opts.timeoutMs ?? 1_800_000, readyTimeoutMs: 60_000,
-    onEvent: opts.onEvent, onStdout: opts.onOutput, onStderr: opts.onOutput, pollIntervalMs: opts.pollIntervalMs,
+    ...client,
+    script: REARM_SCRIPT,
+    timeoutMs: opts.timeoutMs ?? 1_800_000,
+    readyTimeoutMs: 60_000,
+    onEvent: opts.onEvent,
+    onStdout: opts.onOutput,
+    onStderr: opts.onOutput,
+    pollIntervalMs: opts.pollIntervalMs,
   });
 }

@@ -15,9 +15,15 @@ export interface LockOwner {
 
 export class LockedError extends Error {
   override name = "LockedError";
-  constructor(readonly vm: string, readonly owner: LockOwner | undefined, readonly file: string) {
-    super(`${vm} is locked by ${owner ? `${owner.operation} (pid ${owner.pid} on ${owner.host}, since ${owner.since})` : "an unreadable lock"}: ` +
-      `wait for it to finish${owner ? "" : `, or remove ${file} if nothing runs`}; nothing was changed on ${vm}`);
+  constructor(
+    readonly vm: string,
+    readonly owner: LockOwner | undefined,
+    readonly file: string,
+  ) {
+    super(
+      `${vm} is locked by ${owner ? `${owner.operation} (pid ${owner.pid} on ${owner.host}, since ${owner.since})` : "an unreadable lock"}: ` +
+        `wait for it to finish${owner ? "" : `, or remove ${file} if nothing runs`}; nothing was changed on ${vm}`,
+    );
   }
 }
 

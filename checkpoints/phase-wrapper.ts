@@ -77,11 +77,13 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
   if (o.checkpoint) requireLocalUri(o.uri);
 
   const held = await lockVms(lay, o.vms, {
-    operation: `phase ${o.phase} (pulumi up)`, waitMs: o.lockWaitMs ?? 600_000,
+    operation: `phase ${o.phase} (pulumi up)`,
+    waitMs: o.lockWaitMs ?? 600_000,
     onWait: (vm, owner) => say(`waiting for ${vm}, locked by ${owner?.operation ?? "another process"}`),
   });
   const ctx: CheckpointContext = {
-    layout: lay, heldLocks: o.vms,
+    layout: lay,
+    heldLocks: o.vms,
     host: new Host({ uri: o.uri, swtpmDir: o.swtpmDir, guestShutdown: o.guestShutdown, onNote: (vm, note) => say(`${vm}: ${note}`) }),
     onProgress: (vm, m) => say(`${vm}: ${m}`),
   };
@@ -104,8 +106,10 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
         try {
           await createCheckpoint(ctx, { name, vms: o.vms, note: `automatic, before phase ${o.phase}` });
         } catch (e) {
-          say(`could not take checkpoint ${name}, so the phase did not run: ${(e as Error).message} ` +
-            "(fix that, or set homelab:checkpoints off to run the phase without a checkpoint)");
+          say(
+            `could not take checkpoint ${name}, so the phase did not run: ${(e as Error).message} ` +
+              "(fix that, or set homelab:checkpoints off to run the phase without a checkpoint)",
+          );
           throw e;
         }
         say(`checkpoint ${name} taken`);
@@ -141,14 +145,21 @@ export async function runWrappedPhase(o: WrapperOptions): Promise<number> {
       } else if (exitCode === 0) {
         say(`checkpoint ${name} kept (keep-checkpoint)`);
       } else {
-        say(`checkpoint ${name} kept: go back with \`npm run lab -- checkpoint revert --stack ${o.stack ?? "<stack>"} --name ${name}\`${usable ? "" : " (run it again: the last revert did not finish)"}`);
+        say(
+          `checkpoint ${name} kept: go back with \`npm run lab -- checkpoint revert --stack ${o.stack ?? "<stack>"} --name ${name}\`${usable ? "" : " (run it again: the last revert did not finish)"}`,
+        );
       }
     }
   } finally {
     held.release();
     recordResult(lay, {
-      phase: o.phase, vms: o.vms, result: exitCode === 0 ? "succeeded" : "failed", exitCode, attempts,
-      ...(o.checkpoint ? { checkpoint: name } : {}), finishedAt: new Date().toISOString(),
+      phase: o.phase,
+      vms: o.vms,
+      result: exitCode === 0 ? "succeeded" : "failed",
+      exitCode,
+      attempts,
+      ...(o.checkpoint ? { checkpoint: name } : {}),
+      finishedAt: new Date().toISOString(),
     });
   }
   return exitCode;
@@ -214,8 +225,17 @@ export function wrapPhaseCommandForStack(command: string[], phase: Phase, t: Sta
 }
 
 interface MainOptions {
-  phase: string; uri?: string; poolPath?: string; stack?: string; project?: string; vm: string[]; checkpoint?: boolean;
-  retries: string; keepCheckpoint?: boolean; swtpmDir: string; lockWait: string;
+  phase: string;
+  uri?: string;
+  poolPath?: string;
+  stack?: string;
+  project?: string;
+  vm: string[];
+  checkpoint?: boolean;
+  retries: string;
+  keepCheckpoint?: boolean;
+  swtpmDir: string;
+  lockWait: string;
 }
 
 /** uri, pool path and the VMs from the options, or from the stack file (the VMs a risky phase changes added). */
@@ -256,14 +276,24 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(retries) || retries < 0 || retries > 5) throw new Error(`--retries ${JSON.stringify(o.retries)} must be a whole number from 0 to 5`);
   const target = resolveTarget(o);
   return runWrappedPhase({
-    phase: o.phase, stack: o.stack, ...target, swtpmDir: o.swtpmDir, checkpoint: o.checkpoint === true,
-    retries, keepCheckpoint: o.keepCheckpoint, lockWaitMs: Number(o.lockWait) * 1000, command: cmd.args,
+    phase: o.phase,
+    stack: o.stack,
+    ...target,
+    swtpmDir: o.swtpmDir,
+    checkpoint: o.checkpoint === true,
+    retries,
+    keepCheckpoint: o.keepCheckpoint,
+    lockWaitMs: Number(o.lockWait) * 1000,
+    command: cmd.args,
   });
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (err) => { process.stderr.write(`homelab-phase: ${err instanceof Error ? err.message : String(err)}\n`); process.exit(2); },
+    (err) => {
+      process.stderr.write(`homelab-phase: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
   );
 }

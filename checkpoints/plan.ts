@@ -57,7 +57,9 @@ export function planCreate(name: string, facts: VmFacts, lay: Layout, opts: Crea
   if (facts.disks.length === 0) throw new PlanError(`${vm} has no disk to checkpoint`);
   for (const d of facts.disks) {
     if (d.format !== "qcow2") {
-      throw new PlanError(`${vm}: disk ${d.target} (${d.path}) is ${d.format}; checkpoints are qcow2 internal snapshots: convert it with qemu-img convert -O qcow2`);
+      throw new PlanError(
+        `${vm}: disk ${d.target} (${d.path}) is ${d.format}; checkpoints are qcow2 internal snapshots: convert it with qemu-img convert -O qcow2`,
+      );
     }
   }
   const running = isRunning(facts.state);
@@ -106,10 +108,19 @@ export function planRevert(record: VmRecord, facts: VmFacts, opts: RevertOptions
  * Operations that remove one VM's part of a checkpoint. A part whose revert was interrupted is
  * the only good copy of that VM's state: refused unless `force`.
  */
-export function planDelete(name: string, vm: string, record: VmRecord | undefined, reverting: boolean, facts: VmFacts | undefined, opts: { force?: boolean } = {}): Op[] {
+export function planDelete(
+  name: string,
+  vm: string,
+  record: VmRecord | undefined,
+  reverting: boolean,
+  facts: VmFacts | undefined,
+  opts: { force?: boolean } = {},
+): Op[] {
   if (reverting && !opts.force) {
-    throw new PlanError(`${vm}: a revert from checkpoint ${name} started and did not finish, so the VM may be half restored; ` +
-      `run \`checkpoint revert --name ${name} --vm ${vm}\` first (or delete with --force to give up that state)`);
+    throw new PlanError(
+      `${vm}: a revert from checkpoint ${name} started and did not finish, so the VM may be half restored; ` +
+        `run \`checkpoint revert --name ${name} --vm ${vm}\` first (or delete with --force to give up that state)`,
+    );
   }
   // An incomplete part may have snapshotted some disks already: try the tag on every disk the domain has.
   const disks: DiskRecord[] = record?.disks ?? (facts?.disks ?? []).map((d) => ({ target: d.target, path: d.path, tag: snapshotTag(name) }));
@@ -121,18 +132,31 @@ export function planDelete(name: string, vm: string, record: VmRecord | undefine
 /** One progress line per operation. */
 export function describeOp(op: Op): string {
   switch (op.kind) {
-    case "shutdown": return "shutting down cleanly (the guest OS, then ACPI) so disk, NVRAM and TPM state are consistent";
-    case "destroy": return "powering off";
-    case "start": return "starting";
-    case "snapshot-disk": return `disk ${op.disk.target}: qcow2 snapshot ${op.disk.tag}`;
-    case "revert-disk": return `disk ${op.disk.target}: back to ${op.disk.tag}`;
-    case "delete-disk-snapshot": return `disk ${op.disk.target}: deleting ${op.disk.tag}`;
-    case "copy-file": return `copying NVRAM ${op.from}`;
-    case "copy-dir": return `copying TPM state ${op.from}`;
-    case "restore": return op.from === null ? `removing ${op.to} (it did not exist at checkpoint time)` : `restoring ${op.dir ? "TPM state" : "NVRAM"} ${op.to}`;
-    case "write-record": return "recorded";
-    case "mark-reverting": return "revert started";
-    case "unmark-reverting": return "revert complete";
-    case "remove-vm-part": return "checkpoint files removed";
+    case "shutdown":
+      return "shutting down cleanly (the guest OS, then ACPI) so disk, NVRAM and TPM state are consistent";
+    case "destroy":
+      return "powering off";
+    case "start":
+      return "starting";
+    case "snapshot-disk":
+      return `disk ${op.disk.target}: qcow2 snapshot ${op.disk.tag}`;
+    case "revert-disk":
+      return `disk ${op.disk.target}: back to ${op.disk.tag}`;
+    case "delete-disk-snapshot":
+      return `disk ${op.disk.target}: deleting ${op.disk.tag}`;
+    case "copy-file":
+      return `copying NVRAM ${op.from}`;
+    case "copy-dir":
+      return `copying TPM state ${op.from}`;
+    case "restore":
+      return op.from === null ? `removing ${op.to} (it did not exist at checkpoint time)` : `restoring ${op.dir ? "TPM state" : "NVRAM"} ${op.to}`;
+    case "write-record":
+      return "recorded";
+    case "mark-reverting":
+      return "revert started";
+    case "unmark-reverting":
+      return "revert complete";
+    case "remove-vm-part":
+      return "checkpoint files removed";
   }
 }

@@ -13,7 +13,6 @@ import { Licence, readLicence } from "./licence";
 import { formatTable } from "./manifest";
 import type { PhaseResult } from "./phase-wrapper";
 
-
 export interface VmStatus {
   vm: string;
   role: string;
@@ -60,38 +59,47 @@ export function installState(log: string | undefined, path: string | undefined):
 
 function phaseResults(lay: Layout): PhaseResult[] {
   if (!existsSync(lay.phaseResults)) return [];
-  return readdirSync(lay.phaseResults).filter((f) => f.endsWith(".json")).flatMap((f) => {
-    try {
-      return [JSON.parse(readFileSync(`${lay.phaseResults}/${f}`, "utf8")) as PhaseResult];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync(lay.phaseResults)
+    .filter((f) => f.endsWith(".json"))
+    .flatMap((f) => {
+      try {
+        return [JSON.parse(readFileSync(`${lay.phaseResults}/${f}`, "utf8")) as PhaseResult];
+      } catch {
+        return [];
+      }
+    });
 }
 
 export async function gatherStatus(spec: LabSpec, o: StatusOptions): Promise<VmStatus[]> {
   const results = phaseResults(o.layout);
   const checkpoints = listCheckpoints(o.layout);
-  return Promise.all(spec.vms.map(async (vm): Promise<VmStatus> => {
-    const defined = (await o.virsh.domainUuid(vm.name)) !== undefined;
-    const state = defined ? await o.virsh.domainState(vm.name) : "not defined";
-    let install: VmStatus["install"] = { finished: null, detail: "domain not defined" };
-    if (defined) {
-      const path = serialLogPath(await o.virsh.domainXml(vm.name, { inactive: false }));
-      install = installState(path && existsSync(path) ? readFileSync(path, "latin1") : undefined, path);
-    }
-    const status: VmStatus = {
-      vm: vm.name, role: vm.role, os: vm.os, state,
-      addresses: vm.nics.map((n) => ({ network: n.network, mac: n.mac, ...(n.ip ? { ip: n.ip } : {}), addressing: n.addressing })),
-      ...(vm.managementIp ? { managementIp: vm.managementIp } : {}),
-      install,
-      phases: results.filter((r) => r.vms[0] === vm.name).sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
-        .map((r) => ({ phase: r.phase, result: r.result, attempts: r.attempts, exitCode: r.exitCode, at: r.finishedAt })),
-      checkpoints: checkpoints.filter((c) => c.vms.some((v) => v.vm === vm.name)).map((c) => c.name),
-    };
-    if (vm.template === "windows") status.licence = await licenceOf(vm, state, o);
-    return status;
-  }));
+  return Promise.all(
+    spec.vms.map(async (vm): Promise<VmStatus> => {
+      const defined = (await o.virsh.domainUuid(vm.name)) !== undefined;
+      const state = defined ? await o.virsh.domainState(vm.name) : "not defined";
+      let install: VmStatus["install"] = { finished: null, detail: "domain not defined" };
+      if (defined) {
+        const path = serialLogPath(await o.virsh.domainXml(vm.name, { inactive: false }));
+        install = installState(path && existsSync(path) ? readFileSync(path, "latin1") : undefined, path);
+      }
+      const status: VmStatus = {
+        vm: vm.name,
+        role: vm.role,
+        os: vm.os,
+        state,
+        addresses: vm.nics.map((n) => ({ network: n.network, mac: n.mac, ...(n.ip ? { ip: n.ip } : {}), addressing: n.addressing })),
+        ...(vm.managementIp ? { managementIp: vm.managementIp } : {}),
+        install,
+        phases: results
+          .filter((r) => r.vms[0] === vm.name)
+          .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))
+          .map((r) => ({ phase: r.phase, result: r.result, attempts: r.attempts, exitCode: r.exitCode, at: r.finishedAt })),
+        checkpoints: checkpoints.filter((c) => c.vms.some((v) => v.vm === vm.name)).map((c) => c.name),
+      };
+      if (vm.template === "windows") status.licence = await licenceOf(vm, state, o);
+      return status;
+    }),
+  );
 }
 
 async function licenceOf(vm: VmSpec, state: string, o: StatusOptions): Promise<NonNullable<VmStatus["licence"]>> {
@@ -114,16 +122,25 @@ function licenceCell(l: VmStatus["licence"]): string {
 
 /** The people's view: one row per VM. Pure. */
 export function formatStatus(rows: VmStatus[]): string {
-  const table = formatTable(["VM", "STATE", "ADDRESSES", "INSTALL", "PHASES", "CHECKPOINTS", "LICENCE"], rows.map((r) => {
-    const last = r.phases.at(-1);
-    const failed = r.phases.filter((p) => p.result !== "succeeded");
-    const phases = r.phases.length === 0 ? "-"
-      : `${r.phases.length - failed.length}/${r.phases.length} ok${failed.length ? `, failed: ${failed.map((p) => p.phase).join(" ")}` : ""}; last ${last!.phase} ${last!.result} ${last!.at}`;
-    return [
-      r.vm, r.state, r.addresses.map((a) => `${a.network}=${a.ip ?? "dhcp"}`).join(" "),
-      r.install.finished === null ? "?" : r.install.finished ? "finished" : "not yet",
-      phases, r.checkpoints.join(" ") || "-", licenceCell(r.licence),
-    ];
-  }));
+  const table = formatTable(
+    ["VM", "STATE", "ADDRESSES", "INSTALL", "PHASES", "CHECKPOINTS", "LICENCE"],
+    rows.map((r) => {
+      const last = r.phases.at(-1);
+      const failed = r.phases.filter((p) => p.result !== "succeeded");
+      const phases =
+        r.phases.length === 0
+          ? "-"
+          : `${r.phases.length - failed.length}/${r.phases.length} ok${failed.length ? `, failed: ${failed.map((p) => p.phase).join(" ")}` : ""}; last ${last!.phase} ${last!.result} ${last!.at}`;
+      return [
+        r.vm,
+        r.state,
+        r.addresses.map((a) => `${a.network}=${a.ip ?? "dhcp"}`).join(" "),
+        r.install.finished === null ? "?" : r.install.finished ? "finished" : "not yet",
+        phases,
+        r.checkpoints.join(" ") || "-",
+        licenceCell(r.licence),
+      ];
+    }),
+  );
   return table;
 }

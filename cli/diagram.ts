@@ -10,17 +10,18 @@ import type { Subcommand } from "./io";
 import { loadStack } from "./stack";
 
 export const diagram: Subcommand = {
-  command: (io, result) => new Command("diagram")
-    .description("write the lab's topology picture (SVG) for a stack")
-    .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
-    .option("--out <file>", "write to this file instead of stdout")
-    .option("--dot", "write the Graphviz source instead of SVG")
-    .action(async (opts: { stack: string; out?: string; dot?: boolean }) => {
-      const spec = loadStack(opts.stack, io);
-      const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec, { manifest: loadMediaManifest() })));
-      const text = opts.dot ? dot : await dotToSvg(dot);
-      if (opts.out) writeFileSync(opts.out, text);
-      else io.stdout(text);
-      result.code = 0;
-    }),
+  command: (io, result) =>
+    new Command("diagram")
+      .description("write the lab's topology picture (SVG) for a stack")
+      .requiredOption("--stack <name>", "stack name (Pulumi.<name>.yaml)")
+      .option("--out <file>", "write to this file instead of stdout")
+      .option("--dot", "write the Graphviz source instead of SVG")
+      .action(async (opts: { stack: string; out?: string; dot?: boolean }) => {
+        const spec = loadStack(opts.stack, io);
+        const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec, { manifest: loadMediaManifest() })));
+        const text = opts.dot ? dot : await dotToSvg(dot);
+        if (opts.out) writeFileSync(opts.out, text);
+        else io.stdout(text);
+        result.code = 0;
+      }),
 };

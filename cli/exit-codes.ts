@@ -21,7 +21,10 @@ export type ExitKind = keyof typeof EXIT;
 
 /** An error that knows which row of the table it belongs to. */
 export class CliError extends Error {
-  constructor(readonly kind: Exclude<ExitKind, "ok">, message: string) {
+  constructor(
+    readonly kind: Exclude<ExitKind, "ok">,
+    message: string,
+  ) {
     super(message);
     this.name = "CliError";
   }
@@ -30,7 +33,11 @@ export class CliError extends Error {
 /** The README's table, generated from the same rows so the two cannot drift. */
 export const EXIT_TABLE: ReadonlyArray<{ code: number; kind: ExitKind; meaning: string }> = [
   { code: EXIT.ok, kind: "ok", meaning: "done" },
-  { code: EXIT.failed, kind: "failed", meaning: "the work ran and failed (a media folder that does not match; for homelab-winrm, the script failed: its own code is on the last stderr line)" },
+  {
+    code: EXIT.failed,
+    kind: "failed",
+    meaning: "the work ran and failed (a media folder that does not match; for homelab-winrm, the script failed: its own code is on the last stderr line)",
+  },
   { code: EXIT.usage, kind: "usage", meaning: "usage error: unknown command or option, missing argument, no arguments" },
   { code: EXIT.config, kind: "config", meaning: "config error: the stack config is refused (every problem with its config path), or credentials are rejected" },
   { code: EXIT.environment, kind: "environment", meaning: "environment error: a file, tool or guest the command needs is missing or unreachable" },

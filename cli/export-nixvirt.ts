@@ -10,7 +10,8 @@ import { loadStack } from "./stack";
 export const exportCommand: Subcommand = {
   command: (io, result) => {
     const program = new Command("export").description("the lab in other formats");
-    program.command("nixvirt")
+    program
+      .command("nixvirt")
       .description("write the lab of one stack as NixVirt 0.6.0 Nix files (networks.nix, pools.nix, domains.nix, lib.nix)")
       .requiredOption("--stack <name>", "the stack whose Pulumi.<name>.yaml describes the lab")
       .requiredOption("--out <dir>", "the folder to write the files to, e.g. nixvirt/")

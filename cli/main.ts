@@ -18,8 +18,14 @@ export const COMMANDS: Record<string, Registered> = {
   media: { summary: "check the installers folder, build the media ISO", load: () => require("./media").media },
   phases: { summary: "the PowerShell phase graph: waves, graph, invocation", load: () => require("./phases").phases },
   up: { summary: "select or create a stack on the local state backend, set its passwords, run pulumi up", load: () => require("./up").upCommand },
-  checkpoint: { summary: "create, list, revert or delete checkpoints of a lab's VMs (disk, NVRAM, TPM)", load: () => require("../checkpoints/command").checkpointSubcommand },
-  status: { summary: "per VM: state, addresses, install, phases, checkpoints, evaluation days left", load: () => require("../checkpoints/command").statusSubcommand },
+  checkpoint: {
+    summary: "create, list, revert or delete checkpoints of a lab's VMs (disk, NVRAM, TPM)",
+    load: () => require("../checkpoints/command").checkpointSubcommand,
+  },
+  status: {
+    summary: "per VM: state, addresses, install, phases, checkpoints, evaluation days left",
+    load: () => require("../checkpoints/command").statusSubcommand,
+  },
   rearm: { summary: "extend a Windows guest's evaluation (slmgr /rearm) and reboot it", load: () => require("../checkpoints/command").rearmSubcommand },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -42,16 +42,17 @@ function check(flags: Flags, io: MediaCliIo): { ok: boolean; dir: string; media?
 
 export const media: Subcommand = {
   command: (io, result) => {
-    const program = new Command("media")
-      .description("the installer media of the lab: check the folder against the manifest, build the ISO");
-    const common = (cmd: Command) => cmd
-      .requiredOption("--stack <name>", "the stack whose homelab:media names the folder and the ISO")
-      .option("--dir <path>", "media folder (default: the stack's homelab:media.dir)")
-      .option("--manifest <file>", "media manifest", DEFAULT_MANIFEST)
-      .option("--lock <file>", "lock file of first-use hashes", DEFAULT_LOCK)
-      .option("--frozen", "do not record new hashes: an unpinned entry is an error (CI)");
-    common(program.command("check").description("list missing installers with their download pages; a hash mismatch is an error"))
-      .action((flags: Flags) => { result.code = check(flags, io).ok ? EXIT.ok : EXIT.failed; });
+    const program = new Command("media").description("the installer media of the lab: check the folder against the manifest, build the ISO");
+    const common = (cmd: Command) =>
+      cmd
+        .requiredOption("--stack <name>", "the stack whose homelab:media names the folder and the ISO")
+        .option("--dir <path>", "media folder (default: the stack's homelab:media.dir)")
+        .option("--manifest <file>", "media manifest", DEFAULT_MANIFEST)
+        .option("--lock <file>", "lock file of first-use hashes", DEFAULT_LOCK)
+        .option("--frozen", "do not record new hashes: an unpinned entry is an error (CI)");
+    common(program.command("check").description("list missing installers with their download pages; a hash mismatch is an error")).action((flags: Flags) => {
+      result.code = check(flags, io).ok ? EXIT.ok : EXIT.failed;
+    });
     common(program.command("build").description("check, then build the ISO (volume id from the manifest) from the folder"))
       .option("--out <iso>", "ISO path (default: the stack's homelab:media.iso)")
       .action((flags: Flags) => {

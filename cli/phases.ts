@@ -27,21 +27,33 @@ function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
 export const phases: Subcommand = {
   command: (io, result) => {
     const program = new Command("phases").description("the PowerShell phase graph of a stack");
-    program.command("graph").description("the graph as JSON").requiredOption("--stack <name>", "stack name")
+    program
+      .command("graph")
+      .description("the graph as JSON")
+      .requiredOption("--stack <name>", "stack name")
       .action(({ stack }: { stack: string }) => {
         io.stdout(JSON.stringify(loadGraph(loadStack(stack, io)), null, 2) + "\n");
         result.code = 0;
       });
-    program.command("waves").description("the phases in waves that can run in parallel").requiredOption("--stack <name>", "stack name")
+    program
+      .command("waves")
+      .description("the phases in waves that can run in parallel")
+      .requiredOption("--stack <name>", "stack name")
       .option("--graph <file>", "read the graph from this phases.json instead of building it")
       .action(({ stack, graph }: { stack: string; graph?: string }) => {
         topologicalLevels(loadGraph(loadStack(stack, io), graph)).forEach((wave, i) => {
-          io.stdout(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}${p.expectsReboot ? "  (may reboot)" : ""}\n`).join("")}`);
+          io.stdout(
+            `wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}${p.expectsReboot ? "  (may reboot)" : ""}\n`).join("")}`,
+          );
         });
         result.code = 0;
       });
-    program.command("invocation").description("the homelab-winrm call of one phase, as JSON").requiredOption("--stack <name>", "stack name")
-      .requiredOption("--phase <id>", "phase id").option("--graph <file>", "read the graph from this phases.json")
+    program
+      .command("invocation")
+      .description("the homelab-winrm call of one phase, as JSON")
+      .requiredOption("--stack <name>", "stack name")
+      .requiredOption("--phase <id>", "phase id")
+      .option("--graph <file>", "read the graph from this phases.json")
       .action(({ stack, phase, graph }: { stack: string; phase: string; graph?: string }) => {
         const spec = loadStack(stack, io);
         const g = loadGraph(spec, graph);

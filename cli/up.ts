@@ -55,7 +55,9 @@ export function passphraseProblem(stack: string, env: NodeJS.ProcessEnv, interac
   if (stackFile?.secretsprovider && !stackFile.secretsprovider.startsWith("passphrase")) return undefined;
   const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file !== undefined && file !== "") {
-    return existsSync(file) ? undefined : `PULUMI_CONFIG_PASSPHRASE_FILE names ${file}, which does not exist: write the passphrase of stack ${stack} into it (one line, mode 0600)`;
+    return existsSync(file)
+      ? undefined
+      : `PULUMI_CONFIG_PASSPHRASE_FILE names ${file}, which does not exist: write the passphrase of stack ${stack} into it (one line, mode 0600)`;
   }
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return undefined;
   if (interactive) return undefined;
@@ -108,7 +110,9 @@ export function up(opts: UpOptions, io: Io): number {
 
   const version = io.run(["version"]);
   if (version.error) {
-    throw hostProblem(`the Pulumi CLI is not installed (no \`pulumi\` on PATH): install it (${INSTALL_PAGE}), version ${project.requiredPulumiVersion ?? "3"}, or run \`nix develop\``);
+    throw hostProblem(
+      `the Pulumi CLI is not installed (no \`pulumi\` on PATH): install it (${INSTALL_PAGE}), version ${project.requiredPulumiVersion ?? "3"}, or run \`nix develop\``,
+    );
   }
   const versionProblem = cliVersionProblem(version.stdout, project.requiredPulumiVersion);
   if (versionProblem) throw hostProblem(versionProblem);
@@ -120,19 +124,26 @@ export function up(opts: UpOptions, io: Io): number {
   } else {
     const who = io.run(["whoami", "--non-interactive"]);
     if (who.status !== 0) {
-      throw hostProblem(`the Pulumi CLI is not logged in to ${backendUrl ?? "a backend"}: run \`pulumi login ${backendUrl ?? "<backend url>"}\`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (${firstLine(who.stderr)})`);
+      throw hostProblem(
+        `the Pulumi CLI is not logged in to ${backendUrl ?? "a backend"}: run \`pulumi login ${backendUrl ?? "<backend url>"}\`, or unset PULUMI_BACKEND_URL to keep state in .pulumi-state/ (${firstLine(who.stderr)})`,
+      );
     }
   }
 
   const stackFile = join(opts.projectDir, `Pulumi.${opts.stack}.yaml`);
   if (!existsSync(stackFile)) {
-    throw new CliError("usage", `there is no stack config ${stackFile}: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one`);
+    throw new CliError(
+      "usage",
+      `there is no stack config ${stackFile}: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one`,
+    );
   }
   const passphrase = passphraseProblem(opts.stack, io.env, io.interactive, readFileSync(stackFile, "utf8"));
   if (passphrase) throw hostProblem(passphrase);
 
   const interactivity = io.interactive ? [] : ["--non-interactive"];
-  const select = io.run(["stack", "select", "--create", opts.stack, "--secrets-provider", "passphrase", ...interactivity], { stdio: io.interactive ? "inherit" : "pipe" });
+  const select = io.run(["stack", "select", "--create", opts.stack, "--secrets-provider", "passphrase", ...interactivity], {
+    stdio: io.interactive ? "inherit" : "pipe",
+  });
   if (select.status !== 0) throw hostProblem(`could not select or create stack ${opts.stack}: ${firstLine(select.stderr) || `pulumi exited ${select.status}`}`);
 
   const config = readStackConfig(opts.projectDir, opts.stack);
@@ -140,7 +151,9 @@ export function up(opts: UpOptions, io: Io): number {
   // A bad config is reported by the program itself, with every problem and its path.
   const missing = loaded.ok ? missingSecrets(loaded.spec, config.secretKeys ?? new Set()) : [];
   if (missing.length && !io.interactive) {
-    throw hostProblem(`stack ${opts.stack} needs ${missing.length} password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n${setSecretCommands(opts.stack, missing)}`);
+    throw hostProblem(
+      `stack ${opts.stack} needs ${missing.length} password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n${setSecretCommands(opts.stack, missing)}`,
+    );
   }
   for (const key of missing) {
     io.err(`stack ${opts.stack} needs homelab:${key} (${loaded.ok ? loaded.spec.secrets.find((s) => s.key === key)?.purpose : key})\n`);

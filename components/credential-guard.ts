@@ -28,7 +28,8 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
     if (!olds.fingerprint || olds.fingerprint === news.fingerprint || typeof news.fingerprint !== "string" || !news.fingerprint.startsWith("secret ")) {
       return { inputs: news, failures: [] };
     }
-    const reason = `homelab:${news.secretKey} changed since the last \`pulumi up\`, but the guests still have the old password: ` +
+    const reason =
+      `homelab:${news.secretKey} changed since the last \`pulumi up\`, but the guests still have the old password: ` +
       `every phase would log on with the new one and fail. Nothing was changed. ${news.steps.map((s, i) => `(${i + 1}) ${s}`).join(" ")}`;
     return { inputs: news, failures: [{ property: "fingerprint", reason }] };
   },

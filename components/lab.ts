@@ -48,33 +48,47 @@ export class Lab extends pulumi.ComponentResource {
     this.vms = {};
     // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a linked clone of it.
     const scriptsDir = join(args.projectDir, "scripts");
-    const bases = spec.disks === "linked" && spec.guest.install === "unattended"
-      ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
-      : new Map<string, LabBaseImage>();
+    const bases =
+      spec.disks === "linked" && spec.guest.install === "unattended"
+        ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
+        : new Map<string, LabBaseImage>();
     const baseOf = (vm: VmSpec) => {
       const base = bases.get(vm.os as WindowsOs);
       const volume = spec.volumes.find((v) => v.vm === vm.name);
-      return base && volume && base.vms.includes(vm.name) ? { image: base.image, capacityBytes: Math.min(...spec.volumes.filter((v) => base.vms.includes(v.vm)).map((v) => v.capacityBytes)) } : undefined;
+      return base && volume && base.vms.includes(vm.name)
+        ? { image: base.image, capacityBytes: Math.min(...spec.volumes.filter((v) => base.vms.includes(v.vm)).map((v) => v.capacityBytes)) }
+        : undefined;
     };
     // ---- end base images
     for (const vm of spec.vms) {
       const Vm = vm.template === "windows" ? WindowsVm : LinuxVm;
-      this.vms[vm.name] = new Vm(childName(name, vm.name), {
-        vm, lab: spec, pool: this.storage.pool, networks: libvirtNetworks,
-        install: { adminPassword: args.secrets.adminPassword, scriptsDir },
-        base: baseOf(vm),
-      }, { parent: this });
+      this.vms[vm.name] = new Vm(
+        childName(name, vm.name),
+        {
+          vm,
+          lab: spec,
+          pool: this.storage.pool,
+          networks: libvirtNetworks,
+          install: { adminPassword: args.secrets.adminPassword, scriptsDir },
+          base: baseOf(vm),
+        },
+        { parent: this },
+      );
     }
     if (spec.guest.phases) {
-      this.phases = new GuestPhases(childName(name, "phases"), {
-        graph: buildPhaseGraph(spec),
-        guest: spec.guest,
-        projectDir: args.projectDir,
-        stack: spec.stack,
-        domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.ready])),
-        vmUuids: Object.fromEntries(spec.vms.map((vm) => [vm.name, vm.uuid])),
-        secrets: args.secrets,
-      }, { parent: this });
+      this.phases = new GuestPhases(
+        childName(name, "phases"),
+        {
+          graph: buildPhaseGraph(spec),
+          guest: spec.guest,
+          projectDir: args.projectDir,
+          stack: spec.stack,
+          domains: Object.fromEntries(Object.entries(this.vms).map(([k, v]) => [k, v.ready])),
+          vmUuids: Object.fromEntries(spec.vms.map((vm) => [vm.name, vm.uuid])),
+          secrets: args.secrets,
+        },
+        { parent: this },
+      );
     }
     this.vmSummaries = spec.vms.map((vm) => ({
       name: vm.name,

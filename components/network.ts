@@ -19,14 +19,18 @@ export class LabNetwork extends pulumi.ComponentResource {
   constructor(name: string, args: LabNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:network:LabNetwork", name, {}, opts);
     const n = args.network;
-    this.network = new LibvirtNetwork(childName(name, "net"), {
-      uri: args.uri,
-      name: n.name,
-      uuid: n.uuid,
-      xml: renderNetworkXml(n),
-      active: n.active,
-      autostart: n.autostart,
-    }, { parent: this });
+    this.network = new LibvirtNetwork(
+      childName(name, "net"),
+      {
+        uri: args.uri,
+        name: n.name,
+        uuid: n.uuid,
+        xml: renderNetworkXml(n),
+        active: n.active,
+        autostart: n.autostart,
+      },
+      { parent: this },
+    );
     logProviderNotes(this.network);
     this.bridge = pulumi.output(n.bridge);
     this.registerOutputs({ bridge: this.bridge, uuid: this.network.uuid });

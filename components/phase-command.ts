@@ -78,20 +78,25 @@ export function phaseCommand(phase: Phase, guest: GuestSpec, opts: PhaseCommandO
  */
 export function shortLogCommand(command: string, logFile: string): string {
   const marker = "homelab-phase-exit";
-  const awk = `awk -v head=${PHASE_LOG_HEAD_LINES} -v tail=${PHASE_LOG_TAIL_LINES} -v width=${PHASE_LOG_LINE_CHARS} -v file=${shellQuote(logFile)} '` +
+  const awk =
+    `awk -v head=${PHASE_LOG_HEAD_LINES} -v tail=${PHASE_LOG_TAIL_LINES} -v width=${PHASE_LOG_LINE_CHARS} -v file=${shellQuote(logFile)} '` +
     // The marker ends the last line when the output did not end with a newline.
     `match($0, /${marker} [0-9]+$/) { $0 = substr($0, 1, RSTART - 1); if ($0 == "") next } ` +
     `{ n++; line = length($0) > width ? substr($0, 1, width) "..." : $0; if (n <= head) { print line; fflush() } else { ring[n % tail] = line } } ` +
     `END { if (n > head) { first = n - tail + 1; if (first <= head) first = head + 1; else print "... " (first - head - 1) " lines left out; the whole output is in " file; ` +
     `for (i = first; i <= n; i++) print ring[i % tail] } }'`;
   const dir = logFile.slice(0, logFile.lastIndexOf("/"));
-  return `mkdir -p ${shellQuote(dir)} && { (${command}); echo "${marker} $?"; } 2>&1 | tee ${shellQuote(logFile)} | ${awk}; ` +
-    `rc=$(sed -n 's/.*${marker} \\([0-9][0-9]*\\)$/\\1/p' ${shellQuote(logFile)} | tail -n 1); exit "\${rc:-1}"`;
+  return (
+    `mkdir -p ${shellQuote(dir)} && { (${command}); echo "${marker} $?"; } 2>&1 | tee ${shellQuote(logFile)} | ${awk}; ` +
+    `rc=$(sed -n 's/.*${marker} \\([0-9][0-9]*\\)$/\\1/p' ${shellQuote(logFile)} | tail -n 1); exit "\${rc:-1}"`
+  );
 }
 
 /** SHA-256 of the script as it is sent (its modules inlined), so an edit to either re-runs the phase. */
 export function scriptHash(scriptPath: string): string {
-  return createHash("sha256").update(inlineScriptModules(readFileSync(scriptPath, "utf8"), scriptPath)).digest("hex");
+  return createHash("sha256")
+    .update(inlineScriptModules(readFileSync(scriptPath, "utf8"), scriptPath))
+    .digest("hex");
 }
 
 /**

@@ -42,15 +42,27 @@ export class GuestPhases extends pulumi.ComponentResource {
       return fingerprints.get(key)!;
     };
     const guardName = childName(name, "logon-guard");
-    this.logonGuard = new CredentialGuard(guardName, {
-      secretKey: LOGON_SECRET,
-      fingerprint: fingerprint(LOGON_SECRET, "(every phase)"),
-      steps: logonPasswordSteps(LOGON_SECRET, `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::homelab:lab:Lab$homelab:phases:GuestPhases$pulumi-nodejs:dynamic/homelab:CredentialGuard::${guardName}`),
-    }, { parent: this });
+    this.logonGuard = new CredentialGuard(
+      guardName,
+      {
+        secretKey: LOGON_SECRET,
+        fingerprint: fingerprint(LOGON_SECRET, "(every phase)"),
+        steps: logonPasswordSteps(
+          LOGON_SECRET,
+          `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::homelab:lab:Lab$homelab:phases:GuestPhases$pulumi-nodejs:dynamic/homelab:CredentialGuard::${guardName}`,
+        ),
+      },
+      { parent: this },
+    );
 
     // The graph is acyclic and lists phases after those they wait for.
     for (const phase of args.graph.phases) {
-      const cmd = phaseCommand(phase, args.guest, { projectDir: args.projectDir, vmUuid: args.vmUuids[phase.vm], stack: args.stack, adminSecretKey: LOGON_SECRET });
+      const cmd = phaseCommand(phase, args.guest, {
+        projectDir: args.projectDir,
+        vmUuid: args.vmUuids[phase.vm],
+        stack: args.stack,
+        adminSecretKey: LOGON_SECRET,
+      });
       const secretEnv: Record<string, pulumi.Output<string>> = {};
       for (const [env, key] of Object.entries(cmd.secretEnvironment)) secretEnv[env] = pulumi.secret(secretOf(key, phase.id));
       const after = phase.after.map((id) => {
@@ -61,19 +73,23 @@ export class GuestPhases extends pulumi.ComponentResource {
       // A secret the script takes as a parameter is part of its result: a new value re-runs it (a replace; the
       // Command has no delete step). The logon password is not: the guard above refuses its change.
       const triggers = pulumi.all(cmd.resultSecrets.map((key) => fingerprint(key, phase.id))).apply((fps) => [...cmd.triggers, ...fps]);
-      this.commands[phase.id] = new command.local.Command(childName(name, phase.id), {
-        create: cmd.create,
-        // No `dir`: pulumi-command runs the command in its plugin's working directory, the project folder,
-        // so a copy of the project elsewhere has the same inputs.
-        environment: pulumi.all(secretEnv).apply((secrets) => ({ ...cmd.environment, ...secrets })),
-        triggers,
-        // pulumi-command 1.x otherwise puts the previous run's whole stdout/stderr into the next run's
-        // environment (PULUMI_COMMAND_STDOUT), and Linux refuses one environment string over 128 KiB (E2BIG).
-        addPreviousOutputInEnv: false,
-        // The command prints only the head and tail of the phase's output (the whole of it is in cmd.logFile);
-        // the scripts log progress, never secrets; the environment is not logged.
-        logging: "stdoutAndStderr",
-      }, { parent: this, dependsOn: [this.logonGuard, args.domains[phase.vm], ...after] });
+      this.commands[phase.id] = new command.local.Command(
+        childName(name, phase.id),
+        {
+          create: cmd.create,
+          // No `dir`: pulumi-command runs the command in its plugin's working directory, the project folder,
+          // so a copy of the project elsewhere has the same inputs.
+          environment: pulumi.all(secretEnv).apply((secrets) => ({ ...cmd.environment, ...secrets })),
+          triggers,
+          // pulumi-command 1.x otherwise puts the previous run's whole stdout/stderr into the next run's
+          // environment (PULUMI_COMMAND_STDOUT), and Linux refuses one environment string over 128 KiB (E2BIG).
+          addPreviousOutputInEnv: false,
+          // The command prints only the head and tail of the phase's output (the whole of it is in cmd.logFile);
+          // the scripts log progress, never secrets; the environment is not logged.
+          logging: "stdoutAndStderr",
+        },
+        { parent: this, dependsOn: [this.logonGuard, args.domains[phase.vm], ...after] },
+      );
     }
     this.registerOutputs({});
   }

@@ -18,14 +18,18 @@ export class LabStorage extends pulumi.ComponentResource {
   constructor(name: string, args: LabStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:storage:LabStorage", name, {}, opts);
     const p = args.pool;
-    this.pool = new LibvirtPool(childName(name, "pool"), {
-      uri: args.uri,
-      name: p.name,
-      uuid: p.uuid,
-      xml: renderPoolXml(p),
-      active: p.active,
-      autostart: p.autostart,
-    }, { parent: this });
+    this.pool = new LibvirtPool(
+      childName(name, "pool"),
+      {
+        uri: args.uri,
+        name: p.name,
+        uuid: p.uuid,
+        xml: renderPoolXml(p),
+        active: p.active,
+        autostart: p.autostart,
+      },
+      { parent: this },
+    );
     logProviderNotes(this.pool);
     this.path = pulumi.output(p.path);
     this.registerOutputs({ path: this.path, uuid: this.pool.uuid });

@@ -38,32 +38,46 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
   const { vm, lab } = args;
   const volumeSpec = lab.volumes.find((v) => v.vm === vm.name);
   if (!volumeSpec) throw new Error(`the lab has no volume for VM ${vm.name}`);
-  const volume = new LibvirtVolume(childName(name, "disk"), {
-    uri: lab.libvirt.uri,
-    pool: volumeSpec.pool,
-    name: volumeSpec.name,
-    // ---- base images (issue 13): a linked clone's XML names the base image as its backing store.
-    xml: args.base
-      ? args.base.image.path.apply((path) => renderVolumeXml(cloneVolumeSpec(volumeSpec, { pool: volumeSpec.pool, name: "", path, capacityBytes: args.base!.capacityBytes }, "linked")))
-      : renderVolumeXml(volumeSpec),
-    capacityBytes: volumeSpec.capacityBytes,
-    format: volumeSpec.format,
-    deleteOnDestroy: volumeSpec.deleteOnDestroy,
-  }, { parent: component, dependsOn: [args.pool, ...(args.base ? [args.base.image] : [])] });
+  const volume = new LibvirtVolume(
+    childName(name, "disk"),
+    {
+      uri: lab.libvirt.uri,
+      pool: volumeSpec.pool,
+      name: volumeSpec.name,
+      // ---- base images (issue 13): a linked clone's XML names the base image as its backing store.
+      xml: args.base
+        ? args.base.image.path.apply((path) =>
+            renderVolumeXml(cloneVolumeSpec(volumeSpec, { pool: volumeSpec.pool, name: "", path, capacityBytes: args.base!.capacityBytes }, "linked")),
+          )
+        : renderVolumeXml(volumeSpec),
+      capacityBytes: volumeSpec.capacityBytes,
+      format: volumeSpec.format,
+      deleteOnDestroy: volumeSpec.deleteOnDestroy,
+    },
+    { parent: component, dependsOn: [args.pool, ...(args.base ? [args.base.image] : [])] },
+  );
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
   const unattended = installsUnattended(lab, vm) && args.install !== undefined;
   const media = unattended
-    ? new InstallMedia(childName(name, "install-media"), installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir), { parent: component, dependsOn: [volume] })
+    ? new InstallMedia(
+        childName(name, "install-media"),
+        installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir),
+        { parent: component, dependsOn: [volume] },
+      )
     : undefined;
   // The domain waits for its own disk and networks only, so VMs build side by side.
   const networks = [...new Set(vm.nics.map((nic) => nic.network))].map((n) => args.networks[n]);
-  const domain = new LibvirtDomain(childName(name, "domain"), {
-    uri: lab.libvirt.uri,
-    name: vm.name,
-    uuid: vm.uuid,
-    xml: renderDomainXml(vm, lab),
-    start: vm.start,
-  }, { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] });
+  const domain = new LibvirtDomain(
+    childName(name, "domain"),
+    {
+      uri: lab.libvirt.uri,
+      name: vm.name,
+      uuid: vm.uuid,
+      xml: renderDomainXml(vm, lab),
+      start: vm.start,
+    },
+    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] },
+  );
   logProviderNotes(volume);
   logProviderNotes(domain);
   // --- unattended install (issue 12): the install marker on the serial log, before the first phase.

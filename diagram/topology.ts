@@ -23,11 +23,7 @@ function dhcpText(n: NetworkSpec): string {
 }
 
 function networkNode(n: NetworkSpec): string {
-  const rows = [
-    `<B>${html(n.name)}</B>`,
-    `${html(n.subnet)} · ${html(n.bridge)} · ${n.mode.toUpperCase()}`,
-    html(dhcpText(n)),
-  ];
+  const rows = [`<B>${html(n.name)}</B>`, `${html(n.subnet)} · ${html(n.bridge)} · ${n.mode.toUpperCase()}`, html(dhcpText(n))];
   return `  ${id("net", n.name)} [shape=box, style="rounded,filled", fillcolor="#e2e8f0", label=<${rows.join("<BR/>")}>];`;
 }
 
@@ -83,7 +79,9 @@ export function topologyDot(spec: LabSpec, phasesByVm: Record<string, string[]> 
     ...spec.networks.map((n) => `  host -> ${id("net", n.name)} [label=<${html(n.gateway)}>];`),
     ...spec.vms.map((vm) => vmNode(vm, spec, phasesByVm[vm.name] ?? [])),
     "  { rank=same; " + spec.vms.map((vm) => id("vm", vm.name)).join("; ") + "; }",
-    ...spec.vms.flatMap((vm) => vm.nics.map((nic) => `  ${id("net", nic.network)} -> ${id("vm", vm.name)} [label=<${html(nicLabel(nic.ip, nic.addressing))}>];`)),
+    ...spec.vms.flatMap((vm) =>
+      vm.nics.map((nic) => `  ${id("net", nic.network)} -> ${id("vm", vm.name)} [label=<${html(nicLabel(nic.ip, nic.addressing))}>];`),
+    ),
     "}",
   ];
   return lines.join("\n") + "\n";

@@ -4,9 +4,7 @@ import { fromInt, netmask, parseCidr } from "./ipv4";
 import type { Indexed, ParsedConfig } from "./parse";
 import { Problems } from "./problems";
 import type { RawVm } from "./schema";
-import type {
-  AdDomainSpec, LibvirtSpec, MediaSpec, NetworkSpec, NicSpec, OsTemplate, PoolSpec, SccmSpec, VmSpec, VolumeSpec,
-} from "./types";
+import type { AdDomainSpec, LibvirtSpec, MediaSpec, NetworkSpec, NicSpec, OsTemplate, PoolSpec, SccmSpec, VmSpec, VolumeSpec } from "./types";
 import { MiB, parseSize } from "./units";
 
 export interface Located<T> {
@@ -33,10 +31,17 @@ export interface Draft {
   malformed: ReadonlySet<string>;
 }
 
-function buildNetwork(stack: string, { index, value: n }: Indexed<ParsedConfig["networks"][number]["value"]>, problems: Problems): Located<NetworkSpec> | undefined {
+function buildNetwork(
+  stack: string,
+  { index, value: n }: Indexed<ParsedConfig["networks"][number]["value"]>,
+  problems: Problems,
+): Located<NetworkSpec> | undefined {
   const cidr = parseCidr(n.subnet);
   if (!cidr) {
-    problems.error(["networks", index, "subnet"], `${n.subnet} is not a network address with a prefix from /8 to /30: write the first address of the subnet, e.g. 192.168.56.0/24`);
+    problems.error(
+      ["networks", index, "subnet"],
+      `${n.subnet} is not a network address with a prefix from /8 to /30: write the first address of the subnet, e.g. 192.168.56.0/24`,
+    );
     return undefined;
   }
   return {
@@ -118,7 +123,10 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
 }
 
 function domainDn(fqdn: string): string {
-  return fqdn.split(".").map((label) => `DC=${label}`).join(",");
+  return fqdn
+    .split(".")
+    .map((label) => `DC=${label}`)
+    .join(",");
 }
 
 export function buildDraft(stack: string, parsed: ParsedConfig, problems: Problems): Draft {

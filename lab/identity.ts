@@ -14,7 +14,9 @@ export function deriveUuid(stack: string, kind: IdentityKind, name: string): str
 
 /** A MAC under QEMU's locally administered prefix 52:54:00. */
 export function deriveMac(stack: string, ...parts: string[]): string {
-  const digest = createHash("sha256").update([stack, ...parts].join("/")).digest();
+  const digest = createHash("sha256")
+    .update([stack, ...parts].join("/"))
+    .digest();
   const tail = [digest[0], digest[1], digest[2]].map((b) => b.toString(16).padStart(2, "0"));
   return ["52", "54", "00", ...tail].join(":");
 }

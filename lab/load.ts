@@ -34,9 +34,11 @@ function checkSecrets(input: StackConfig, problems: Problems): void {
 }
 
 function reservationsFor(network: NetworkSpec, vms: VmSpec[]): DhcpReservation[] {
-  return vms.flatMap((vm) => vm.nics.flatMap((nic) => nic.network === network.name && nic.addressing === "reserved"
-    ? [{ mac: nic.mac, name: vm.hostname, ip: nic.ip, vm: vm.name }]
-    : []));
+  return vms.flatMap((vm) =>
+    vm.nics.flatMap((nic) =>
+      nic.network === network.name && nic.addressing === "reserved" ? [{ mac: nic.mac, name: vm.hostname, ip: nic.ip, vm: vm.name }] : [],
+    ),
+  );
 }
 
 /**
@@ -49,7 +51,10 @@ export function missingPhaseSecrets(input: StackConfig, spec: LabSpec): LabProbl
   const problems = new Problems();
   for (const { key, purpose } of spec.secrets) {
     if (input.config[key] === undefined) {
-      problems.error([key], `is not set, and homelab:guestPhases is on: run \`pulumi config set --secret homelab:${key}\` (${purpose}), or turn the phases off`);
+      problems.error(
+        [key],
+        `is not set, and homelab:guestPhases is on: run \`pulumi config set --secret homelab:${key}\` (${purpose}), or turn the phases off`,
+      );
     }
   }
   return problems.errors;
@@ -57,8 +62,7 @@ export function missingPhaseSecrets(input: StackConfig, spec: LabSpec): LabProbl
 
 function managementIp(vm: VmSpec, networks: NetworkSpec[]): string | undefined {
   const served = (name: string) => networks.find((n) => n.name === name)?.dhcp?.server === "libvirt";
-  return vm.nics.find((nic) => nic.addressing === "static")?.ip
-    ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
+  return vm.nics.find((nic) => nic.addressing === "static")?.ip ?? vm.nics.find((nic) => nic.addressing === "reserved" && served(nic.network))?.ip;
 }
 
 type Scalars = {
@@ -87,7 +91,8 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
   // the first such network the DC has a static address on; phases/generated.ts forwarderProblem checks any value.
   if (domain && domain.forwarders.length === 0) {
     const dc = vms.find((vm) => vm.name === domain.dc);
-    const served = (nic: { network: string; addressing: string }) => nic.addressing === "static" && networks.find((n) => n.name === nic.network)?.dhcp?.server !== "dc";
+    const served = (nic: { network: string; addressing: string }) =>
+      nic.addressing === "static" && networks.find((n) => n.name === nic.network)?.dhcp?.server !== "dc";
     const nic = dc?.nics.find(served);
     const gateway = networks.find((n) => n.name === nic?.network)?.gateway;
     if (gateway) domain.forwarders = [gateway];
@@ -121,21 +126,41 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
 
 export function loadLabSpec(input: StackConfig): LabResult {
   const problems = new Problems();
-  if (!/^[A-Za-z0-9_.-]+$/.test(input.stack)) problems.error([], `stack name ${JSON.stringify(input.stack)} is not usable: use letters, digits, '-', '_' or '.'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(input.stack))
+    problems.error([], `stack name ${JSON.stringify(input.stack)} is not usable: use letters, digits, '-', '_' or '.'`);
   const parsed = parseConfig(input.config, problems);
   const draft = buildDraft(input.stack, parsed, problems);
   const rules = [
-    checkNames, checkIdentities, checkNetworks, checkPaths, checkAddresses, checkSizes, checkRoles, checkReachability,
-    checkLibvirtNames, checkReservedWords, checkMacs, checkLimits, checkMediaPaths, checkMembership, checkForwarders,
+    checkNames,
+    checkIdentities,
+    checkNetworks,
+    checkPaths,
+    checkAddresses,
+    checkSizes,
+    checkRoles,
+    checkReachability,
+    checkLibvirtNames,
+    checkReservedWords,
+    checkMacs,
+    checkLimits,
+    checkMediaPaths,
+    checkMembership,
+    checkForwarders,
   ];
   for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
   // ---- base images (issue 13)
   if (parsed.scalars.disks === "full") {
-    problems.error(["disks"], "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM");
+    problems.error(
+      ["disks"],
+      "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+    );
   }
   if (parsed.scalars.disks === "linked" && parsed.scalars.install !== "unattended") {
-    problems.error(["disks"], `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`);
+    problems.error(
+      ["disks"],
+      `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`,
+    );
   }
   // ---- end base images
   const { pool, sccm } = draft;
@@ -146,7 +171,10 @@ export function loadLabSpec(input: StackConfig): LabResult {
 }
 
 export class LabConfigError extends Error {
-  constructor(readonly problems: ReadonlyArray<{ path: string; message: string }>, what = "the lab config") {
+  constructor(
+    readonly problems: ReadonlyArray<{ path: string; message: string }>,
+    what = "the lab config",
+  ) {
     super(`${what} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
     this.name = "LabConfigError";
   }

@@ -3,8 +3,22 @@
 import type { z } from "zod";
 import { Problems } from "./problems";
 import {
-  domainSchema, mediaSchema, networkSchema, poolSchema, sccmSchema, scalarSchemas, vmSchema,
-  RawDomain, RawMedia, RawNetwork, RawPool, RawSccm, RawVm, ScalarKey, Scalars, TOP_LEVEL_KEYS,
+  domainSchema,
+  mediaSchema,
+  networkSchema,
+  poolSchema,
+  sccmSchema,
+  scalarSchemas,
+  vmSchema,
+  RawDomain,
+  RawMedia,
+  RawNetwork,
+  RawPool,
+  RawSccm,
+  RawVm,
+  ScalarKey,
+  Scalars,
+  TOP_LEVEL_KEYS,
 } from "./schema";
 
 export interface Indexed<T> {

@@ -18,8 +18,23 @@ type Path = PropertyKey[];
  * patterns already refuse).
  */
 export const NETBIOS_RESERVED_WORDS: ReadonlySet<string> = new Set([
-  "ANONYMOUS", "BATCH", "BUILTIN", "DIALUP", "INTERACTIVE", "INTERNET", "LOCAL", "NETWORK", "NULL", "PROXY",
-  "RESTRICTED", "SELF", "SERVER", "SERVICE", "SYSTEM", "USERS", "WORLD",
+  "ANONYMOUS",
+  "BATCH",
+  "BUILTIN",
+  "DIALUP",
+  "INTERACTIVE",
+  "INTERNET",
+  "LOCAL",
+  "NETWORK",
+  "NULL",
+  "PROXY",
+  "RESTRICTED",
+  "SELF",
+  "SERVER",
+  "SERVICE",
+  "SYSTEM",
+  "USERS",
+  "WORLD",
 ]);
 
 /**
@@ -35,16 +50,29 @@ const MEMBER_ROLES = new Set(["sql", "site-server", "client"]);
 export function checkLibvirtNames(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
     if (/^\d+$/.test(vm.name)) {
-      problems.error(["vms", index, "name"], `${JSON.stringify(vm.name)} is all digits, which virsh takes as the ID of a running domain (a lookup or destroy could hit another VM): add a letter, e.g. VM${vm.name}`);
+      problems.error(
+        ["vms", index, "name"],
+        `${JSON.stringify(vm.name)} is all digits, which virsh takes as the ID of a running domain (a lookup or destroy could hit another VM): add a letter, e.g. VM${vm.name}`,
+      );
     } else if (UUID_PATTERN.test(vm.name)) {
-      problems.error(["vms", index, "name"], `${JSON.stringify(vm.name)} is shaped like a UUID, which virsh takes as a domain's UUID: pick a name, and put the UUID in uuid:`);
+      problems.error(
+        ["vms", index, "name"],
+        `${JSON.stringify(vm.name)} is shaped like a UUID, which virsh takes as a domain's UUID: pick a name, and put the UUID in uuid:`,
+      );
     }
   }
   for (const { index, spec: n } of d.networks) {
-    if (UUID_PATTERN.test(n.name)) problems.error(["networks", index, "name"], `${JSON.stringify(n.name)} is shaped like a UUID, which virsh takes as a network's UUID: pick a name, and put the UUID in uuid:`);
+    if (UUID_PATTERN.test(n.name))
+      problems.error(
+        ["networks", index, "name"],
+        `${JSON.stringify(n.name)} is shaped like a UUID, which virsh takes as a network's UUID: pick a name, and put the UUID in uuid:`,
+      );
   }
   if (d.pool && UUID_PATTERN.test(d.pool.name)) {
-    problems.error(["pool", "name"], `${JSON.stringify(d.pool.name)} is shaped like a UUID, which virsh takes as a pool's UUID: pick a name, and put the UUID in uuid:`);
+    problems.error(
+      ["pool", "name"],
+      `${JSON.stringify(d.pool.name)} is shaped like a UUID, which virsh takes as a pool's UUID: pick a name, and put the UUID in uuid:`,
+    );
   }
 }
 
@@ -57,10 +85,16 @@ export function checkReservedWords(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
     if (vm.template !== "windows" || !NETBIOS_RESERVED_WORDS.has(vm.hostname.toUpperCase())) continue;
     const derived = d.explicitHostnames.has(index) ? "" : " (the computer name is the VM name unless hostname: is set)";
-    problems.error(hostnamePath(d, index), `${vm.hostname} is a word Windows reserves (${[...NETBIOS_RESERVED_WORDS].slice(0, 4).join(", ")}, ... per Microsoft's AD naming conventions) and refuses as a computer name${derived}: pick another`);
+    problems.error(
+      hostnamePath(d, index),
+      `${vm.hostname} is a word Windows reserves (${[...NETBIOS_RESERVED_WORDS].slice(0, 4).join(", ")}, ... per Microsoft's AD naming conventions) and refuses as a computer name${derived}: pick another`,
+    );
   }
   if (d.domain && NETBIOS_RESERVED_WORDS.has(d.domain.netbios)) {
-    problems.error(["domain", "netbios"], `${d.domain.netbios} is a word Windows reserves (per Microsoft's AD naming conventions) and refuses as a NetBIOS domain name: pick another, e.g. CORP`);
+    problems.error(
+      ["domain", "netbios"],
+      `${d.domain.netbios} is a word Windows reserves (per Microsoft's AD naming conventions) and refuses as a NetBIOS domain name: pick another, e.g. CORP`,
+    );
   }
 }
 
@@ -70,7 +104,8 @@ export function checkMacs(d: Draft, problems: Problems): void {
     ...d.vms.flatMap((v) => v.spec.nics.map((nic, i) => ({ mac: nic.mac, path: ["vms", v.index, "nics", i, "mac"] as Path }))),
   ];
   for (const m of macs) {
-    if (/^(00:){5}00$/.test(m.mac)) problems.error(m.path, `${m.mac} is the all-zero MAC, which no NIC may use: leave mac: out to derive one, or write one like 52:54:00:12:34:56`);
+    if (/^(00:){5}00$/.test(m.mac))
+      problems.error(m.path, `${m.mac} is the all-zero MAC, which no NIC may use: leave mac: out to derive one, or write one like 52:54:00:12:34:56`);
   }
 }
 
@@ -79,8 +114,13 @@ export function checkLimits(d: Draft, problems: Problems): void {
     const { memoryBytes } = vm;
     if (memoryBytes <= Q35_MAX_MEMORY_40BIT) continue;
     const limit = "QEMU's q35 machine maps at most 978 GiB of guest RAM with a 40-bit physical address width";
-    if (d.libvirt.domainType === "qemu") problems.error(["vms", index, "memory"], `${memoryBytes / GiB} GiB is more than ${limit}, which emulated CPUs have: give at most 978GiB`);
-    else problems.warn(["vms", index, "memory"], `${memoryBytes / GiB} GiB may be more than the host CPU's physical address width lets QEMU map (${limit}): check the host's phys-bits`);
+    if (d.libvirt.domainType === "qemu")
+      problems.error(["vms", index, "memory"], `${memoryBytes / GiB} GiB is more than ${limit}, which emulated CPUs have: give at most 978GiB`);
+    else
+      problems.warn(
+        ["vms", index, "memory"],
+        `${memoryBytes / GiB} GiB may be more than the host CPU's physical address width lets QEMU map (${limit}): check the host's phys-bits`,
+      );
   }
 }
 
@@ -90,12 +130,21 @@ export function checkMediaPaths(d: Draft, problems: Problems): void {
   const iso = d.media.iso.replace(/\/+$/, "");
   const dir = d.media.dir.replace(/\/+$/, "");
   if (iso === dir || iso.startsWith(`${dir}/`)) {
-    problems.error(["media", "iso"], `${d.media.iso} is inside ${configPath(["media", "dir"])} ${d.media.dir}, the folder the ISO is built from: the next build would pack the old ISO into the new one; put it beside the folder`);
+    problems.error(
+      ["media", "iso"],
+      `${d.media.iso} is inside ${configPath(["media", "dir"])} ${d.media.dir}, the folder the ISO is built from: the next build would pack the old ISO into the new one; put it beside the folder`,
+    );
   }
   for (const { index, spec: vm } of d.vms) {
-    for (const [key, path] of [["iso", vm.isos.install], ["virtioIso", vm.isos.virtio]] as const) {
+    for (const [key, path] of [
+      ["iso", vm.isos.install],
+      ["virtioIso", vm.isos.virtio],
+    ] as const) {
       if (path !== undefined && path.replace(/\/+$/, "") === iso) {
-        problems.error(["media", "iso"], `${d.media.iso} is also ${configPath(["vms", index, key])}: building the media ISO would overwrite that installer; give the media ISO a path of its own`);
+        problems.error(
+          ["media", "iso"],
+          `${d.media.iso} is also ${configPath(["vms", index, key])}: building the media ISO would overwrite that installer; give the media ISO a path of its own`,
+        );
       }
     }
   }
@@ -116,7 +165,10 @@ export function checkMembership(d: Draft, problems: Problems): void {
   for (const { index, spec: vm } of d.vms) {
     if (!MEMBER_ROLES.has(vm.role)) continue;
     if (vm.nics.some((nic) => addresses.has(nic.network))) continue;
-    problems.error(["vms", index, "nics"], `${vm.name} (${ROLE_LABELS[vm.role]}) shares no network with its DC ${dc.spec.name} (static on ${[...addresses.keys()].join(", ")}): a domain member uses the DC as its DNS server, so attach a NIC to one of those networks`);
+    problems.error(
+      ["vms", index, "nics"],
+      `${vm.name} (${ROLE_LABELS[vm.role]}) shares no network with its DC ${dc.spec.name} (static on ${[...addresses.keys()].join(", ")}): a domain member uses the DC as its DNS server, so attach a NIC to one of those networks`,
+    );
   }
 }
 
@@ -137,24 +189,41 @@ export function checkForwarders(d: Draft, problems: Problems): void {
   domain.forwarders.forEach((ip, i) => {
     const path: Path = ["domain", "forwarders", i];
     if (own.has(ip)) {
-      problems.error(path, `${ip} is the DC ${dc.spec.name}'s own address: a DNS server forwarding to itself loops; name the resolver it should ask (e.g. a gateway where libvirt answers DNS)`);
+      problems.error(
+        path,
+        `${ip} is the DC ${dc.spec.name}'s own address: a DNS server forwarding to itself loops; name the resolver it should ask (e.g. a gateway where libvirt answers DNS)`,
+      );
       return;
     }
-    const labNet = d.networks.find((n) => { const cidr = parseCidr(n.spec.subnet); return cidr !== undefined && isHostIn(cidr, ip); });
+    const labNet = d.networks.find((n) => {
+      const cidr = parseCidr(n.spec.subnet);
+      return cidr !== undefined && isHostIn(cidr, ip);
+    });
     if (!labNet) {
       if (!dcNetworks.some((n) => n.spec.mode !== "isolated")) {
-        problems.error(path, `${ip} is outside the lab, and the DC ${dc.spec.name} is only on isolated networks, which reach nothing outside: attach it to a nat network or forward to an address inside the lab`);
+        problems.error(
+          path,
+          `${ip} is outside the lab, and the DC ${dc.spec.name} is only on isolated networks, which reach nothing outside: attach it to a nat network or forward to an address inside the lab`,
+        );
       }
       return;
     }
     const n = labNet.spec;
     if (!dcNetworks.some((x) => x.spec.name === n.name)) {
-      problems.error(path, `${ip} is on ${n.name}, where the DC ${dc.spec.name} has no NIC: forward to a resolver on one of its networks (${dcNetworks.map((x) => x.spec.name).join(", ")})`);
+      problems.error(
+        path,
+        `${ip} is on ${n.name}, where the DC ${dc.spec.name} has no NIC: forward to a resolver on one of its networks (${dcNetworks.map((x) => x.spec.name).join(", ")})`,
+      );
     } else if (ip === n.gateway && !libvirtDnsAnswers(n)) {
-      problems.error(path, `${ip} is the gateway of ${n.name}, where the DC serves DHCP and DNS, so libvirt's DNS does not answer there: forward to the gateway of a network where libvirt serves DHCP, or to another resolver`);
+      problems.error(
+        path,
+        `${ip} is the gateway of ${n.name}, where the DC serves DHCP and DNS, so libvirt's DNS does not answer there: forward to the gateway of a network where libvirt serves DHCP, or to another resolver`,
+      );
     } else if (ip !== n.gateway && !d.vms.some((v) => v.spec.nics.some((nic) => nic.network === n.name && nic.ip === ip))) {
-      problems.error(path, `${ip} on ${n.name} is neither its gateway nor a lab VM's address, so no resolver answers there: forward to the gateway of a network where libvirt serves DNS, or to a resolver outside the lab`);
+      problems.error(
+        path,
+        `${ip} on ${n.name} is neither its gateway nor a lab VM's address, so no resolver answers there: forward to the gateway of a network where libvirt serves DNS, or to a resolver outside the lab`,
+      );
     }
   });
 }
-

@@ -207,8 +207,6 @@ export interface LabProblem {
   message: string;
 }
 
-export type LabResult =
-  | { ok: true; spec: LabSpec; warnings: LabProblem[] }
-  | { ok: false; errors: LabProblem[]; warnings: LabProblem[] };
+export type LabResult = { ok: true; spec: LabSpec; warnings: LabProblem[] } | { ok: false; errors: LabProblem[]; warnings: LabProblem[] };
 
 export const isWindows = (vm: Pick<VmSpec, "template">): boolean => vm.template === "windows";

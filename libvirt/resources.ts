@@ -28,7 +28,8 @@ type Kind = "network" | "pool" | "volume" | "domain";
  * directory). The closure holds one string and small functions, never a path.
  */
 function runtimeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
-  const load = (): Record<string, (...args: unknown[]) => Promise<any>> => { // eslint-disable-line @typescript-eslint/no-explicit-any -- Pulumi's untyped provider signatures
+  const load = (): Record<string, (...args: unknown[]) => Promise<any>> => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any -- Pulumi's untyped provider signatures
     const path = require("node:path") as typeof import("node:path");
     const cwd = process.cwd();
     const ops = path.join(cwd, "libvirt", "providers", "ops");
@@ -42,15 +43,21 @@ function runtimeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
         tsNode.register({ transpileOnly: true, projectSearchDir: cwd });
         resolved = require.resolve(ops, { paths: [cwd] });
       } catch (e) {
-        throw new Error(`the homelab libvirt provider code was not found under ${cwd} (looked for libvirt/providers/ops and ts-node there): ` +
-          `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+        throw new Error(
+          `the homelab libvirt provider code was not found under ${cwd} (looked for libvirt/providers/ops and ts-node there): ` +
+            `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+        );
       }
     }
     return (require(resolved) as Record<string, Record<string, (...args: unknown[]) => Promise<any>>>)[kind]; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const collecting = (notes: { level: string; message: string; at: number }[]) => ({
-    info: (message: string) => { notes.push({ level: "info", message, at: Date.now() }); },
-    warn: (message: string) => { notes.push({ level: "warn", message, at: Date.now() }); },
+    info: (message: string) => {
+      notes.push({ level: "info", message, at: Date.now() });
+    },
+    warn: (message: string) => {
+      notes.push({ level: "warn", message, at: Date.now() });
+    },
   });
   return {
     check: (olds, news) => load().check(olds, news),
@@ -149,7 +156,14 @@ export class LibvirtNetwork extends pulumi.dynamic.Resource {
   declare public readonly isAutostart: pulumi.Output<boolean>;
 
   constructor(name: string, args: LibvirtNetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(networkProvider, name, { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined, notes: undefined }, opts, "homelab", "LibvirtNetwork");
+    super(
+      networkProvider,
+      name,
+      { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined, notes: undefined },
+      opts,
+      "homelab",
+      "LibvirtNetwork",
+    );
   }
 }
 
@@ -166,7 +180,14 @@ export class LibvirtPool extends pulumi.dynamic.Resource {
   declare public readonly isAutostart: pulumi.Output<boolean>;
 
   constructor(name: string, args: LibvirtPoolArgs, opts?: pulumi.CustomResourceOptions) {
-    super(poolProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined, notes: undefined }, opts, "homelab", "LibvirtPool");
+    super(
+      poolProvider,
+      name,
+      { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined, notes: undefined },
+      opts,
+      "homelab",
+      "LibvirtPool",
+    );
   }
 }
 
@@ -183,7 +204,14 @@ export class LibvirtVolume extends pulumi.dynamic.Resource {
   declare public readonly liveFormat: pulumi.Output<string>;
 
   constructor(name: string, args: LibvirtVolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(volumeProvider, name, { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined, notes: undefined }, opts, "homelab", "LibvirtVolume");
+    super(
+      volumeProvider,
+      name,
+      { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined, notes: undefined },
+      opts,
+      "homelab",
+      "LibvirtVolume",
+    );
   }
 }
 

@@ -45,7 +45,12 @@ export function cleanReply(segment: string, line: string, trailers: readonly str
 
 const running = new Set<ChildProcessWithoutNullStreams>();
 process.once("exit", () => {
-  for (const child of running) try { child.kill("SIGKILL"); } catch { /* gone */ }
+  for (const child of running)
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
 });
 
 export class VirshSession {
@@ -60,7 +65,10 @@ export class VirshSession {
   spawned = 0;
   commands = 0;
 
-  constructor(readonly binary: string, readonly uri: string) {}
+  constructor(
+    readonly binary: string,
+    readonly uri: string,
+  ) {}
 
   /** Runs one command after those queued before it (Pulumi runs operations in parallel). */
   run(args: readonly string[], timeoutMs: number): Promise<SessionReply> {
@@ -72,24 +80,46 @@ export class VirshSession {
   close(): void {
     const child = this.child;
     this.child = undefined;
-    if (child) { child.stdin.end(); child.kill("SIGKILL"); running.delete(child); }
+    if (child) {
+      child.stdin.end();
+      child.kill("SIGKILL");
+      running.delete(child);
+    }
   }
 
   private start(): ChildProcessWithoutNullStreams {
     // LC_ALL=C: libvirt's messages in English, so the failure can be classified.
     // A screen as wide as any command line, no terminal features and no user inputrc: readline's
     // echo of a long line is then the line itself, not a redraw with cursor movements.
-    const child = spawn(this.binary, ["-c", this.uri, "-q"], { stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, LC_ALL: "C", TERM: "dumb", COLUMNS: "1000000", INPUTRC: "/dev/null" } });
+    const child = spawn(this.binary, ["-c", this.uri, "-q"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, LC_ALL: "C", TERM: "dumb", COLUMNS: "1000000", INPUTRC: "/dev/null" },
+    });
     this.spawned++;
     running.add(child);
     this.out = "";
     this.err = "";
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => { if (this.child === child) { this.out += d; this.wake?.(); } });
-    child.stderr.on("data", (d: string) => { if (this.child === child) { this.err += d; this.wake?.(); } });
-    const gone = () => { running.delete(child); if (this.child === child) { this.child = undefined; this.wake?.(); } };
+    child.stdout.on("data", (d: string) => {
+      if (this.child === child) {
+        this.out += d;
+        this.wake?.();
+      }
+    });
+    child.stderr.on("data", (d: string) => {
+      if (this.child === child) {
+        this.err += d;
+        this.wake?.();
+      }
+    });
+    const gone = () => {
+      running.delete(child);
+      if (this.child === child) {
+        this.child = undefined;
+        this.wake?.();
+      }
+    };
     child.once("exit", gone);
     child.once("error", gone);
     child.stdin.on("error", () => undefined); // EPIPE after a death: reported through "exit"
@@ -110,7 +140,10 @@ export class VirshSession {
     const errMark = `error: ${mark}\n`;
     child.stdin.write(`${line}\n${errLine}\n${outLine}\n`);
     return new Promise<SessionReply>((resolve, reject) => {
-      const done = () => { clearTimeout(timer); this.wake = undefined; };
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+      };
       const timer = setTimeout(() => {
         done();
         this.close();

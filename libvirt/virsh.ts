@@ -37,7 +37,8 @@ export class VirshError extends Error {
   }
 }
 
-const NOT_CONNECTED = /failed to connect to the hypervisor|no valid connection|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
+const NOT_CONNECTED =
+  /failed to connect to the hypervisor|no valid connection|Failed to connect socket|Cannot recv data|End of file while reading data|no connection driver available/i;
 // Only virsh's own lookup of the object it was asked about: "Storage volume not found" while
 // starting a domain is a failure of the start, not an absent domain.
 const NOT_FOUND = /^error: failed to get (domain|network|pool|vol) '/im;
@@ -55,8 +56,12 @@ export function classifyFailure(stderr: string): Exclude<VirshFailure, "timeout"
  * says nothing the message does not already say, so it goes when a reason follows.
  */
 export function libvirtDetail(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.replace(/^error:\s*/, "").trim()).filter((l) => l.length > 0);
-  const generic = /^(Failed to (define|create|start|destroy|undefine|delete|build|change size of|mark|unmark) (domain|network|pool|vol)\b|Failed to create vol from\b|(domain|network|pool) \S+ (failed to|could not)|failed to get (domain|network|pool|vol)\b|failed to connect to the hypervisor$)/i;
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.replace(/^error:\s*/, "").trim())
+    .filter((l) => l.length > 0);
+  const generic =
+    /^(Failed to (define|create|start|destroy|undefine|delete|build|change size of|mark|unmark) (domain|network|pool|vol)\b|Failed to create vol from\b|(domain|network|pool) \S+ (failed to|could not)|failed to get (domain|network|pool|vol)\b|failed to connect to the hypervisor$)/i;
   const reasons = lines.filter((l) => !generic.test(l));
   return (reasons.length > 0 ? reasons : lines).join(": ") || "virsh failed without saying why";
 }
@@ -65,11 +70,15 @@ export function formatVirshError(target: Target, uri: string, detail: string, fa
   const what = `${target.kind} ${target.name}`;
   switch (failure) {
     case "not-connected":
-      return `libvirt could not ${target.operation} ${what}: no connection to ${uri}: ${detail}. ` +
-        `Is libvirtd (or virtqemud) running on that host, and is the URI right (homelab:uri)?`;
+      return (
+        `libvirt could not ${target.operation} ${what}: no connection to ${uri}: ${detail}. ` +
+        `Is libvirtd (or virtqemud) running on that host, and is the URI right (homelab:uri)?`
+      );
     case "timeout":
-      return `libvirt could not ${target.operation} ${what} on ${uri}: ${detail}. ` +
-        `Is the host reachable and libvirtd responsive? Raise the timeout if the host is just slow.`;
+      return (
+        `libvirt could not ${target.operation} ${what} on ${uri}: ${detail}. ` +
+        `Is the host reachable and libvirtd responsive? Raise the timeout if the host is just slow.`
+      );
     case "not-found":
       return `libvirt could not ${target.operation} ${what} on ${uri}: it does not exist there (${detail})`;
     default:
@@ -200,7 +209,10 @@ export class Virsh {
     processCalls++;
     return new Promise((resolve, reject) => {
       // LC_ALL=C: libvirt's messages in English, so classifyFailure can read them.
-      execFile(this.binary, argv, { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
+      execFile(
+        this.binary,
+        argv,
+        { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
         (err, stdout, stderr) => {
           if (!err) return resolve(stdout);
           const e = err as NodeJS.ErrnoException & { killed?: boolean };
@@ -211,7 +223,8 @@ export class Virsh {
             return reject(new VirshError(target, this.uri, `virsh did not answer within ${this.timeoutMs} ms`, "timeout", argv));
           }
           reject(new VirshError(target, this.uri, libvirtDetail(stderr), classifyFailure(stderr), argv));
-        });
+        },
+      );
     });
   }
 
@@ -297,18 +310,29 @@ export class Virsh {
 
   /** Removes the definition with its NVRAM, TPM state, managed save and snapshot metadata. Volumes are not touched. */
   async undefineDomain(id: string, label = id): Promise<void> {
-    await this.run(["undefine", "--nvram", "--tpm", "--managed-save", "--snapshots-metadata", "--domain", id], { kind: "domain", name: label, operation: "undefine" });
+    await this.run(["undefine", "--nvram", "--tpm", "--managed-save", "--snapshots-metadata", "--domain", id], {
+      kind: "domain",
+      name: label,
+      operation: "undefine",
+    });
   }
 
   /** The file (or volume path) behind each disk target of a domain, e.g. sda -> /pool/DC01.qcow2. */
   async domainDisks(id: string, label = id): Promise<{ target: string; source: string }[]> {
     const out = await this.run(["domblklist", "--domain", id], { kind: "domain", name: label, operation: "list the disks of" });
-    return lines(out).map((l) => l.split(/\s+/)).filter((f) => f.length >= 2 && f[1] !== "-").map(([target, ...rest]) => ({ target, source: rest.join(" ") }));
+    return lines(out)
+      .map((l) => l.split(/\s+/))
+      .filter((f) => f.length >= 2 && f[1] !== "-")
+      .map(([target, ...rest]) => ({ target, source: rest.join(" ") }));
   }
 
   /** Grows a disk of a running domain (QEMU block_resize); the guest sees the new size at once. */
   async blockResize(id: string, target: string, capacityBytes: number, label = id): Promise<void> {
-    await this.run(["blockresize", "--domain", id, "--path", target, "--size", `${capacityBytes}B`], { kind: "domain", name: label, operation: `grow disk ${target} of` });
+    await this.run(["blockresize", "--domain", id, "--path", target, "--size", `${capacityBytes}B`], {
+      kind: "domain",
+      name: label,
+      operation: `grow disk ${target} of`,
+    });
   }
 
   // ---- networks ------------------------------------------------------------------------------
@@ -350,10 +374,27 @@ export class Virsh {
    * One `net-update` (add-last, delete, modify) of a section such as ip-dhcp-host or ip-dhcp-range,
    * applied to the persistent definition and, when `live`, to the running network (its dnsmasq).
    */
-  async updateNetwork(name: string, command: "add-last" | "delete" | "modify", section: string, elementXml: string, { live, config, parentIndex }: { live: boolean; config: boolean; parentIndex?: number }): Promise<void> {
-    await this.withXmlFile(elementXml, (f) => ["net-update", name, command, section, f, ...(config ? ["--config"] : []), ...(live ? ["--live"] : []),
-      ...(parentIndex !== undefined ? ["--parent-index", String(parentIndex)] : [])],
-      { kind: "network", name, operation: `update (${command} ${section})` });
+  async updateNetwork(
+    name: string,
+    command: "add-last" | "delete" | "modify",
+    section: string,
+    elementXml: string,
+    { live, config, parentIndex }: { live: boolean; config: boolean; parentIndex?: number },
+  ): Promise<void> {
+    await this.withXmlFile(
+      elementXml,
+      (f) => [
+        "net-update",
+        name,
+        command,
+        section,
+        f,
+        ...(config ? ["--config"] : []),
+        ...(live ? ["--live"] : []),
+        ...(parentIndex !== undefined ? ["--parent-index", String(parentIndex)] : []),
+      ],
+      { kind: "network", name, operation: `update (${command} ${section})` },
+    );
   }
 
   async undefineNetwork(name: string): Promise<void> {
@@ -372,8 +413,14 @@ export class Virsh {
     if (out === undefined) return undefined;
     const i = parseInfo(out);
     return {
-      name: i.Name, uuid: i.UUID, state: i.State, persistent: yes(i.Persistent), autostart: yes(i.Autostart),
-      capacityBytes: bytes(i.Capacity), allocationBytes: bytes(i.Allocation), availableBytes: bytes(i.Available),
+      name: i.Name,
+      uuid: i.UUID,
+      state: i.State,
+      persistent: yes(i.Persistent),
+      autostart: yes(i.Autostart),
+      capacityBytes: bytes(i.Capacity),
+      allocationBytes: bytes(i.Allocation),
+      availableBytes: bytes(i.Available),
     };
   }
 
@@ -426,7 +473,9 @@ export class Virsh {
 
   /** undefined when the pool has no volume of that name. */
   async volumeInfo(pool: string, name: string): Promise<VolumeInfo | undefined> {
-    const out = await this.orUndefined(this.run(["vol-info", "--bytes", "--pool", pool, name], { kind: "volume", name: `${pool}/${name}`, operation: "read the size of" }));
+    const out = await this.orUndefined(
+      this.run(["vol-info", "--bytes", "--pool", pool, name], { kind: "volume", name: `${pool}/${name}`, operation: "read the size of" }),
+    );
     if (out === undefined) return undefined;
     const i = parseInfo(out);
     return { name: i.Name, type: i.Type, capacityBytes: bytes(i.Capacity) ?? 0, allocationBytes: bytes(i.Allocation) ?? 0 };
@@ -450,7 +499,11 @@ export class Virsh {
   /** Creates a volume from XML as a full copy of `source` (in `sourcePool`): libvirt copies the data with qemu-img convert. */
   async createVolumeFrom(pool: string, xml: string, sourcePool: string, source: string): Promise<void> {
     const name = xmlIdentity(xml).name ?? "(unnamed)";
-    await this.withXmlFile(xml, (f) => ["vol-create-from", pool, f, source, "--inputpool", sourcePool], { kind: "volume", name: `${pool}/${name}`, operation: "copy" });
+    await this.withXmlFile(xml, (f) => ["vol-create-from", pool, f, source, "--inputpool", sourcePool], {
+      kind: "volume",
+      name: `${pool}/${name}`,
+      operation: "copy",
+    });
   }
   // ---- end base images
 
@@ -464,15 +517,27 @@ export class Virsh {
     const info = await this.volumeInfo(pool, name);
     if (!info) throw new VirshError(target, this.uri, "the volume does not exist", "not-found", []);
     if (capacityBytes < info.capacityBytes) {
-      throw new VirshError(target, this.uri, `shrinking from ${info.capacityBytes} to ${capacityBytes} bytes would lose data; only growth is allowed`, "failed", []);
+      throw new VirshError(
+        target,
+        this.uri,
+        `shrinking from ${info.capacityBytes} to ${capacityBytes} bytes would lose data; only growth is allowed`,
+        "failed",
+        [],
+      );
     }
     if (capacityBytes === info.capacityBytes) return;
     try {
       await this.run(["vol-resize", "--pool", pool, name, String(capacityBytes)], target);
     } catch (e) {
       if (e instanceof VirshError && /Failed to get "write" lock|another process using the image/i.test(e.detail)) {
-        throw new VirshError(target, this.uri, `a running guest holds the image open, so it cannot grow now (${e.detail}). ` +
-          "Shut that guest down and apply again; the size change is kept until then", "failed", e.args);
+        throw new VirshError(
+          target,
+          this.uri,
+          `a running guest holds the image open, so it cannot grow now (${e.detail}). ` +
+            "Shut that guest down and apply again; the size change is kept until then",
+          "failed",
+          e.args,
+        );
       }
       throw e;
     }
@@ -480,5 +545,8 @@ export class Virsh {
 }
 
 function lines(out: string): string[] {
-  return out.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  return out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

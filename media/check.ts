@@ -12,12 +12,15 @@ export const DEFAULT_LOCK = join(PROJECT_DIR, "media", "media.lock.json");
 
 const lockSchema = z.strictObject({
   version: z.literal(1),
-  entries: z.record(z.string(), z.strictObject({
-    path: z.string(),
-    kind: z.enum(["file", "dir"]),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    recordedAt: z.string(),
-  })),
+  entries: z.record(
+    z.string(),
+    z.strictObject({
+      path: z.string(),
+      kind: z.enum(["file", "dir"]),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      recordedAt: z.string(),
+    }),
+  ),
 });
 export type MediaLock = z.output<typeof lockSchema>;
 export type LockEntry = MediaLock["entries"][string];
@@ -29,7 +32,8 @@ export function emptyLock(): MediaLock {
 export function readLock(file: string): MediaLock {
   if (!existsSync(file)) return emptyLock();
   const result = lockSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-  if (!result.success) throw new Error(`${file} is not a media lock file: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}; fix or delete it`);
+  if (!result.success)
+    throw new Error(`${file} is not a media lock file: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}; fix or delete it`);
   return result.data;
 }
 
@@ -63,7 +67,9 @@ function listFiles(dir: string, prefix = ""): string[] {
  * by path, / separators), so `(cd dir && find . -type f | sort | xargs sha256sum)` explains it.
  */
 export function sha256Tree(dir: string): string {
-  const lines = listFiles(dir).sort().map((rel) => `${sha256File(join(dir, rel))}  ${rel}\n`);
+  const lines = listFiles(dir)
+    .sort()
+    .map((rel) => `${sha256File(join(dir, rel))}  ${rel}\n`);
   return createHash("sha256").update(lines.join("")).digest("hex");
 }
 
@@ -118,8 +124,9 @@ export function checkMedia(dir: string, manifest: MediaManifest, lock: MediaLock
     next.entries[entry.id] = { path: entry.path, kind: entry.kind, sha256: actual, recordedAt: now().toISOString() };
     return { entry, status: "recorded", sha256: actual };
   });
-  const bad = statuses.some((s) => s.status === "mismatch" || s.status === "incomplete" || s.status === "unpinned"
-    || (s.status === "missing" && !s.entry.optional));
+  const bad = statuses.some(
+    (s) => s.status === "mismatch" || s.status === "incomplete" || s.status === "unpinned" || (s.status === "missing" && !s.entry.optional),
+  );
   return { dir, statuses, lock: next, ok: !bad };
 }
 
@@ -129,21 +136,31 @@ export function formatMediaCheck(check: MediaCheck, lockFile: string): string {
     const { entry } = s;
     const where = join(check.dir, entry.path);
     switch (s.status) {
-      case "ok": lines.push(`ok        ${entry.path} (sha256 ${s.sha256.slice(0, 16)}..., pinned by the ${s.pinnedBy})`); break;
-      case "recorded": lines.push(`recorded  ${entry.path}: first use, sha256 ${s.sha256} pinned in ${lockFile} (commit it)`); break;
+      case "ok":
+        lines.push(`ok        ${entry.path} (sha256 ${s.sha256.slice(0, 16)}..., pinned by the ${s.pinnedBy})`);
+        break;
+      case "recorded":
+        lines.push(`recorded  ${entry.path}: first use, sha256 ${s.sha256} pinned in ${lockFile} (commit it)`);
+        break;
       case "missing":
         lines.push(`${entry.optional ? "optional" : "MISSING "}  ${entry.path}: ${entry.title}`);
         lines.push(`          get it from ${entry.page}`);
         lines.push(`          ${entry.prepare}`);
         lines.push(`          put it at ${where}`);
         break;
-      case "incomplete": lines.push(`INCOMPLETE ${entry.path}: lacks ${s.missingFiles.join(", ")} (${entry.prepare})`); break;
+      case "incomplete":
+        lines.push(`INCOMPLETE ${entry.path}: lacks ${s.missingFiles.join(", ")} (${entry.prepare})`);
+        break;
       case "mismatch":
         lines.push(`MISMATCH  ${entry.path}: sha256 ${s.actual}, but the ${s.pinnedBy} pins ${s.expected}.`);
         lines.push(`          The file changed (a re-download from a drifting link, or corruption). Restore the pinned build,`);
-        lines.push(`          or, to adopt this one on purpose, delete its entry "${entry.id}" from ${s.pinnedBy === "lock" ? lockFile : "media/manifest.json"} and check again.`);
+        lines.push(
+          `          or, to adopt this one on purpose, delete its entry "${entry.id}" from ${s.pinnedBy === "lock" ? lockFile : "media/manifest.json"} and check again.`,
+        );
         break;
-      case "unpinned": lines.push(`UNPINNED  ${entry.path}: sha256 ${s.sha256} is not pinned and --frozen forbids recording it`); break;
+      case "unpinned":
+        lines.push(`UNPINNED  ${entry.path}: sha256 ${s.sha256} is not pinned and --frozen forbids recording it`);
+        break;
     }
   }
   lines.push(check.ok ? `media folder ${check.dir} matches the manifest` : `media folder ${check.dir} does NOT match the manifest`);

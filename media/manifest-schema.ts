@@ -22,7 +22,10 @@ export const mediaEntrySchema = z.strictObject({
   /** A version prefix that the guest checks (e.g. ODBC 18.5.). */
   version: z.string().optional(),
   /** A hash pinned for everyone; otherwise pinned on first use in the lock file. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   optional: z.boolean().default(false),
 });
 
@@ -64,5 +67,9 @@ export function mediaEntry(manifest: MediaManifest, id: string): MediaEntry {
 /** Windows path of an entry (or a file inside a dir entry) relative to the media drive root. */
 export function guestMediaPath(manifest: MediaManifest, id: string, inside?: string): string {
   const entry = mediaEntry(manifest, id);
-  return [entry.path, inside].filter((p): p is string => !!p).join("/").split("/").join("\\");
+  return [entry.path, inside]
+    .filter((p): p is string => !!p)
+    .join("/")
+    .split("/")
+    .join("\\");
 }

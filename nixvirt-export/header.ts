@@ -14,4 +14,8 @@ export function fileHeader(stack: string, what: string, option: string): string 
 export const comment = (text: string): string => `# ${text.replace(/[\r\n]+/g, " ")}`;
 
 /** Indents every line of `text` by `indent`. */
-export const indentLines = (text: string, indent: string): string => text.split("\n").map((l) => (l ? indent + l : l)).join("\n");
+export const indentLines = (text: string, indent: string): string =>
+  text
+    .split("\n")
+    .map((l) => (l ? indent + l : l))
+    .join("\n");

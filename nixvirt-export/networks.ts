@@ -22,9 +22,12 @@ let
 in`;
 
 function describe(net: NetworkSpec): string {
-  const dhcp = !net.dhcp ? "no DHCP"
-    : net.dhcp.server === "dc" ? `the DC answers DHCP (${net.dhcp.start}-${net.dhcp.end}); libvirt's dnsmasq stays off`
-    : `libvirt answers DHCP ${net.dhcp.start}-${net.dhcp.end}` + (net.reservations.length ? `, reserving ${net.reservations.map((r) => `${r.ip} for ${r.vm}`).join(", ")}` : "");
+  const dhcp = !net.dhcp
+    ? "no DHCP"
+    : net.dhcp.server === "dc"
+      ? `the DC answers DHCP (${net.dhcp.start}-${net.dhcp.end}); libvirt's dnsmasq stays off`
+      : `libvirt answers DHCP ${net.dhcp.start}-${net.dhcp.end}` +
+        (net.reservations.length ? `, reserving ${net.reservations.map((r) => `${r.ip} for ${r.vm}`).join(", ")}` : "");
   return `${net.name} (${net.mode}): ${net.subnet}, gateway ${net.gateway}; ${dhcp}`;
 }
 
@@ -51,13 +54,5 @@ function networkArgs(net: NetworkSpec): NixAttrs {
 
 export function networksNix(spec: LabSpec): string {
   const items = spec.networks.map((net) => `${comment(describe(net))}\n(labNetwork ${printNix(networkArgs(net))})`);
-  return [
-    fileHeader(spec.stack, "The lab's networks", "networks"),
-    HELPER,
-    "[",
-    indentLines(items.join("\n"), "  "),
-    "]",
-    "",
-  ].join("\n");
+  return [fileHeader(spec.stack, "The lab's networks", "networks"), HELPER, "[", indentLines(items.join("\n"), "  "), "]", ""].join("\n");
 }
-

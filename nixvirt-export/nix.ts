@@ -18,13 +18,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 
 /** A double-quoted Nix string: `\`, `"` and `${` are escaped, as are control characters. */
 export function nixString(text: string): string {
-  const escaped = text
-    .replace(/\\/g, "\\\\")
-    .replace(/"/g, '\\"')
-    .replace(/\$\{/g, "\\${")
-    .replace(/\n/g, "\\n")
-    .replace(/\r/g, "\\r")
-    .replace(/\t/g, "\\t");
+  const escaped = text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$\{/g, "\\${").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
   return `"${escaped}"`;
 }
 

@@ -34,7 +34,10 @@ function volumeLine(vol: VolumeSpec): string {
 export function poolsNix(spec: LabSpec): string {
   const { pool } = spec;
   const definition = printNix({ name: pool.name, uuid: pool.uuid, type: pool.type, target: { path: pool.path } });
-  const volumes = spec.volumes.filter((v) => v.pool === pool.name).map(volumeLine).join("\n");
+  const volumes = spec.volumes
+    .filter((v) => v.pool === pool.name)
+    .map(volumeLine)
+    .join("\n");
   const entry = [
     comment(`${pool.name}: the lab's ${pool.type} pool at ${pool.path}, holding every VM's disk`),
     "{",

@@ -36,15 +36,26 @@ function phaseNotes(p: Phase): string {
 }
 
 const program = new Command("phases").description("the PowerShell phase graph of a stack");
-program.command("graph").requiredOption("--stack <name>").action(({ stack }: { stack: string }) => {
-  process.stdout.write(JSON.stringify(buildPhaseGraph(loadSpec(stack)), null, 2) + "\n");
-});
-program.command("waves").requiredOption("--stack <name>").option("--graph <file>").action(({ stack, graph }: { stack: string; graph?: string }) => {
-  topologicalLevels(loadGraph(loadSpec(stack), graph)).forEach((wave, i) => {
-    process.stdout.write(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}  ${phaseNotes(p)}\n`).join("")}`);
+program
+  .command("graph")
+  .requiredOption("--stack <name>")
+  .action(({ stack }: { stack: string }) => {
+    process.stdout.write(JSON.stringify(buildPhaseGraph(loadSpec(stack)), null, 2) + "\n");
   });
-});
-program.command("invocation").requiredOption("--stack <name>").requiredOption("--phase <id>").option("--graph <file>")
+program
+  .command("waves")
+  .requiredOption("--stack <name>")
+  .option("--graph <file>")
+  .action(({ stack, graph }: { stack: string; graph?: string }) => {
+    topologicalLevels(loadGraph(loadSpec(stack), graph)).forEach((wave, i) => {
+      process.stdout.write(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}  ${phaseNotes(p)}\n`).join("")}`);
+    });
+  });
+program
+  .command("invocation")
+  .requiredOption("--stack <name>")
+  .requiredOption("--phase <id>")
+  .option("--graph <file>")
   .action(({ stack, phase, graph }: { stack: string; phase: string; graph?: string }) => {
     const spec = loadSpec(stack);
     const g = loadGraph(spec, graph);

@@ -4,8 +4,19 @@ import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
 import { fromInt, inRange, parseCidr, toInt } from "../lab/ipv4";
 import { writeIni } from "./ini";
 import {
-  computerAccount, dcAddressOn, domainController, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, networkAddress, PhaseSpecError,
-  requireDomain, requireSccm, reverseZoneOf, vmNamed,
+  computerAccount,
+  dcAddressOn,
+  domainController,
+  domainUser,
+  fqdn,
+  GUEST_PATHS,
+  LAB_DIRECTORY,
+  networkAddress,
+  PhaseSpecError,
+  requireDomain,
+  requireSccm,
+  reverseZoneOf,
+  vmNamed,
 } from "./lab-facts";
 
 const quoted = (value: string): string => `"${value}"`;
@@ -25,26 +36,29 @@ export function sqlConfigurationIni(spec: LabSpec): string {
   const sccm = requireSccm(spec);
   const sqlVm = vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer");
   return writeIni([
-    ["OPTIONS", [
-      ["ACTION", quoted("Install")],
-      ["QUIET", quoted("True")],
-      ["IACCEPTSQLSERVERLICENSETERMS", quoted("True")],
-      ["ENU", quoted("True")],
-      ["UPDATEENABLED", quoted("False")],
-      ["FEATURES", "SQLENGINE"],
-      ["INSTANCENAME", quoted("MSSQLSERVER")],
-      ["INSTANCEID", quoted("MSSQLSERVER")],
-      ["SQLCOLLATION", quoted("SQL_Latin1_General_CP1_CI_AS")],
-      ["SQLSVCACCOUNT", quoted(domainUser(domain, LAB_DIRECTORY.sqlServiceAccount))],
-      ["SQLSVCSTARTUPTYPE", quoted("Automatic")],
-      ["AGTSVCSTARTUPTYPE", quoted("Automatic")],
-      ["SQLSYSADMINACCOUNTS", `${quoted(`${domain.netbios}\\Domain Admins`)} ${quoted("BUILTIN\\Administrators")}`],
-      ["TCPENABLED", quoted("1")],
-      ["NPENABLED", quoted("0")],
-      ["BROWSERSVCSTARTUPTYPE", quoted("Disabled")],
-      ["SQLMAXMEMORY", quoted(String(sqlMaxMemoryMiB(sqlVm, sccm.sqlColocated)))],
-      ["SQLMINMEMORY", quoted("0")],
-    ]],
+    [
+      "OPTIONS",
+      [
+        ["ACTION", quoted("Install")],
+        ["QUIET", quoted("True")],
+        ["IACCEPTSQLSERVERLICENSETERMS", quoted("True")],
+        ["ENU", quoted("True")],
+        ["UPDATEENABLED", quoted("False")],
+        ["FEATURES", "SQLENGINE"],
+        ["INSTANCENAME", quoted("MSSQLSERVER")],
+        ["INSTANCEID", quoted("MSSQLSERVER")],
+        ["SQLCOLLATION", quoted("SQL_Latin1_General_CP1_CI_AS")],
+        ["SQLSVCACCOUNT", quoted(domainUser(domain, LAB_DIRECTORY.sqlServiceAccount))],
+        ["SQLSVCSTARTUPTYPE", quoted("Automatic")],
+        ["AGTSVCSTARTUPTYPE", quoted("Automatic")],
+        ["SQLSYSADMINACCOUNTS", `${quoted(`${domain.netbios}\\Domain Admins`)} ${quoted("BUILTIN\\Administrators")}`],
+        ["TCPENABLED", quoted("1")],
+        ["NPENABLED", quoted("0")],
+        ["BROWSERSVCSTARTUPTYPE", quoted("Disabled")],
+        ["SQLMAXMEMORY", quoted(String(sqlMaxMemoryMiB(sqlVm, sccm.sqlColocated)))],
+        ["SQLMINMEMORY", quoted("0")],
+      ],
+    ],
   ]);
 }
 
@@ -63,34 +77,46 @@ export function sccmSetupIni(spec: LabSpec): string {
   const sqlServer = fqdn(vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"), domain);
   return writeIni([
     ["Identification", [["Action", "InstallPrimarySite"]]],
-    ["Options", [
-      ["ProductID", "EVAL"],
-      ["SiteCode", sccm.siteCode],
-      ["SiteName", sccm.siteName],
-      ["SMSInstallDir", GUEST_PATHS.cmInstallDir],
-      ["SDKServer", siteServer],
-      ["RoleCommunicationProtocol", "HTTPorHTTPS"],
-      ["ClientsUsePKICertificate", 0],
-      ["PrerequisiteComp", 1],
-      ["PrerequisitePath", GUEST_PATHS.cmPrerequisites],
-      ["ManagementPoint", siteServer],
-      ["ManagementPointProtocol", "HTTP"],
-      ["DistributionPoint", siteServer],
-      ["DistributionPointProtocol", "HTTP"],
-      ["DistributionPointInstallIIS", 1],
-      ["AdminConsole", 1],
-      ["JoinCEIP", 0],
-      ["MobileDeviceLanguage", 0],
-    ]],
-    ["SQLConfigOptions", [
-      ["SQLServerName", sqlServer],
-      ["SQLServerPort", 1433],
-      ["DatabaseName", `CM_${sccm.siteCode}`],
-      ["SQLSSBPort", 4022],
-    ]],
+    [
+      "Options",
+      [
+        ["ProductID", "EVAL"],
+        ["SiteCode", sccm.siteCode],
+        ["SiteName", sccm.siteName],
+        ["SMSInstallDir", GUEST_PATHS.cmInstallDir],
+        ["SDKServer", siteServer],
+        ["RoleCommunicationProtocol", "HTTPorHTTPS"],
+        ["ClientsUsePKICertificate", 0],
+        ["PrerequisiteComp", 1],
+        ["PrerequisitePath", GUEST_PATHS.cmPrerequisites],
+        ["ManagementPoint", siteServer],
+        ["ManagementPointProtocol", "HTTP"],
+        ["DistributionPoint", siteServer],
+        ["DistributionPointProtocol", "HTTP"],
+        ["DistributionPointInstallIIS", 1],
+        ["AdminConsole", 1],
+        ["JoinCEIP", 0],
+        ["MobileDeviceLanguage", 0],
+      ],
+    ],
+    [
+      "SQLConfigOptions",
+      [
+        ["SQLServerName", sqlServer],
+        ["SQLServerPort", 1433],
+        ["DatabaseName", `CM_${sccm.siteCode}`],
+        ["SQLSSBPort", 4022],
+      ],
+    ],
     ["CloudConnectorOptions", [["CloudConnector", 0]]],
     // Current branch; SAActive=1 as in Microsoft's own example script (an evaluation install has no licence to attest either way).
-    ["SABranchOptions", [["SAActive", 1], ["CurrentBranch", 1]]],
+    [
+      "SABranchOptions",
+      [
+        ["SAActive", 1],
+        ["CurrentBranch", 1],
+      ],
+    ],
   ]);
 }
 
@@ -115,28 +141,34 @@ export function dhcpScopes(spec: LabSpec): DhcpScopeParams[] {
   if (!spec.domain) return [];
   const domain = spec.domain;
   const dc = domainController(spec);
-  return spec.networks.filter((n) => n.dhcp?.server === "dc").map((n: NetworkSpec) => {
-    const range = n.dhcp!;
-    const dcAddress = dcAddressOn(spec, n.name);
-    if (!dcAddress) throw new PhaseSpecError(`network ${n.name} has dhcp.server dc but the DC ${dc.name} has no static address on it`);
-    // Statically addressed guests inside the range (validation keeps them out; this is the DHCP server's own guard).
-    const statics = spec.vms.flatMap((vm) => vm.nics.filter((nic) => nic.network === n.name && nic.addressing === "static" && nic.ip && inRange(nic.ip, range.start, range.end)).map((nic) => nic.ip!));
-    return {
-      network: n.name,
-      ScopeName: n.name,
-      ScopeId: networkAddress(n),
-      SubnetMask: n.netmask,
-      StartRange: range.start,
-      EndRange: range.end,
-      Router: n.gateway,
-      DnsServer: [dcAddress],
-      DnsDomain: domain.fqdn,
-      DcFqdn: fqdn(dc, domain),
-      DcAddress: dcAddress,
-      Exclusion: statics.map((ip) => `${ip}-${ip}`),
-      Reservation: n.reservations.map((r) => `${r.mac}|${r.ip}|${r.name}`),
-    };
-  });
+  return spec.networks
+    .filter((n) => n.dhcp?.server === "dc")
+    .map((n: NetworkSpec) => {
+      const range = n.dhcp!;
+      const dcAddress = dcAddressOn(spec, n.name);
+      if (!dcAddress) throw new PhaseSpecError(`network ${n.name} has dhcp.server dc but the DC ${dc.name} has no static address on it`);
+      // Statically addressed guests inside the range (validation keeps them out; this is the DHCP server's own guard).
+      const statics = spec.vms.flatMap((vm) =>
+        vm.nics
+          .filter((nic) => nic.network === n.name && nic.addressing === "static" && nic.ip && inRange(nic.ip, range.start, range.end))
+          .map((nic) => nic.ip!),
+      );
+      return {
+        network: n.name,
+        ScopeName: n.name,
+        ScopeId: networkAddress(n),
+        SubnetMask: n.netmask,
+        StartRange: range.start,
+        EndRange: range.end,
+        Router: n.gateway,
+        DnsServer: [dcAddress],
+        DnsDomain: domain.fqdn,
+        DcFqdn: fqdn(dc, domain),
+        DcAddress: dcAddress,
+        Exclusion: statics.map((ip) => `${ip}-${ip}`),
+        Reservation: n.reservations.map((r) => `${r.mac}|${r.ip}|${r.name}`),
+      };
+    });
 }
 
 export interface DnsParams {
@@ -171,10 +203,12 @@ export function forwarderProblem(spec: LabSpec, forwarder: string): string | und
   if (!network) return undefined;
   const dc = domainController(spec);
   const alternatives = libvirtResolversForDc(spec).map((n) => `${n.gateway} (libvirt's DNS on ${n.name})`);
-  const fix = alternatives.length > 0
-    ? `set homelab:domain.forwarders to ${alternatives.join(" or ")}, or to a resolver outside the lab`
-    : `give the DC a static address on a network libvirt serves (dhcp.server libvirt) and forward to its gateway, or set homelab:domain.forwarders to a resolver outside the lab`;
-  if (forwarder !== network.gateway) return `${forwarder} is inside network ${network.name} but is not its gateway ${network.gateway}, where libvirt's DNS listens: ${fix}`;
+  const fix =
+    alternatives.length > 0
+      ? `set homelab:domain.forwarders to ${alternatives.join(" or ")}, or to a resolver outside the lab`
+      : `give the DC a static address on a network libvirt serves (dhcp.server libvirt) and forward to its gateway, or set homelab:domain.forwarders to a resolver outside the lab`;
+  if (forwarder !== network.gateway)
+    return `${forwarder} is inside network ${network.name} but is not its gateway ${network.gateway}, where libvirt's DNS listens: ${fix}`;
   if (network.dhcp?.server === "dc") return `${forwarder} is the gateway of ${network.name}, where the DC serves DHCP and libvirt runs no DNS: ${fix}`;
   if (!dc.nics.some((nic) => nic.network === network.name && nic.addressing === "static")) {
     return `${forwarder} is libvirt's DNS on ${network.name}, where the DC ${dc.name} has no static address: ${fix}`;
@@ -186,9 +220,13 @@ export function forwarderProblem(spec: LabSpec, forwarder: string): string | und
 export function dnsSettings(spec: LabSpec): DnsParams {
   const domain = requireDomain(spec);
   const dc = domainController(spec);
-  const zones = dc.nics.filter((nic) => nic.addressing === "static").map((nic) => spec.networks.find((n) => n.name === nic.network))
-    .filter((n): n is NetworkSpec => n !== undefined).map(reverseZoneOf);
-  if (domain.forwarders.length === 0) throw new PhaseSpecError("homelab:domain.forwarders is empty and the DC has no static address on a network libvirt serves: set forwarders");
+  const zones = dc.nics
+    .filter((nic) => nic.addressing === "static")
+    .map((nic) => spec.networks.find((n) => n.name === nic.network))
+    .filter((n): n is NetworkSpec => n !== undefined)
+    .map(reverseZoneOf);
+  if (domain.forwarders.length === 0)
+    throw new PhaseSpecError("homelab:domain.forwarders is empty and the DC has no static address on a network libvirt serves: set forwarders");
   const problems = domain.forwarders.map((f, i) => [i, forwarderProblem(spec, f)] as const).filter((x): x is readonly [number, string] => x[1] !== undefined);
   if (problems.length > 0) {
     throw new PhaseSpecError(problems.map(([i, why]) => `homelab:domain.forwarders[${i}] = ${JSON.stringify(domain.forwarders[i])}: ${why}`).join("\n"));
@@ -199,11 +237,13 @@ export function dnsSettings(spec: LabSpec): DnsParams {
 /** "NAME|FIRST-LAST" IP range boundaries: every host address of each network a client is on. */
 export function boundaryRanges(spec: LabSpec): string[] {
   const clientNets = new Set(spec.vms.filter((vm) => vm.role === "client").flatMap((vm) => vm.nics.map((n) => n.network)));
-  return spec.networks.filter((n) => clientNets.has(n.name)).map((n) => {
-    const cidr = parseCidr(n.subnet);
-    if (!cidr) throw new PhaseSpecError(`network ${n.name} has an unusable subnet ${n.subnet}`);
-    return `${spec.stack} ${n.name}|${fromInt(cidr.network + 1)}-${fromInt(cidr.network + cidr.size - 2)}`;
-  });
+  return spec.networks
+    .filter((n) => clientNets.has(n.name))
+    .map((n) => {
+      const cidr = parseCidr(n.subnet);
+      if (!cidr) throw new PhaseSpecError(`network ${n.name} has an unusable subnet ${n.subnet}`);
+      return `${spec.stack} ${n.name}|${fromInt(cidr.network + 1)}-${fromInt(cidr.network + cidr.size - 2)}`;
+    });
 }
 
 export { computerAccount };

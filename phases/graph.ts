@@ -7,7 +7,16 @@ import type { AdDomainSpec, LabSpec, VmSpec } from "../lab";
 import { guestMediaPath, loadMediaManifest, MediaManifest } from "../media/manifest-schema";
 import { boundaryRanges, dhcpScopes, dnsSettings, sccmSetupIni, sqlConfigurationIni } from "./generated";
 import {
-  computerAccount, dnsServerFor, domainController, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, managementHost, networkNamed, vmNamed,
+  computerAccount,
+  dnsServerFor,
+  domainController,
+  domainUser,
+  fqdn,
+  GUEST_PATHS,
+  LAB_DIRECTORY,
+  managementHost,
+  networkNamed,
+  vmNamed,
 } from "./lab-facts";
 import type { ParamValue, Phase, PhaseGraph } from "./types";
 
@@ -126,7 +135,13 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
   // Every Windows VM: WinRM answers a real command, then it gets its lab name.
   for (const vm of windows) {
     g.add(vm, { step: "winrm", title: "WinRM runs a command", script: "scripts/common/Test-LabReady.ps1", params: { ExpectedName: vm.name } });
-    g.add(vm, { step: "rename", title: `rename to ${vm.hostname}`, script: "scripts/common/Rename-LabComputer.ps1", params: { NewName: vm.hostname }, expectsReboot: true });
+    g.add(vm, {
+      step: "rename",
+      title: `rename to ${vm.hostname}`,
+      script: "scripts/common/Rename-LabComputer.ps1",
+      params: { NewName: vm.hostname },
+      expectsReboot: true,
+    });
   }
   if (!domain) {
     for (const vm of windows) {
@@ -145,45 +160,78 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
   // The domain controller.
   g.add(dc, { step: "network", title: "static addresses", script: "scripts/common/Set-LabNetwork.ps1", params: { Nic: nicEntries(spec, dc) } });
   g.add(dc, {
-    step: "ad-forest", title: `AD DS forest ${domain.fqdn}`, script: "scripts/dc/Install-AdForest.ps1",
-    params: { DomainName: domain.fqdn, DomainNetbios: domain.netbios }, secretParams: { DsrmPassword: "dsrmPassword" }, expectsReboot: true,
+    step: "ad-forest",
+    title: `AD DS forest ${domain.fqdn}`,
+    script: "scripts/dc/Install-AdForest.ps1",
+    params: { DomainName: domain.fqdn, DomainNetbios: domain.netbios },
+    secretParams: { DsrmPassword: "dsrmPassword" },
+    expectsReboot: true,
   });
-  const domainReady = g.add(dc, { step: "domain-ready", title: "the domain answers after the reboot", script: "scripts/common/Wait-LabDomain.ps1", params: { DomainName: domain.fqdn } });
+  const domainReady = g.add(dc, {
+    step: "domain-ready",
+    title: "the domain answers after the reboot",
+    script: "scripts/common/Wait-LabDomain.ps1",
+    params: { DomainName: domain.fqdn },
+  });
   const dns = g.add(dc, { step: "dns", title: "DNS forwarders and reverse zones", script: "scripts/dc/Set-LabDns.ps1", params: { ...dnsSettings(spec) } });
   const dhcp = dhcpScopes(spec).map(({ network, ...params }) =>
-    g.add(dc, { step: `dhcp-${network.toLowerCase()}`, title: `DHCP scope on ${network}`, script: "scripts/dc/Set-LabDhcpScope.ps1", params: { ...params } }));
+    g.add(dc, { step: `dhcp-${network.toLowerCase()}`, title: `DHCP scope on ${network}`, script: "scripts/dc/Set-LabDhcpScope.ps1", params: { ...params } }),
+  );
 
   // With a site, the lab's OUs exist before the joins, so that computers land in them.
-  const siteVms = sccm ? {
-    siteServer: vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"),
-    sqlVm: vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"),
-  } : undefined;
-  const accounts = sccm && siteVms ? g.add(dc, {
-    step: "accounts", title: "OUs and service accounts", script: "scripts/dc/New-LabAccounts.ps1",
-    params: {
-      DomainDn: domain.dn, DomainNetbios: domain.netbios, BaseOu: LAB_DIRECTORY.baseOu, ChildOu: [...LAB_DIRECTORY.childOus],
-      ServiceAccountOu: LAB_DIRECTORY.serviceAccountOu, SqlServiceAccount: LAB_DIRECTORY.sqlServiceAccount, SqlHost: siteVms.sqlVm.hostname,
-      SqlHostFqdn: fqdn(siteVms.sqlVm, domain), NetworkAccessAccount: LAB_DIRECTORY.networkAccessAccount, ClientPushAccount: LAB_DIRECTORY.clientPushAccount,
-    },
-    secretParams: { SqlServicePassword: "sqlServicePassword", NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
-    after: [domainReady],
-  }) : undefined;
+  const siteVms = sccm
+    ? {
+        siteServer: vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"),
+        sqlVm: vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"),
+      }
+    : undefined;
+  const accounts =
+    sccm && siteVms
+      ? g.add(dc, {
+          step: "accounts",
+          title: "OUs and service accounts",
+          script: "scripts/dc/New-LabAccounts.ps1",
+          params: {
+            DomainDn: domain.dn,
+            DomainNetbios: domain.netbios,
+            BaseOu: LAB_DIRECTORY.baseOu,
+            ChildOu: [...LAB_DIRECTORY.childOus],
+            ServiceAccountOu: LAB_DIRECTORY.serviceAccountOu,
+            SqlServiceAccount: LAB_DIRECTORY.sqlServiceAccount,
+            SqlHost: siteVms.sqlVm.hostname,
+            SqlHostFqdn: fqdn(siteVms.sqlVm, domain),
+            NetworkAccessAccount: LAB_DIRECTORY.networkAccessAccount,
+            ClientPushAccount: LAB_DIRECTORY.clientPushAccount,
+          },
+          secretParams: { SqlServicePassword: "sqlServicePassword", NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
+          after: [domainReady],
+        })
+      : undefined;
 
   // Members: their own name and DNS client first, the join once the DC serves DNS (and DHCP).
   const joined = new Map<string, string>();
   for (const vm of windows.filter((v) => v.name !== dc.name)) {
     const member = domainJoined.includes(vm);
     g.add(vm, {
-      step: "network", title: member ? "static addresses and the DC as DNS server" : "static addresses", script: "scripts/common/Set-LabNetwork.ps1",
+      step: "network",
+      title: member ? "static addresses and the DC as DNS server" : "static addresses",
+      script: "scripts/common/Set-LabNetwork.ps1",
       params: member ? { Nic: nicEntries(spec, vm), DnsServer: [dnsServerFor(spec, vm)] } : { Nic: nicEntries(spec, vm) },
       after: member ? [dns] : [],
     });
     if (!member) continue;
-    joined.set(vm.name, g.add(vm, {
-      step: "join", title: `join ${domain.fqdn}`, script: "scripts/common/Join-LabDomain.ps1",
-      params: { DomainName: domain.fqdn, JoinUser: domainAdmin, ...(accounts ? { OuPath: computerOu(vm, domain) } : {}) },
-      secretParams: joinSecret, after: [dns, ...dhcp, ...(accounts ? [accounts] : [])], expectsReboot: true,
-    }));
+    joined.set(
+      vm.name,
+      g.add(vm, {
+        step: "join",
+        title: `join ${domain.fqdn}`,
+        script: "scripts/common/Join-LabDomain.ps1",
+        params: { DomainName: domain.fqdn, JoinUser: domainAdmin, ...(accounts ? { OuPath: computerOu(vm, domain) } : {}) },
+        secretParams: joinSecret,
+        after: [dns, ...dhcp, ...(accounts ? [accounts] : [])],
+        expectsReboot: true,
+      }),
+    );
   }
 
   if (!sccm || !siteVms || !accounts) {
@@ -195,31 +243,44 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
   const { siteServer, sqlVm } = siteVms;
   const siteJoin = joined.get(siteServer.name);
   const sqlJoin = joined.get(sqlVm.name);
-  if (!siteJoin || !sqlJoin) throw new Error(`the site server ${siteServer.name} and the SQL host ${sqlVm.name} must be domain members (role site-server / sql)`);
+  if (!siteJoin || !sqlJoin)
+    throw new Error(`the site server ${siteServer.name} and the SQL host ${sqlVm.name} must be domain members (role site-server / sql)`);
 
   // AD for ConfigMgr, on the DC.
   const schema = g.add(dc, {
-    step: "schema-extension", title: "AD schema extension for ConfigMgr", script: "scripts/dc/Invoke-SchemaExtension.ps1",
+    step: "schema-extension",
+    title: "AD schema extension for ConfigMgr",
+    script: "scripts/dc/Invoke-SchemaExtension.ps1",
     params: { ExtadschPath: guestMediaPath(manifest, "configmgr", "SMSSETUP/BIN/X64/extadsch.exe") },
   });
   const systemManagement = g.add(dc, {
-    step: "system-management", title: `System Management container, full control for ${siteServer.hostname}$`,
-    script: "scripts/dc/Set-SystemManagementContainer.ps1", params: { DomainDn: domain.dn, SiteServer: siteServer.hostname }, after: [siteJoin],
+    step: "system-management",
+    title: `System Management container, full control for ${siteServer.hostname}$`,
+    script: "scripts/dc/Set-SystemManagementContainer.ps1",
+    params: { DomainDn: domain.dn, SiteServer: siteServer.hostname },
+    after: [siteJoin],
   });
 
   // SQL Server.
   const sqlInstall = g.add(sqlVm, {
-    step: "sql-install", title: "SQL Server 2022", script: "scripts/sql/Install-SqlServer.ps1",
+    step: "sql-install",
+    title: "SQL Server 2022",
+    script: "scripts/sql/Install-SqlServer.ps1",
     params: { MediaPath: guestMediaPath(manifest, "sql2022"), ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.sqlSetup) },
     files: { ConfigurationIni: sqlConfigurationIni(spec) },
-    secretParams: { SqlServicePassword: "sqlServicePassword", ...runAs.secretParams }, after: [sqlJoin, accounts], expectsReboot: true,
-    seconds: PHASE_SECONDS.sqlInstall, checkpoint: true,
+    secretParams: { SqlServicePassword: "sqlServicePassword", ...runAs.secretParams },
+    after: [sqlJoin, accounts],
+    expectsReboot: true,
+    seconds: PHASE_SECONDS.sqlInstall,
+    checkpoint: true,
   });
   const sqlAccess = g.add(sqlVm, {
-    step: "sql-site-server-access", title: `${siteServer.hostname}$ as sysadmin${sccm.sqlColocated ? "" : ", local administrator, SMB/RPC and Remote Registry"}`,
+    step: "sql-site-server-access",
+    title: `${siteServer.hostname}$ as sysadmin${sccm.sqlColocated ? "" : ", local administrator, SMB/RPC and Remote Registry"}`,
     script: "scripts/sql/Grant-SiteServerAccess.ps1",
     params: {
-      SiteServerAccount: computerAccount(siteServer, domain), LocalAdmin: sccm.sqlColocated ? "false" : "true",
+      SiteServerAccount: computerAccount(siteServer, domain),
+      LocalAdmin: sccm.sqlColocated ? "false" : "true",
       RemoteSiteServer: sccm.sqlColocated ? "false" : "true",
     },
     after: [sqlInstall, siteJoin],
@@ -227,59 +288,103 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
 
   // The site server.
   const prerequisites = g.add(siteServer, {
-    step: "sccm-prerequisites", title: ".NET 3.5, IIS, BITS, RDC, VC++, ODBC 18", script: "scripts/sccm/Install-SccmPrerequisites.ps1",
+    step: "sccm-prerequisites",
+    title: ".NET 3.5, IIS, BITS, RDC, VC++, ODBC 18",
+    script: "scripts/sccm/Install-SccmPrerequisites.ps1",
     params: {
-      VcRedistX64Path: guestMediaPath(manifest, "vcredist-x64"), VcRedistX86Path: guestMediaPath(manifest, "vcredist-x86"),
-      OdbcMsiPath: guestMediaPath(manifest, "odbc18"), OdbcVersionPrefix: manifest.entries.find((e) => e.id === "odbc18")?.version ?? "18.5.",
-      ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.prerequisiteInstaller),
+      VcRedistX64Path: guestMediaPath(manifest, "vcredist-x64"),
+      VcRedistX86Path: guestMediaPath(manifest, "vcredist-x86"),
+      OdbcMsiPath: guestMediaPath(manifest, "odbc18"),
+      OdbcVersionPrefix: manifest.entries.find((e) => e.id === "odbc18")?.version ?? "18.5.",
+      ...runAs.params,
+      TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.prerequisiteInstaller),
     },
-    secretParams: runAs.secretParams, after: [siteJoin], expectsReboot: true, seconds: PHASE_SECONDS.prerequisites,
+    secretParams: runAs.secretParams,
+    after: [siteJoin],
+    expectsReboot: true,
+    seconds: PHASE_SECONDS.prerequisites,
   });
   const adk = g.add(siteServer, {
-    step: "adk", title: "ADK and WinPE add-on", script: "scripts/sccm/Install-Adk.ps1",
+    step: "adk",
+    title: "ADK and WinPE add-on",
+    script: "scripts/sccm/Install-Adk.ps1",
     params: {
-      AdkSetupPath: guestMediaPath(manifest, "adk", "adksetup.exe"), WinPeSetupPath: guestMediaPath(manifest, "adk-winpe", "adkwinpesetup.exe"),
-      ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.adkSetup),
+      AdkSetupPath: guestMediaPath(manifest, "adk", "adksetup.exe"),
+      WinPeSetupPath: guestMediaPath(manifest, "adk-winpe", "adkwinpesetup.exe"),
+      ...runAs.params,
+      TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.adkSetup),
     },
-    secretParams: runAs.secretParams, seconds: PHASE_SECONDS.adk,
+    secretParams: runAs.secretParams,
+    seconds: PHASE_SECONDS.adk,
   });
   const download = g.add(siteServer, {
-    step: "sccm-prereq-download", title: "ConfigMgr setup prerequisites (setupdl)", script: "scripts/sccm/Invoke-SetupDownload.ps1",
+    step: "sccm-prereq-download",
+    title: "ConfigMgr setup prerequisites (setupdl)",
+    script: "scripts/sccm/Invoke-SetupDownload.ps1",
     params: {
-      SetupDlPath: guestMediaPath(manifest, "configmgr", "SMSSETUP/BIN/X64/setupdl.exe"), PrerequisitePath: GUEST_PATHS.cmPrerequisites,
-      MediaPrerequisitePath: guestMediaPath(manifest, "configmgr-prereqs"), ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.setupdl),
+      SetupDlPath: guestMediaPath(manifest, "configmgr", "SMSSETUP/BIN/X64/setupdl.exe"),
+      PrerequisitePath: GUEST_PATHS.cmPrerequisites,
+      MediaPrerequisitePath: guestMediaPath(manifest, "configmgr-prereqs"),
+      ...runAs.params,
+      TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.setupdl),
     },
-    secretParams: runAs.secretParams, seconds: PHASE_SECONDS.setupdl,
+    secretParams: runAs.secretParams,
+    seconds: PHASE_SECONDS.setupdl,
   });
   const siteInstall = g.add(siteServer, {
-    step: "sccm-site-install", title: `ConfigMgr primary site ${sccm.siteCode}`, script: "scripts/sccm/Install-SccmSite.ps1",
+    step: "sccm-site-install",
+    title: `ConfigMgr primary site ${sccm.siteCode}`,
+    script: "scripts/sccm/Install-SccmSite.ps1",
     params: {
-      SiteCode: sccm.siteCode, SetupPath: guestMediaPath(manifest, "configmgr", "SMSSETUP/BIN/X64/setup.exe"), ...runAs.params,
+      SiteCode: sccm.siteCode,
+      SetupPath: guestMediaPath(manifest, "configmgr", "SMSSETUP/BIN/X64/setup.exe"),
+      ...runAs.params,
       TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.configMgrSetup),
     },
-    files: { SetupIni: sccmSetupIni(spec) }, secretParams: runAs.secretParams,
-    after: [sqlAccess, schema, systemManagement, prerequisites, adk, download], expectsReboot: true, seconds: PHASE_SECONDS.siteInstall, checkpoint: true,
+    files: { SetupIni: sccmSetupIni(spec) },
+    secretParams: runAs.secretParams,
+    after: [sqlAccess, schema, systemManagement, prerequisites, adk, download],
+    expectsReboot: true,
+    seconds: PHASE_SECONDS.siteInstall,
+    checkpoint: true,
   });
   const siteSettings = g.add(siteServer, {
-    step: "sccm-site-settings", title: "boundaries, AD System Discovery, accounts, administrators; the MP answers", script: "scripts/sccm/Set-SccmSiteSettings.ps1",
+    step: "sccm-site-settings",
+    title: "boundaries, AD System Discovery, accounts, administrators; the MP answers",
+    script: "scripts/sccm/Set-SccmSiteSettings.ps1",
     params: {
-      SiteCode: sccm.siteCode, SiteServerFqdn: fqdn(siteServer, domain), BoundaryRange: boundaryRanges(spec), BoundaryGroup: `${spec.stack} ${sccm.siteCode}`,
-      DomainDn: domain.dn, NetworkAccessAccount: domainUser(domain, LAB_DIRECTORY.networkAccessAccount), ClientPushAccount: domainUser(domain, LAB_DIRECTORY.clientPushAccount),
-      FullAdministrator: domainUser(domain, LAB_DIRECTORY.fullAdministratorGroup), ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.siteSettings),
+      SiteCode: sccm.siteCode,
+      SiteServerFqdn: fqdn(siteServer, domain),
+      BoundaryRange: boundaryRanges(spec),
+      BoundaryGroup: `${spec.stack} ${sccm.siteCode}`,
+      DomainDn: domain.dn,
+      NetworkAccessAccount: domainUser(domain, LAB_DIRECTORY.networkAccessAccount),
+      ClientPushAccount: domainUser(domain, LAB_DIRECTORY.clientPushAccount),
+      FullAdministrator: domainUser(domain, LAB_DIRECTORY.fullAdministratorGroup),
+      ...runAs.params,
+      TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.siteSettings),
     },
     secretParams: { NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword", ...runAs.secretParams },
-    after: [siteInstall], seconds: PHASE_SECONDS.siteSettings,
+    after: [siteInstall],
+    seconds: PHASE_SECONDS.siteSettings,
   });
 
   // Clients.
   for (const client of domainJoined.filter((vm) => vm.role === "client")) {
     g.add(client, {
-      step: "sccm-client", title: `ConfigMgr client for site ${sccm.siteCode}`, script: "scripts/client/Install-SccmClient.ps1",
+      step: "sccm-client",
+      title: `ConfigMgr client for site ${sccm.siteCode}`,
+      script: "scripts/client/Install-SccmClient.ps1",
       params: {
-        SiteCode: sccm.siteCode, SiteServer: siteServer.hostname, ManagementPoint: fqdn(siteServer, domain), ShareUser: domainAdmin,
+        SiteCode: sccm.siteCode,
+        SiteServer: siteServer.hostname,
+        ManagementPoint: fqdn(siteServer, domain),
+        ShareUser: domainAdmin,
         LocalAdministrator: [domainUser(domain, LAB_DIRECTORY.clientPushAccount)],
       },
-      secretParams: { SharePassword: "adminPassword" }, after: [siteSettings], seconds: PHASE_SECONDS.client,
+      secretParams: { SharePassword: "adminPassword" },
+      after: [siteSettings],
+      seconds: PHASE_SECONDS.client,
     });
   }
   addSecretScans(g, windows);
@@ -334,10 +439,16 @@ export function checkPhaseGraph(graph: PhaseGraph): void {
   for (const p of graph.phases) {
     for (const a of p.after) if (!ids.has(a)) throw new PhaseGraphError(`phase ${p.id} runs after ${a}, which is not a phase`);
     // A graph read from a file (phases.json) may predate these fields or be edited by hand.
-    if (!Number.isInteger(p.maxRuns) || p.maxRuns < 1) throw new PhaseGraphError(`phase ${p.id} has maxRuns ${JSON.stringify(p.maxRuns)}: it must be a whole number of at least 1 (render the graph again)`);
-    if (!Number.isInteger(p.timeoutSeconds) || p.timeoutSeconds < 60) throw new PhaseGraphError(`phase ${p.id} has timeoutSeconds ${JSON.stringify(p.timeoutSeconds)}: it must be a whole number of at least 60 (render the graph again)`);
-    if (typeof p.checkpoint !== "boolean") throw new PhaseGraphError(`phase ${p.id} has checkpoint ${JSON.stringify(p.checkpoint)}: it must be true or false (render the graph again)`);
-    if (p.expectsReboot && p.maxRuns < 2) throw new PhaseGraphError(`phase ${p.id} may reboot but maxRuns is ${p.maxRuns}: it needs at least 2 runs to be run again after its reboot`);
+    if (!Number.isInteger(p.maxRuns) || p.maxRuns < 1)
+      throw new PhaseGraphError(`phase ${p.id} has maxRuns ${JSON.stringify(p.maxRuns)}: it must be a whole number of at least 1 (render the graph again)`);
+    if (!Number.isInteger(p.timeoutSeconds) || p.timeoutSeconds < 60)
+      throw new PhaseGraphError(
+        `phase ${p.id} has timeoutSeconds ${JSON.stringify(p.timeoutSeconds)}: it must be a whole number of at least 60 (render the graph again)`,
+      );
+    if (typeof p.checkpoint !== "boolean")
+      throw new PhaseGraphError(`phase ${p.id} has checkpoint ${JSON.stringify(p.checkpoint)}: it must be true or false (render the graph again)`);
+    if (p.expectsReboot && p.maxRuns < 2)
+      throw new PhaseGraphError(`phase ${p.id} may reboot but maxRuns is ${p.maxRuns}: it needs at least 2 runs to be run again after its reboot`);
   }
   topologicalLevels(graph);
 }

@@ -50,12 +50,30 @@ export interface InvocationOptions {
 
 export function winrmInvocation(phase: Phase, opts: InvocationOptions): WinrmInvocation {
   const script = opts.projectDir === undefined ? phase.script : `${opts.projectDir.replace(/\/+$/, "")}/${phase.script}`;
-  const args = ["run", "--host", phase.host, "--port", String(opts.port), "--transport", opts.transport, "--user", opts.user,
-    "--name", phase.vm, "--script", script, "--params-env", PHASE_PARAMS_ENV,
+  const args = [
+    "run",
+    "--host",
+    phase.host,
+    "--port",
+    String(opts.port),
+    "--transport",
+    opts.transport,
+    "--user",
+    opts.user,
+    "--name",
+    phase.vm,
+    "--script",
+    script,
+    "--params-env",
+    PHASE_PARAMS_ENV,
     // The graph's bound per run (reboot included; already scaled for TCG guests) and how many runs a
     // phase that asks for a reboot (3010) may take: homelab-winrm reboots and runs it again.
     // After --script: scripts/orchestration/run-phase.sh hands what precedes it to `homelab-winrm wait`.
-    "--timeout", String(phase.timeoutSeconds), "--max-runs", String(phase.maxRuns)];
+    "--timeout",
+    String(phase.timeoutSeconds),
+    "--max-runs",
+    String(phase.maxRuns),
+  ];
   const secretEnv: Record<string, string> = {};
   for (const [name, key] of Object.entries(phase.secretParams)) {
     const variable = secretEnvVar(key);

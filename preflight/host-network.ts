@@ -63,7 +63,11 @@ export function networkCollisions(networks: readonly NetworkSpec[], host: HostNe
       const theirs = cidrOf(a.address, a.prefix);
       if (a.ifname === n.bridge) {
         if (a.address !== n.gateway || a.prefix !== n.prefix) {
-          found.push({ network: n.name, collision: `bridge ${n.bridge} already exists on the host with ${a.address}/${a.prefix}, not ${n.gateway}/${n.prefix}`, fix });
+          found.push({
+            network: n.name,
+            collision: `bridge ${n.bridge} already exists on the host with ${a.address}/${a.prefix}, not ${n.gateway}/${n.prefix}`,
+            fix,
+          });
         }
       } else if (overlaps(subnet, theirs)) {
         found.push({ network: n.name, collision: `subnet ${n.subnet} overlaps ${a.ifname}'s ${a.address}/${a.prefix}`, fix });
@@ -90,7 +94,9 @@ export function parseIpJson(addrJson: string, routeJson: string): HostNetworkVie
   const links = JSON.parse(addrJson) as { ifname: string; addr_info?: { family: string; local: string; prefixlen: number }[] }[];
   const routes = JSON.parse(routeJson) as { dst: string; dev?: string }[];
   return {
-    addresses: links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) => ({ ifname: l.ifname, address: a.local, prefix: a.prefixlen }))),
+    addresses: links.flatMap((l) =>
+      (l.addr_info ?? []).filter((a) => a.family === "inet").map((a) => ({ ifname: l.ifname, address: a.local, prefix: a.prefixlen })),
+    ),
     routes: routes.filter((r) => r.dev !== undefined).map((r) => ({ dst: r.dst, dev: r.dev! })),
     links: links.map((l) => l.ifname),
   };

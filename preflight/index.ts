@@ -51,7 +51,8 @@ function kvmState(device: string): KvmState {
     return { usable: true };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { usable: false, reason: `${device} does not exist (no hardware virtualization, or the kvm_intel/kvm_amd module is not loaded)` };
+    if (code === "ENOENT")
+      return { usable: false, reason: `${device} does not exist (no hardware virtualization, or the kvm_intel/kvm_amd module is not loaded)` };
     return { usable: false, reason: `${device} cannot be opened read-write (${code}): add the user to the kvm group, or check the device's permissions` };
   }
 }
@@ -67,10 +68,23 @@ function hostNetwork(): HostNetworkView | undefined {
 
 export const realHost: HostView = {
   exists: (p) => existsSync(p),
-  list: (d) => { try { return readdirSync(d); } catch { return []; } },
+  list: (d) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  },
   read: (p) => readFileSync(p, "utf8"),
   path: process.env.PATH ?? "/usr/bin:/bin",
-  isExecutable: (p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } },
+  isExecutable: (p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
   kvm: () => kvmState(process.env.HOMELAB_KVM_DEVICE || KVM_DEVICE),
   network: hostNetwork,
 };
@@ -84,8 +98,10 @@ const DOWNLOAD_PAGES: Record<OsName, string> = {
 };
 const VIRTIO_HINT = "download virtio-win.iso (stable) from https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/";
 const MEDIA_HINT = "put the installers in the media folder and run `npm run media -- build --stack STACK` (see README, Media)";
-const FIRMWARE_HINT = "install UEFI firmware with Secure Boot: `apt install ovmf` (Debian/Ubuntu), `dnf install edk2-ovmf` (Fedora), or on NixOS enable virtualisation.libvirtd.qemu.ovmf";
-const SWTPM_HINT = "install swtpm: `apt install swtpm swtpm-tools` (Debian/Ubuntu), `dnf install swtpm swtpm-tools` (Fedora), or on NixOS set virtualisation.libvirtd.qemu.swtpm.enable";
+const FIRMWARE_HINT =
+  "install UEFI firmware with Secure Boot: `apt install ovmf` (Debian/Ubuntu), `dnf install edk2-ovmf` (Fedora), or on NixOS enable virtualisation.libvirtd.qemu.ovmf";
+const SWTPM_HINT =
+  "install swtpm: `apt install swtpm swtpm-tools` (Debian/Ubuntu), `dnf install swtpm swtpm-tools` (Fedora), or on NixOS set virtualisation.libvirtd.qemu.swtpm.enable";
 
 /** libvirt reads firmware descriptors from these folders (QEMU's firmware.json interop spec). */
 export const FIRMWARE_DESCRIPTOR_DIRS = ["/etc/qemu/firmware", "/usr/share/qemu/firmware", "/run/libvirt/nix-ovmf"];
@@ -133,14 +149,26 @@ export function preflight(spec: LabSpec, host: HostView = realHost): PreflightRe
   const problems: PreflightProblem[] = spec.vms.flatMap((vm) => isoProblems(vm, host));
   const poolParent = dirname(spec.pool.path);
   if (!host.exists(poolParent)) {
-    problems.push({ what: `the parent folder of pool ${spec.pool.name}`, where: poolParent, fix: `create it (mkdir -p ${poolParent}); libvirt builds ${spec.pool.path} itself` });
+    problems.push({
+      what: `the parent folder of pool ${spec.pool.name}`,
+      where: poolParent,
+      fix: `create it (mkdir -p ${poolParent}); libvirt builds ${spec.pool.path} itself`,
+    });
   }
   // libvirt writes each VM's NVRAM file into this folder but does not create it: the start fails.
   if (spec.vms.some((vm) => vm.firmware.uefi) && !host.exists(spec.libvirt.nvramDir)) {
-    problems.push({ what: "the UEFI variable store folder (homelab:nvramDir)", where: spec.libvirt.nvramDir, fix: `create it (mkdir -p ${spec.libvirt.nvramDir}), or point homelab:nvramDir at libvirt's (/var/lib/libvirt/qemu/nvram)` });
+    problems.push({
+      what: "the UEFI variable store folder (homelab:nvramDir)",
+      where: spec.libvirt.nvramDir,
+      fix: `create it (mkdir -p ${spec.libvirt.nvramDir}), or point homelab:nvramDir at libvirt's (/var/lib/libvirt/qemu/nvram)`,
+    });
   }
   if (spec.vms.some((vm) => vm.firmware.secureBoot) && !hasSecureBootFirmware(host)) {
-    problems.push({ what: "UEFI firmware with Secure Boot and enrolled keys", where: `firmware descriptors in ${FIRMWARE_DESCRIPTOR_DIRS.join(", ")}`, fix: FIRMWARE_HINT });
+    problems.push({
+      what: "UEFI firmware with Secure Boot and enrolled keys",
+      where: `firmware descriptors in ${FIRMWARE_DESCRIPTOR_DIRS.join(", ")}`,
+      fix: FIRMWARE_HINT,
+    });
   }
   if (spec.vms.some((vm) => vm.tpm) && !onPath(host, "swtpm")) {
     problems.push({ what: "swtpm, the TPM 2.0 emulator", where: "on PATH", fix: SWTPM_HINT });
@@ -148,8 +176,12 @@ export function preflight(spec: LabSpec, host: HostView = realHost): PreflightRe
   if (spec.libvirt.domainType === "kvm") {
     const kvm = host.kvm();
     if (!kvm.usable) {
-      problems.push({ what: "KVM, which homelab:domainType kvm needs", where: KVM_DEVICE, problem: kvm.reason,
-        fix: "set `pulumi config set homelab:domainType qemu` (software emulation: it works everywhere, much slower), or enable KVM on this host" });
+      problems.push({
+        what: "KVM, which homelab:domainType kvm needs",
+        where: KVM_DEVICE,
+        problem: kvm.reason,
+        fix: "set `pulumi config set homelab:domainType qemu` (software emulation: it works everywhere, much slower), or enable KVM on this host",
+      });
     }
   }
   const network = host.network();
@@ -160,6 +192,8 @@ export function preflight(spec: LabSpec, host: HostView = realHost): PreflightRe
 }
 
 export function formatPreflight(problems: PreflightProblem[]): string {
-  return `the host is missing ${problems.length} thing${problems.length === 1 ? "" : "s"} the lab needs:\n`
-    + problems.map((p) => `  ${p.what}: ${p.problem ?? `not found at ${p.where}`}; ${p.fix}`).join("\n");
+  return (
+    `the host is missing ${problems.length} thing${problems.length === 1 ? "" : "s"} the lab needs:\n` +
+    problems.map((p) => `  ${p.what}: ${p.problem ?? `not found at ${p.where}`}; ${p.fix}`).join("\n")
+  );
 }

@@ -40,7 +40,9 @@ export const windowsMac = (mac: string): string => mac.toUpperCase().replace(/:/
 /** Microsoft-Windows-Shell-Setup | ComputerName: 1-15 characters, letters, digits and '-', not only digits. */
 export function checkComputerName(name: string, path: string): string {
   if (name.length > LIMITS.computerName) {
-    throw new AnswerFileError(`${path}: "${name}" is ${name.length} characters; a Windows computer name has at most ${LIMITS.computerName}: set a shorter hostname`);
+    throw new AnswerFileError(
+      `${path}: "${name}" is ${name.length} characters; a Windows computer name has at most ${LIMITS.computerName}: set a shorter hostname`,
+    );
   }
   if (!/^[A-Za-z0-9-]+$/.test(name) || /^[0-9]+$/.test(name)) {
     throw new AnswerFileError(`${path}: "${name}" is not a Windows computer name: use letters, digits and '-' only, not digits alone`);
@@ -52,7 +54,9 @@ export function checkComputerName(name: string, path: string): string {
 export function labAdminName(spec: LabSpec): string {
   const name = spec.guest.user === BUILTIN_ADMIN ? DEFAULT_LAB_ADMIN : spec.guest.user;
   if (name.length > 20 || /["/\\[\]:|<>+=;,?*%@]/.test(name) || name.toUpperCase() === "NONE" || name.trim() !== name || name === "") {
-    throw new AnswerFileError(`homelab:winrmUser: "${spec.guest.user}" cannot be a local account: use at most 20 characters without "/\\[]:|<>+=;,?*%@ or spaces at the ends (no DOMAIN\\ prefix)`);
+    throw new AnswerFileError(
+      `homelab:winrmUser: "${spec.guest.user}" cannot be a local account: use at most 20 characters without "/\\[]:|<>+=;,?*%@ or spaces at the ends (no DOMAIN\\ prefix)`,
+    );
   }
   return name;
 }
@@ -60,14 +64,20 @@ export function labAdminName(spec: LabSpec): string {
 /** The unattended install supports what Windows Setup has in-box drivers for. */
 function checkDevices(spec: LabSpec, vm: VmSpec): void {
   if (vm.diskBus !== "sata") {
-    throw new AnswerFileError(`${vmPath(spec, vm, "diskBus")}: ${vm.diskBus} needs the VirtIO storage driver in Windows Setup, which the unattended install does not load: use sata, or set homelab:install to manual`);
+    throw new AnswerFileError(
+      `${vmPath(spec, vm, "diskBus")}: ${vm.diskBus} needs the VirtIO storage driver in Windows Setup, which the unattended install does not load: use sata, or set homelab:install to manual`,
+    );
   }
   const virtio = vm.nics.findIndex((n) => n.model !== "e1000e");
   if (virtio >= 0) {
-    throw new AnswerFileError(`${vmPath(spec, vm, `nics[${virtio}].model`)}: ${vm.nics[virtio].model} has no in-box Windows driver, so the answer file's addresses would not apply: use e1000e, or set homelab:install to manual`);
+    throw new AnswerFileError(
+      `${vmPath(spec, vm, `nics[${virtio}].model`)}: ${vm.nics[virtio].model} has no in-box Windows driver, so the answer file's addresses would not apply: use e1000e, or set homelab:install to manual`,
+    );
   }
   if (!vm.firmware.uefi) {
-    throw new AnswerFileError(`${vmPath(spec, vm, "firmware.uefi")}: the answer file partitions the disk GPT for UEFI: keep uefi true, or set homelab:install to manual`);
+    throw new AnswerFileError(
+      `${vmPath(spec, vm, "firmware.uefi")}: the answer file partitions the disk GPT for UEFI: keep uefi true, or set homelab:install to manual`,
+    );
   }
 }
 
@@ -93,8 +103,7 @@ function component(settings: XMLBuilder, name: string): XMLBuilder {
   return settings.ele("component", { name, ...COMPONENT_ATTRIBUTES });
 }
 
-const text = (parent: XMLBuilder, name: string, value: string | number | boolean): XMLBuilder =>
-  parent.ele(name).txt(String(value)).up();
+const text = (parent: XMLBuilder, name: string, value: string | number | boolean): XMLBuilder => parent.ele(name).txt(String(value)).up();
 
 /** A list item (wcm:action="add"), as the reference's XML examples write them. */
 const item = (parent: XMLBuilder, name: string, extra: Record<string, string> = {}): XMLBuilder =>
@@ -121,16 +130,29 @@ function windowsPE(root: XMLBuilder, os: WindowsOs): void {
   text(disk, "WillWipeDisk", true);
   const create = disk.ele("CreatePartitions");
   const efi = item(create, "CreatePartition");
-  text(efi, "Order", 1); text(efi, "Type", "EFI"); text(efi, "Size", 260);
+  text(efi, "Order", 1);
+  text(efi, "Type", "EFI");
+  text(efi, "Size", 260);
   const msr = item(create, "CreatePartition");
-  text(msr, "Order", 2); text(msr, "Type", "MSR"); text(msr, "Size", 16);
+  text(msr, "Order", 2);
+  text(msr, "Type", "MSR");
+  text(msr, "Size", 16);
   const primary = item(create, "CreatePartition");
-  text(primary, "Order", 3); text(primary, "Type", "Primary"); text(primary, "Extend", true);
+  text(primary, "Order", 3);
+  text(primary, "Type", "Primary");
+  text(primary, "Extend", true);
   const modify = disk.ele("ModifyPartitions");
   const sys = item(modify, "ModifyPartition");
-  text(sys, "Order", 1); text(sys, "PartitionID", 1); text(sys, "Label", "System"); text(sys, "Format", "FAT32");
+  text(sys, "Order", 1);
+  text(sys, "PartitionID", 1);
+  text(sys, "Label", "System");
+  text(sys, "Format", "FAT32");
   const win = item(modify, "ModifyPartition");
-  text(win, "Order", 2); text(win, "PartitionID", 3); text(win, "Label", "Windows"); text(win, "Letter", "C"); text(win, "Format", "NTFS");
+  text(win, "Order", 2);
+  text(win, "PartitionID", 3);
+  text(win, "Label", "Windows");
+  text(win, "Letter", "C");
+  text(win, "Format", "NTFS");
 
   // ImageInstall | OSImage | InstallFrom | MetaData: /IMAGE/INDEX picks the edition inside install.wim.
   const osImage = setup.ele("ImageInstall").ele("OSImage");
@@ -232,7 +254,8 @@ function oobeSystem(root: XMLBuilder, spec: LabSpec, passwords: AnswerPasswords)
   text(cmd, "Description", "Homelab bootstrap: WinRM, then the completion marker on COM1");
   text(cmd, "RequiresUserInput", false);
   const oobe = shell.ele("OOBE");
-  for (const key of ["HideEULAPage", "HideLocalAccountScreen", "HideOEMRegistrationScreen", "HideOnlineAccountScreens", "HideWirelessSetupInOOBE"]) text(oobe, key, true);
+  for (const key of ["HideEULAPage", "HideLocalAccountScreen", "HideOEMRegistrationScreen", "HideOnlineAccountScreens", "HideWirelessSetupInOOBE"])
+    text(oobe, key, true);
   // ProtectYourPC 3: no recommended settings, no prompt.
   text(oobe, "ProtectYourPC", 3);
   const accounts = shell.ele("UserAccounts");

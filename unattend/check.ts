@@ -34,18 +34,30 @@ export function checkAnswerFile(xml: string, options: CheckOptions = {}): string
   for (const settings of childrenOf(root, "unattend")) {
     const tag = tagOf(settings);
     if (tag === undefined) continue;
-    if (tag !== "settings") { problems.push(`<${tag}> under <unattend> is not <settings>`); continue; }
+    if (tag !== "settings") {
+      problems.push(`<${tag}> under <unattend> is not <settings>`);
+      continue;
+    }
     const pass = settings[":@"]?.pass ?? "";
-    if (!(pass in ALLOWED)) { problems.push(`pass ${pass} is not one this lab uses`); continue; }
+    if (!(pass in ALLOWED)) {
+      problems.push(`pass ${pass} is not one this lab uses`);
+      continue;
+    }
     if (seenPasses.has(pass)) problems.push(`pass ${pass} appears twice`);
     seenPasses.add(pass);
     const seenComponents = new Set<string>();
     for (const comp of childrenOf(settings, "settings")) {
-      if (tagOf(comp) !== "component") { problems.push(`${pass}: <${tagOf(comp)}> is not a <component>`); continue; }
+      if (tagOf(comp) !== "component") {
+        problems.push(`${pass}: <${tagOf(comp)}> is not a <component>`);
+        continue;
+      }
       const attrs = comp[":@"] ?? {};
       const name = attrs.name ?? "";
       const reference = ALLOWED[pass as Pass][name];
-      if (!reference) { problems.push(`${pass}: component ${name} is not allowed in this pass`); continue; }
+      if (!reference) {
+        problems.push(`${pass}: component ${name} is not allowed in this pass`);
+        continue;
+      }
       if (seenComponents.has(name)) problems.push(`${pass}: component ${name} appears twice`);
       seenComponents.add(name);
       for (const [key, value] of Object.entries(COMPONENT_ATTRIBUTES)) {
@@ -71,7 +83,10 @@ function walk(node: Node, tag: string, component: string, path: string[], pass: 
   }
   if (kids.length === 0) {
     const setting = path.join("/");
-    if (!allowed.includes(setting)) { problems.push(`${where}: not a documented setting of ${component} in ${pass}`); return; }
+    if (!allowed.includes(setting)) {
+      problems.push(`${where}: not a documented setting of ${component} in ${pass}`);
+      return;
+    }
     checkValue(setting, textOf(node, tag), where, problems, options);
     return;
   }
@@ -91,15 +106,24 @@ function walk(node: Node, tag: string, component: string, path: string[], pass: 
 
 function checkValue(setting: string, value: string | undefined, where: string, problems: string[], options: CheckOptions): void {
   // Every setting we write has a value; the reference marks most string settings "does not support empty elements".
-  if (value === undefined || value === "") { problems.push(`${where}: empty`); return; }
+  if (value === undefined || value === "") {
+    problems.push(`${where}: empty`);
+    return;
+  }
   if (setting === "ComputerName" && (value.length > LIMITS.computerName || !/^[A-Za-z0-9-]+$/.test(value) || /^\d+$/.test(value))) {
     problems.push(`${where}: "${value}" is not a computer name of at most ${LIMITS.computerName} letters, digits and '-'`);
   }
-  if (setting.endsWith("/CommandLine") && value.length > LIMITS.commandLine) problems.push(`${where}: ${value.length} characters, more than ${LIMITS.commandLine}`);
-  if (setting.endsWith("RunSynchronousCommand/Path") && value.length > LIMITS.runSynchronousPath) problems.push(`${where}: ${value.length} characters, more than ${LIMITS.runSynchronousPath}`);
+  if (setting.endsWith("/CommandLine") && value.length > LIMITS.commandLine)
+    problems.push(`${where}: ${value.length} characters, more than ${LIMITS.commandLine}`);
+  if (setting.endsWith("RunSynchronousCommand/Path") && value.length > LIMITS.runSynchronousPath)
+    problems.push(`${where}: ${value.length} characters, more than ${LIMITS.runSynchronousPath}`);
   if (setting.endsWith("/PlainText") && value !== "false") problems.push(`${where}: passwords are written encoded, with PlainText false`);
   if (setting.endsWith("Password/Value") && value !== options.placeholder) {
     const suffix = setting === "UserAccounts/AdministratorPassword/Value" ? "AdministratorPassword" : "Password";
-    try { decodeUnattendPassword(value, suffix); } catch { problems.push(`${where}: not base64 of UTF-16LE password + "${suffix}"`); }
+    try {
+      decodeUnattendPassword(value, suffix);
+    } catch {
+      problems.push(`${where}: not base64 of UTF-16LE password + "${suffix}"`);
+    }
   }
 }

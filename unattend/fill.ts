@@ -12,7 +12,10 @@ export function fillAnswerPasswords(readableXml: string, adminPassword: string):
   const value = `<Value>${escapeRegExp(escapeXml(PASSWORD_PLACEHOLDER))}</Value>`;
   // UserAccounts | AdministratorPassword takes the "AdministratorPassword" suffix; AutoLogon and LocalAccount passwords "Password".
   const filled = readableXml
-    .replace(new RegExp(`(<AdministratorPassword>\\s*)${value}`, "g"), (_m, head: string) => `${head}<Value>${encodeUnattendPassword(adminPassword, "AdministratorPassword")}</Value>`)
+    .replace(
+      new RegExp(`(<AdministratorPassword>\\s*)${value}`, "g"),
+      (_m, head: string) => `${head}<Value>${encodeUnattendPassword(adminPassword, "AdministratorPassword")}</Value>`,
+    )
     .replace(new RegExp(value, "g"), `<Value>${encodeUnattendPassword(adminPassword, "Password")}</Value>`);
   const problems = checkAnswerFile(filled);
   if (problems.length > 0) throw new Error(`the answer file is not valid after filling in the passwords:\n  ${problems.join("\n  ")}`);

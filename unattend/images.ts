@@ -16,8 +16,16 @@ export interface InstallImage {
 }
 
 export const INSTALL_IMAGES: Record<WindowsOs, InstallImage> = {
-  "windows-server-2022": { index: 2, nameWords: ["Server 2022", "Standard", "Desktop Experience"], expectedName: "Windows Server 2022 Standard Evaluation (Desktop Experience)" },
-  "windows-server-2025": { index: 2, nameWords: ["Server 2025", "Standard", "Desktop Experience"], expectedName: "Windows Server 2025 Standard Evaluation (Desktop Experience)" },
+  "windows-server-2022": {
+    index: 2,
+    nameWords: ["Server 2022", "Standard", "Desktop Experience"],
+    expectedName: "Windows Server 2022 Standard Evaluation (Desktop Experience)",
+  },
+  "windows-server-2025": {
+    index: 2,
+    nameWords: ["Server 2025", "Standard", "Desktop Experience"],
+    expectedName: "Windows Server 2025 Standard Evaluation (Desktop Experience)",
+  },
   "windows-11": { index: 1, nameWords: ["Windows 11", "Enterprise"], expectedName: "Windows 11 Enterprise Evaluation" },
   "windows-10": { index: 1, nameWords: ["Windows 10", "Enterprise"], expectedName: "Windows 10 Enterprise Evaluation" },
 };
@@ -38,9 +46,15 @@ export function parseWimInfo(text: string): WimImage[] {
   let index: number | undefined;
   for (const line of text.split(/\r?\n/)) {
     const i = /^Index:\s*(\d+)\s*$/.exec(line);
-    if (i) { index = Number(i[1]); continue; }
+    if (i) {
+      index = Number(i[1]);
+      continue;
+    }
     const n = /^Name:\s*(.*?)\s*$/.exec(line);
-    if (n && index !== undefined) { images.push({ index, name: n[1] }); index = undefined; }
+    if (n && index !== undefined) {
+      images.push({ index, name: n[1] });
+      index = undefined;
+    }
   }
   return images;
 }
@@ -55,7 +69,9 @@ export function checkInstallImage(os: WindowsOs, images: WimImage[], source: str
     const elsewhere = images.find(fits);
     throw new ImageMismatchError(
       `${configPath}: ${source} does not hold "${want.expectedName}" at image index ${want.index} (it holds ${listing}); ` +
-      (elsewhere ? `this looks like other media than the ${os} evaluation ISO (a fitting image is at index ${elsewhere.index}): use the evaluation ISO from Microsoft's Evaluation Center` : `point it at the ${os} evaluation ISO from Microsoft's Evaluation Center`),
+        (elsewhere
+          ? `this looks like other media than the ${os} evaluation ISO (a fitting image is at index ${elsewhere.index}): use the evaluation ISO from Microsoft's Evaluation Center`
+          : `point it at the ${os} evaluation ISO from Microsoft's Evaluation Center`),
     );
   }
   return found;

@@ -23,11 +23,27 @@ export class InstallMediaError extends Error {
 /** xorriso's mkisofs arguments for the rebuilt installer: BIOS entry first, then the UEFI one. */
 export function rebuildArgs(tree: string, iso: string, volumeId: string): string[] {
   return [
-    "-as", "mkisofs", "-iso-level", "3", "-J", "-joliet-long", "-V", volumeId,
+    "-as",
+    "mkisofs",
+    "-iso-level",
+    "3",
+    "-J",
+    "-joliet-long",
+    "-V",
+    volumeId,
     // etfsboot.com: no emulation, 8 sectors loaded, as Microsoft's oscdimg writes it.
-    "-b", BIOS_BOOT_IMAGE, "-no-emul-boot", "-boot-load-size", "8",
-    "-eltorito-alt-boot", "-e", UEFI_NOPROMPT_IMAGE, "-no-emul-boot",
-    "-o", iso, tree,
+    "-b",
+    BIOS_BOOT_IMAGE,
+    "-no-emul-boot",
+    "-boot-load-size",
+    "8",
+    "-eltorito-alt-boot",
+    "-e",
+    UEFI_NOPROMPT_IMAGE,
+    "-no-emul-boot",
+    "-o",
+    iso,
+    tree,
   ];
 }
 
@@ -61,19 +77,28 @@ export function rebuildInstallMedia(sourceIso: string, outIso: string, os: Windo
     const bios = findBelow(tree, BIOS_BOOT_IMAGE);
     const uefi = findBelow(tree, UEFI_NOPROMPT_IMAGE);
     if (!bios || !uefi) {
-      throw new InstallMediaError(`${configPath}: ${sourceIso} has no ${!uefi ? UEFI_NOPROMPT_IMAGE : BIOS_BOOT_IMAGE}: it is not Windows installation media (use the ISO from Microsoft's Evaluation Center), or set homelab:install to manual`);
+      throw new InstallMediaError(
+        `${configPath}: ${sourceIso} has no ${!uefi ? UEFI_NOPROMPT_IMAGE : BIOS_BOOT_IMAGE}: it is not Windows installation media (use the ISO from Microsoft's Evaluation Center), or set homelab:install to manual`,
+      );
     }
     // Setup reads the answer file from the root of any removable medium and only one may exist across them (implicit answer file search order).
     const own = ["autounattend.xml", "unattend.xml"].map((n) => findBelow(tree, n)).find((f) => f !== undefined);
     if (own) {
-      throw new InstallMediaError(`${configPath}: ${sourceIso} carries its own ${own.slice(tree.length + 1)} at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`);
+      throw new InstallMediaError(
+        `${configPath}: ${sourceIso} carries its own ${own.slice(tree.length + 1)} at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`,
+      );
     }
     const wim = findBelow(tree, "sources/install.wim") ?? findBelow(tree, "sources/install.esd");
     if (!wim) throw new InstallMediaError(`${configPath}: ${sourceIso} has no sources/install.wim or install.esd: it is not Windows installation media`);
     const image = checkInstallImage(os, parseWimInfo(runTool("wimlib-imagex", ["info", wim])), sourceIso, configPath);
     const volumeId = isoVolumeId(sourceIso);
     const partial = join(staging, "out.iso");
-    runTool("xorriso", rebuildArgs(tree, partial, volumeId).map((a) => (a === BIOS_BOOT_IMAGE ? relativeTo(tree, bios) : a === UEFI_NOPROMPT_IMAGE ? relativeTo(tree, uefi) : a)));
+    runTool(
+      "xorriso",
+      rebuildArgs(tree, partial, volumeId).map((a) =>
+        a === BIOS_BOOT_IMAGE ? relativeTo(tree, bios) : a === UEFI_NOPROMPT_IMAGE ? relativeTo(tree, uefi) : a,
+      ),
+    );
     renameSync(partial, outIso);
     return { iso: outIso, volumeId, image, sourceSha256 };
   } finally {
@@ -100,8 +125,14 @@ interface Stamp {
  * recorded beside the result (size and mtime unchanged: the recorded hash is trusted, so a re-run
  * does not read 5 GB again).
  */
-export async function ensureNoPromptMedia(sourceIso: string, os: WindowsOs, configPath: string, log: (line: string) => void = () => undefined): Promise<{ iso: string; sha256: string; rebuilt: boolean }> {
-  if (!existsSync(sourceIso)) throw new InstallMediaError(`${configPath}: ${sourceIso} does not exist: download the evaluation ISO to that path, or change the path`);
+export async function ensureNoPromptMedia(
+  sourceIso: string,
+  os: WindowsOs,
+  configPath: string,
+  log: (line: string) => void = () => undefined,
+): Promise<{ iso: string; sha256: string; rebuilt: boolean }> {
+  if (!existsSync(sourceIso))
+    throw new InstallMediaError(`${configPath}: ${sourceIso} does not exist: download the evaluation ISO to that path, or change the path`);
   const out = noPromptIsoPath(sourceIso);
   const stampFile = `${out}.sha256.json`;
   const st = statSync(sourceIso);

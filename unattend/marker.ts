@@ -6,11 +6,13 @@ export const INSTALL_DONE = "HOMELAB-INSTALL-DONE";
 export const INSTALL_FAILED = "HOMELAB-INSTALL-FAILED";
 
 export type InstallState =
-  | { kind: "done"; line: string }
-  | { kind: "failed"; line: string; reason: string }
-  | { kind: "waiting"; stage: string; boots: number };
+  { kind: "done"; line: string } | { kind: "failed"; line: string; reason: string } | { kind: "waiting"; stage: string; boots: number };
 
-const lines = (text: string): string[] => text.split(/\r?\n/).map((l) => l.replace(/\r/g, "").trim()).filter((l) => l !== "");
+const lines = (text: string): string[] =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/\r/g, "").trim())
+    .filter((l) => l !== "");
 
 /** The last `n` non-empty lines, for an error message. */
 export const lastLines = (text: string, n: number): string[] => lines(text).slice(-n);
@@ -24,7 +26,14 @@ export function readInstallState(text: string, hostname: string): InstallState {
   const name = hostname.toUpperCase();
   for (const line of all) {
     const done = line.indexOf(`${INSTALL_DONE} `);
-    if (done >= 0 && line.slice(done + INSTALL_DONE.length + 1).trim().toUpperCase() === name) return { kind: "done", line: line.slice(done) };
+    if (
+      done >= 0 &&
+      line
+        .slice(done + INSTALL_DONE.length + 1)
+        .trim()
+        .toUpperCase() === name
+    )
+      return { kind: "done", line: line.slice(done) };
     const failed = line.indexOf(`${INSTALL_FAILED} `);
     if (failed >= 0) {
       const [who, ...reason] = line.slice(failed + INSTALL_FAILED.length + 1).split(" ");

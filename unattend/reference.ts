@@ -90,11 +90,7 @@ export const ALLOWED: Record<Pass, Record<string, ComponentReference>> = {
     // Microsoft-Windows-Deployment | RunSynchronous | RunSynchronousCommand: valid in specialize (and auditUser).
     "Microsoft-Windows-Deployment": {
       page: ref("microsoft-windows-deployment-runsynchronous-runsynchronouscommand"),
-      settings: [
-        "RunSynchronous/RunSynchronousCommand/Order",
-        "RunSynchronous/RunSynchronousCommand/Path",
-        "RunSynchronous/RunSynchronousCommand/Description",
-      ],
+      settings: ["RunSynchronous/RunSynchronousCommand/Order", "RunSynchronous/RunSynchronousCommand/Path", "RunSynchronous/RunSynchronousCommand/Description"],
     },
   },
   oobeSystem: {
@@ -137,8 +133,16 @@ export const ALLOWED: Record<Pass, Record<string, ComponentReference>> = {
 
 /** List items: each carries wcm:action="add" (the reference's XML examples; Windows SIM writes it). */
 export const LIST_ITEMS = new Set([
-  "Disk", "CreatePartition", "ModifyPartition", "MetaData", "Interface", "IpAddress", "Route",
-  "RunSynchronousCommand", "SynchronousCommand", "LocalAccount",
+  "Disk",
+  "CreatePartition",
+  "ModifyPartition",
+  "MetaData",
+  "Interface",
+  "IpAddress",
+  "Route",
+  "RunSynchronousCommand",
+  "SynchronousCommand",
+  "LocalAccount",
 ]);
 
 /** List items that also carry wcm:keyValue (UnicastIpAddresses and DNSServerSearchOrder entries). */

@@ -34,8 +34,14 @@ export class InstallMedia extends pulumi.dynamic.Resource {
   declare public readonly answerIso: pulumi.Output<string>;
 
   constructor(name: string, args: InstallMediaArgs, opts?: pulumi.CustomResourceOptions) {
-    super(installMediaProvider, name, { ...args, adminPassword: pulumi.secret(args.adminPassword), adopted: undefined, installIso: undefined, installIsoSha256: undefined },
-      { ...opts, additionalSecretOutputs: ["adminPassword"] }, "homelab", "InstallMedia");
+    super(
+      installMediaProvider,
+      name,
+      { ...args, adminPassword: pulumi.secret(args.adminPassword), adopted: undefined, installIso: undefined, installIsoSha256: undefined },
+      { ...opts, additionalSecretOutputs: ["adminPassword"] },
+      "homelab",
+      "InstallMedia",
+    );
   }
 }
 

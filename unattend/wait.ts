@@ -58,7 +58,10 @@ export async function waitForInstall(o: WaitOptions, io: WaitIo): Promise<WaitRe
   for (;;) {
     const text = (await io.readSerialLog()) ?? "";
     state = readInstallState(text, o.hostname);
-    const tail = () => lastLines(text, 10).map((l) => `    ${l}`).join("\n") || "    (the serial log is empty)";
+    const tail = () =>
+      lastLines(text, 10)
+        .map((l) => `    ${l}`)
+        .join("\n") || "    (the serial log is empty)";
     if (state.kind === "done") {
       await io.removeAnswerMedia();
       const waitedSeconds = Math.round((io.now() - start) / 1000);
@@ -66,15 +69,21 @@ export async function waitForInstall(o: WaitOptions, io: WaitIo): Promise<WaitRe
       return { marker: state.line, waitedSeconds };
     }
     if (state.kind === "failed") {
-      throw new InstallWaitError(`${o.vm}: the first-logon bootstrap failed: ${state.reason}. Last serial lines:\n${tail()}\nThe bootstrap's log is C:\\Lab\\logs in the guest; ${consoleHint(o.uri, o.vm)}`);
+      throw new InstallWaitError(
+        `${o.vm}: the first-logon bootstrap failed: ${state.reason}. Last serial lines:\n${tail()}\nThe bootstrap's log is C:\\Lab\\logs in the guest; ${consoleHint(o.uri, o.vm)}`,
+      );
     }
     const elapsed = io.now() - start;
     const domain = await io.domainState();
     if (domain === "shut off" || domain === "crashed") {
-      throw new InstallWaitError(`${o.vm}: the domain is ${domain} and no install marker was written (${state.stage}). Last serial lines:\n${tail()}\nStart it with virsh -c '${o.uri}' start ${o.vm} and ${consoleHint(o.uri, o.vm)}`);
+      throw new InstallWaitError(
+        `${o.vm}: the domain is ${domain} and no install marker was written (${state.stage}). Last serial lines:\n${tail()}\nStart it with virsh -c '${o.uri}' start ${o.vm} and ${consoleHint(o.uri, o.vm)}`,
+      );
     }
     if (elapsed >= o.timeoutMs) {
-      throw new InstallWaitError(`${o.vm}: no install marker after ${minutes(elapsed)} (homelab:installTimeoutMinutes; last stage: ${state.stage}). Last serial lines of ${o.serialLog}:\n${tail()}\nTo see what Setup shows, ${consoleHint(o.uri, o.vm)}`);
+      throw new InstallWaitError(
+        `${o.vm}: no install marker after ${minutes(elapsed)} (homelab:installTimeoutMinutes; last stage: ${state.stage}). Last serial lines of ${o.serialLog}:\n${tail()}\nTo see what Setup shows, ${consoleHint(o.uri, o.vm)}`,
+      );
     }
     if (io.now() - lastProgress >= progressEvery) {
       io.log(`${o.vm}: ${state.stage}, boot ${state.boots}; ${minutes(elapsed)} of at most ${minutes(o.timeoutMs)}`);

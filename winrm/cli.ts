@@ -98,7 +98,8 @@ function positiveNumber(flag: string, v: string | undefined, fallback: number): 
 function nonNegativeNumber(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new ConfigurationError(`${flag} must be a number of seconds (0 or more), got ${JSON.stringify(v)}`);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new ConfigurationError(`${flag} must be a number of seconds (0 or more), got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -197,10 +198,21 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     .requiredOption("--script <file>", "PowerShell script to run")
     .option("--param <k=v>", "script parameter (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--ready-timeout <seconds>", "bound for the guest to be ready before the script: port, Identify, a command (default 600)")
-    .option("--auth-retry <seconds>", `how long HTTP 401 is retried while waiting for the guest, e.g. after a DC promotion or a domain join (default ${DEFAULT_AUTH_GRACE_MS / 1000}; 0: the first 401 is final)`)
+    .option(
+      "--auth-retry <seconds>",
+      `how long HTTP 401 is retried while waiting for the guest, e.g. after a DC promotion or a domain join (default ${DEFAULT_AUTH_GRACE_MS / 1000}; 0: the first 401 is final)`,
+    )
     .option("--params-env <VAR>", "environment variable holding a JSON object of script parameters")
-    .option("--secret-param <Name=VAR>", "script parameter whose value is in environment variable VAR (repeatable; never logged)", (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option("--max-runs <n>", "after an exit 3010/1641 and its reboot, run the script again, up to n runs in all, until a run exits 0 without asking for a reboot (default 1: the reboot ends it with 0)")
+    .option(
+      "--secret-param <Name=VAR>",
+      "script parameter whose value is in environment variable VAR (repeatable; never logged)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--max-runs <n>",
+      "after an exit 3010/1641 and its reboot, run the script again, up to n runs in all, until a run exits 0 without asking for a reboot (default 1: the reboot ends it with 0)",
+    )
     .action(async (f: RunFlags) => {
       const name = f.name ?? f.host;
       try {
@@ -241,7 +253,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         // Last line, so a log reader finds the real code without scrolling (it may exceed 255).
         if (result === EXIT_SCRIPT_FAILED) io.stderr(`[${name}] homelab-winrm: the script failed with exit code ${scriptCode}\n`);
         if (result === EXIT_STILL_ASKS_FOR_REBOOT) {
-          io.stderr(`[${name}] homelab-winrm: the script still asks for a reboot after ${runs} runs (run ${runs} exited ${scriptCode}; the guest was rebooted)\n`);
+          io.stderr(
+            `[${name}] homelab-winrm: the script still asks for a reboot after ${runs} runs (run ${runs} exited ${scriptCode}; the guest was rebooted)\n`,
+          );
         }
       } catch (e) {
         result = fail(e, name);

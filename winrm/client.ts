@@ -23,7 +23,10 @@ export class WsmanClient {
   readonly operationTimeoutSec: number;
   readonly locale: string;
 
-  constructor(readonly options: ClientOptions, transport?: Transport) {
+  constructor(
+    readonly options: ClientOptions,
+    transport?: Transport,
+  ) {
     this.transport = transport ?? createTransport(options);
     this.maxEnvelopeSize = options.maxEnvelopeSize ?? DEFAULT_MAX_ENVELOPE_SIZE;
     this.operationTimeoutSec = options.operationTimeoutSec ?? 20;

@@ -91,7 +91,10 @@ export function buildRequest(h: RequestHeader, writeBody?: BodyWriter): string {
   hdr.ele(NS.w, "w:Locale").att(NS.xml, "xml:lang", locale).att(NS.s, "s:mustUnderstand", "false");
   hdr.ele(NS.p, "p:DataLocale").att(NS.xml, "xml:lang", locale).att(NS.s, "s:mustUnderstand", "false");
   hdr.ele(NS.w, "w:OperationTimeout").txt(formatDuration(h.operationTimeoutSec));
-  hdr.ele(NS.w, "w:ResourceURI").att(NS.s, "s:mustUnderstand", "true").txt(h.resourceUri ?? SHELL_RESOURCE_URI);
+  hdr
+    .ele(NS.w, "w:ResourceURI")
+    .att(NS.s, "s:mustUnderstand", "true")
+    .txt(h.resourceUri ?? SHELL_RESOURCE_URI);
   hdr.ele(NS.a, "a:Action").att(NS.s, "s:mustUnderstand", "true").txt(h.action);
   if (h.options && Object.keys(h.options).length > 0) {
     const set = hdr.ele(NS.w, "w:OptionSet");
@@ -158,13 +161,7 @@ export function commandEnvelope(h: Omit<RequestHeader, "action" | "selectors">, 
   );
 }
 
-export function sendEnvelope(
-  h: Omit<RequestHeader, "action" | "selectors">,
-  shellId: string,
-  commandId: string,
-  data: Buffer,
-  end: boolean,
-): string {
+export function sendEnvelope(h: Omit<RequestHeader, "action" | "selectors">, shellId: string, commandId: string, data: Buffer, end: boolean): string {
   return buildRequest({ ...h, action: ACTION.send, selectors: { ShellId: shellId } }, (b) => {
     const s = b.ele(NS.rsp, "rsp:Send").ele(NS.rsp, "rsp:Stream").att("Name", "stdin").att("CommandId", commandId);
     if (end) s.att("End", "true");
@@ -178,12 +175,7 @@ export function receiveEnvelope(h: Omit<RequestHeader, "action" | "selectors">, 
   });
 }
 
-export function signalEnvelope(
-  h: Omit<RequestHeader, "action" | "selectors">,
-  shellId: string,
-  commandId: string,
-  code: string = SIGNAL_TERMINATE,
-): string {
+export function signalEnvelope(h: Omit<RequestHeader, "action" | "selectors">, shellId: string, commandId: string, code: string = SIGNAL_TERMINATE): string {
   return buildRequest({ ...h, action: ACTION.signal, selectors: { ShellId: shellId } }, (b) => {
     b.ele(NS.rsp, "rsp:Signal").att("CommandId", commandId).ele(NS.rsp, "rsp:Code").txt(code);
   });

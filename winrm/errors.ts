@@ -14,7 +14,10 @@ export class AuthenticationError extends WinRmError {
 /** The connection could not be made, or broke (refused, reset, closed mid-response, TLS failure). */
 export class TransportError extends WinRmError {
   override name = "TransportError";
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +30,10 @@ export class TimeoutError extends WinRmError {
 /** An HTTP status the protocol does not expect. */
 export class HttpStatusError extends WinRmError {
   override name = "HttpStatusError";
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }

@@ -47,7 +47,11 @@ export class HttpConnection {
   private busy = false;
   private gen = 0;
 
-  constructor(private readonly connect: SocketFactory, private readonly hostHeader: string, private readonly describe: string) {}
+  constructor(
+    private readonly connect: SocketFactory,
+    private readonly hostHeader: string,
+    private readonly describe: string,
+  ) {}
 
   /** Increments on every new TCP connection: NTLM contexts are valid for one generation only. */
   get generation(): number {

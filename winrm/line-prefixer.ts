@@ -5,7 +5,10 @@
 export class LinePrefixer {
   private partial = "";
 
-  constructor(private readonly prefix: string, private readonly write: (line: string) => void) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly write: (line: string) => void,
+  ) {}
 
   push(text: string): void {
     const parts = (this.partial + text).split("\n");

@@ -30,10 +30,12 @@ export function md4(input: Uint8Array): Buffer {
 
   for (let off = 0; off < buf.length; off += 64) {
     for (let i = 0; i < 16; i++) x[i] = buf.readUInt32LE(off + i * 4);
-    const aa = a, bb = b, cc = c, dd = d;
+    const aa = a,
+      bb = b,
+      cc = c,
+      dd = d;
 
-    const r1 = (p: number, q: number, r: number, s: number, k: number, sh: number): number =>
-      rotl((p + f(q, r, s) + x[k]) >>> 0, sh);
+    const r1 = (p: number, q: number, r: number, s: number, k: number, sh: number): number => rotl((p + f(q, r, s) + x[k]) >>> 0, sh);
     for (const i of [0, 4, 8, 12]) {
       a = r1(a, b, c, d, i, 3);
       d = r1(d, a, b, c, i + 1, 7);
@@ -41,8 +43,7 @@ export function md4(input: Uint8Array): Buffer {
       b = r1(b, c, d, a, i + 3, 19);
     }
 
-    const r2 = (p: number, q: number, r: number, s: number, k: number, sh: number): number =>
-      rotl((p + g(q, r, s) + x[k] + 0x5a827999) >>> 0, sh);
+    const r2 = (p: number, q: number, r: number, s: number, k: number, sh: number): number => rotl((p + g(q, r, s) + x[k] + 0x5a827999) >>> 0, sh);
     for (const i of [0, 1, 2, 3]) {
       a = r2(a, b, c, d, i, 3);
       d = r2(d, a, b, c, i + 4, 5);
@@ -50,8 +51,7 @@ export function md4(input: Uint8Array): Buffer {
       b = r2(b, c, d, a, i + 12, 13);
     }
 
-    const r3 = (p: number, q: number, r: number, s: number, k: number, sh: number): number =>
-      rotl((p + h(q, r, s) + x[k] + 0x6ed9eba1) >>> 0, sh);
+    const r3 = (p: number, q: number, r: number, s: number, k: number, sh: number): number => rotl((p + h(q, r, s) + x[k] + 0x6ed9eba1) >>> 0, sh);
     for (const i of [0, 2, 1, 3]) {
       a = r3(a, b, c, d, i, 3);
       d = r3(d, a, b, c, i + 8, 9);

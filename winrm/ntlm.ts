@@ -99,14 +99,7 @@ export function ntowfv2(password: string, user: string, domain: string): Buffer 
 
 /** The "temp" blob of an NTLMv2 response (NTLMv2_CLIENT_CHALLENGE followed by 4 zero bytes). */
 export function ntlmv2ClientBlob(time: Buffer, clientChallenge: Buffer, targetInfo: Buffer): Buffer {
-  return Buffer.concat([
-    Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]),
-    time,
-    clientChallenge,
-    Buffer.alloc(4),
-    targetInfo,
-    Buffer.alloc(4),
-  ]);
+  return Buffer.concat([Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]), time, clientChallenge, Buffer.alloc(4), targetInfo, Buffer.alloc(4)]);
 }
 
 export interface Ntlmv2Response {
@@ -117,13 +110,7 @@ export interface Ntlmv2Response {
 }
 
 /** ComputeResponse for NTLMv2 (MS-NLMP 3.3.2). */
-export function computeNtlmv2Response(
-  responseKey: Buffer,
-  serverChallenge: Buffer,
-  clientChallenge: Buffer,
-  time: Buffer,
-  targetInfo: Buffer,
-): Ntlmv2Response {
+export function computeNtlmv2Response(responseKey: Buffer, serverChallenge: Buffer, clientChallenge: Buffer, time: Buffer, targetInfo: Buffer): Ntlmv2Response {
   const temp = ntlmv2ClientBlob(time, clientChallenge, targetInfo);
   const ntProofStr = hmacMd5(responseKey, serverChallenge, temp);
   return {
@@ -164,7 +151,10 @@ export class NtlmSealer {
   private readonly handle: Rc4;
   private seq = 0;
 
-  constructor(private readonly signingKey: Buffer, sealingKey: Buffer) {
+  constructor(
+    private readonly signingKey: Buffer,
+    sealingKey: Buffer,
+  ) {
     this.handle = new Rc4(sealingKey);
   }
 
@@ -192,7 +182,10 @@ export class NtlmUnsealer {
   private readonly handle: Rc4;
   private seq = 0;
 
-  constructor(private readonly signingKey: Buffer, sealingKey: Buffer) {
+  constructor(
+    private readonly signingKey: Buffer,
+    sealingKey: Buffer,
+  ) {
     this.handle = new Rc4(sealingKey);
   }
 
@@ -428,13 +421,7 @@ export class NtlmClient {
     }
 
     const responseKey = ntowfv2(this.creds.password, user, domain);
-    const resp = computeNtlmv2Response(
-      responseKey,
-      challenge.serverChallenge,
-      random.clientChallenge,
-      time,
-      encodeAvPairs(outPairs),
-    );
+    const resp = computeNtlmv2Response(responseKey, challenge.serverChallenge, random.clientChallenge, time, encodeAvPairs(outPairs));
     // KeyExchangeKey is the session base key for NTLMv2.
     const encryptedRandomSessionKey = rc4(resp.sessionBaseKey, random.exportedSessionKey);
     const msg = {

@@ -40,7 +40,7 @@ export const BOOTSTRAP = [
   "$__hl_params = @{}",
   "$__hl_json = $__hl_in[0] | ConvertFrom-Json",
   "if ($null -ne $__hl_json) { foreach ($__hl_p in $__hl_json.PSObject.Properties) { $__hl_params[$__hl_p.Name] = $__hl_p.Value } }",
-  "$__hl_block = [ScriptBlock]::Create((@($__hl_in | Select-Object -Skip 1) -join \"`n\"))",
+  '$__hl_block = [ScriptBlock]::Create((@($__hl_in | Select-Object -Skip 1) -join "`n"))',
   "Remove-Variable -Name __hl_in, __hl_json, __hl_p -ErrorAction SilentlyContinue",
   "$global:LASTEXITCODE = 0",
   "try { & $__hl_block @__hl_params } catch { [Console]::Error.WriteLine($_.ToString()); exit 1 }",
@@ -114,7 +114,8 @@ export function parseParamsJson(text: string, source: string): Record<string, Pa
   } catch {
     throw new ConfigurationError(`${source} is not JSON: it must hold an object of parameter names to values`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigurationError(`${source} must hold a JSON object of parameter names to values`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new ConfigurationError(`${source} must hold a JSON object of parameter names to values`);
   const out: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(parsed)) {
     if (!PARAM_NAME.test(k)) throw new ConfigurationError(`parameter name ${JSON.stringify(k)} in ${source} is not a PowerShell identifier`);

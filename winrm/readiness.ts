@@ -37,8 +37,7 @@ export const PROGRESS_INTERVAL_MS = 30_000;
 
 /** Errors that waiting longer will not fix; a certificate that is not the pinned one may be an attacker's. */
 function isFatal(err: unknown): boolean {
-  return err instanceof ConfigurationError || err instanceof AuthenticationError
-    || (err instanceof TransportError && err.code === "CERT_PIN_MISMATCH");
+  return err instanceof ConfigurationError || err instanceof AuthenticationError || (err instanceof TransportError && err.code === "CERT_PIN_MISMATCH");
 }
 
 function seconds(ms: number): string {
@@ -50,11 +49,7 @@ function seconds(ms: number): string {
  * errors retryable for the whole wait (during a reboot, a domain logon can fail until the DC is
  * reachable); `authGraceMs` does so for a bounded streak of them.
  */
-export async function waitFor<T>(
-  what: string,
-  attempt: (attemptTimeoutMs: number) => Promise<T>,
-  opts: WaitOptions & { retryFatal?: boolean },
-): Promise<T> {
+export async function waitFor<T>(what: string, attempt: (attemptTimeoutMs: number) => Promise<T>, opts: WaitOptions & { retryFatal?: boolean }): Promise<T> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
   const base = opts.pollIntervalMs ?? 500;
@@ -139,12 +134,7 @@ export async function runAndCapture(o: ClientOptions, script: string, timeoutMs:
   let out = "";
   let err = "";
   try {
-    const code = await runPowerShell(
-      client,
-      buildStdin(script),
-      { onStdout: (t) => (out += t), onStderr: (t) => (err += t) },
-      Date.now() + timeoutMs,
-    );
+    const code = await runPowerShell(client, buildStdin(script), { onStdout: (t) => (out += t), onStderr: (t) => (err += t) }, Date.now() + timeoutMs);
     if (code !== 0) throw new Error(`command exited with ${code}${err.trim() ? `: ${err.trim().slice(0, 300)}` : ""}`);
     return out;
   } finally {

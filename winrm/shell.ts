@@ -24,7 +24,6 @@ import { POWERSHELL_ARGS, POWERSHELL_COMMAND } from "./powershell-stdin";
 /** cmd.exe's limit, which WinRS applies to Command + Arguments. */
 export const MAX_COMMAND_LINE = 8191;
 
-
 export interface OutputHandlers {
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
@@ -35,7 +34,10 @@ export interface OutputHandlers {
 export class RemoteShell {
   private gone = false;
 
-  private constructor(private readonly client: WsmanClient, readonly id: string) {}
+  private constructor(
+    private readonly client: WsmanClient,
+    readonly id: string,
+  ) {}
 
   get abandoned(): boolean {
     return this.gone;

@@ -8,14 +8,7 @@ import { readFileSync } from "fs";
 import * as net from "net";
 import * as tls from "tls";
 import { identifyEnvelope, parseIdentifyResponse, IdentifyInfo } from "./envelope";
-import {
-  AuthenticationError,
-  ConfigurationError,
-  EnvelopeTooLargeError,
-  HttpStatusError,
-  TimeoutError,
-  TransportError,
-} from "./errors";
+import { AuthenticationError, ConfigurationError, EnvelopeTooLargeError, HttpStatusError, TimeoutError, TransportError } from "./errors";
 import { parseFault } from "./faults";
 import { HttpConnection, HttpResponse, SocketFactory, header } from "./http-connection";
 import { NtlmClient, NtlmError, NtlmSession } from "./ntlm";

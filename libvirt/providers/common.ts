@@ -32,20 +32,31 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function identityFailures(kind: string, news: Record<string, unknown>, withUuid: boolean): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const label = typeof news.name === "string" && news.name ? `${kind} ${news.name}` : kind;
-  if (typeof news.uri !== "string" || news.uri.length === 0) failures.push({ property: "uri", reason: `${label}: uri must be a libvirt connection URI, e.g. qemu:///system` });
-  if (typeof news.name !== "string" || !/^[A-Za-z0-9_.+-]+$/.test(news.name)) failures.push({ property: "name", reason: `${label}: name must be letters, digits, '.', '_', '+' or '-'` });
-  if (withUuid && (typeof news.uuid !== "string" || !UUID.test(news.uuid))) failures.push({ property: "uuid", reason: `${label}: uuid must be a UUID (8-4-4-4-12 hex digits)` });
+  if (typeof news.uri !== "string" || news.uri.length === 0)
+    failures.push({ property: "uri", reason: `${label}: uri must be a libvirt connection URI, e.g. qemu:///system` });
+  if (typeof news.name !== "string" || !/^[A-Za-z0-9_.+-]+$/.test(news.name))
+    failures.push({ property: "name", reason: `${label}: name must be letters, digits, '.', '_', '+' or '-'` });
+  if (withUuid && (typeof news.uuid !== "string" || !UUID.test(news.uuid)))
+    failures.push({ property: "uuid", reason: `${label}: uuid must be a UUID (8-4-4-4-12 hex digits)` });
   if (typeof news.xml !== "string" || news.xml.trim() === "") failures.push({ property: "xml", reason: `${label}: xml must be the rendered ${kind} XML` });
-  if (news.timeoutMs !== undefined && (typeof news.timeoutMs !== "number" || !(news.timeoutMs > 0))) failures.push({ property: "timeoutMs", reason: `${label}: timeoutMs must be a positive number of milliseconds` });
+  if (news.timeoutMs !== undefined && (typeof news.timeoutMs !== "number" || !(news.timeoutMs > 0)))
+    failures.push({ property: "timeoutMs", reason: `${label}: timeoutMs must be a positive number of milliseconds` });
   return failures;
 }
 
 /** The XML must describe the object the inputs name, or the state would lie about what exists. */
 export function xmlIdentityFailures(kind: string, news: { name: string; uuid?: string }, xml: { name: string; uuid?: string }): CheckFailure[] {
   const failures: CheckFailure[] = [];
-  if (xml.name !== news.name) failures.push({ property: "xml", reason: `${kind} ${news.name}: the XML names it ${JSON.stringify(xml.name)}: render the XML from the same spec as the name` });
+  if (xml.name !== news.name)
+    failures.push({
+      property: "xml",
+      reason: `${kind} ${news.name}: the XML names it ${JSON.stringify(xml.name)}: render the XML from the same spec as the name`,
+    });
   if (news.uuid !== undefined && (xml.uuid ?? "").toLowerCase() !== news.uuid.toLowerCase()) {
-    failures.push({ property: "xml", reason: `${kind} ${news.name}: the XML has UUID ${xml.uuid || "(none)"} but the inputs say ${news.uuid}: render the XML from the same spec as the uuid` });
+    failures.push({
+      property: "xml",
+      reason: `${kind} ${news.name}: the XML has UUID ${xml.uuid || "(none)"} but the inputs say ${news.uuid}: render the XML from the same spec as the uuid`,
+    });
   }
   return failures;
 }
@@ -54,8 +65,8 @@ export function xmlIdentityFailures(kind: string, news: { name: string; uuid?: s
 export function uuidConflict(kind: string, name: string, uri: string, existing: string, wanted: string, removal: string, configPath: string): Error {
   return new Error(
     `${kind} ${name} already exists on ${uri} with UUID ${existing}, but the lab asks for UUID ${wanted}. ` +
-    `To adopt the existing one, set its UUID in the stack config (${configPath}: ${existing}); ` +
-    `to replace it, remove it first (${removal}).`,
+      `To adopt the existing one, set its UUID in the stack config (${configPath}: ${existing}); ` +
+      `to replace it, remove it first (${removal}).`,
   );
 }
 
@@ -119,7 +130,12 @@ export function accessFor(kind: AdoptableKind, virsh: Virsh, o: { name: string; 
  * XML asks for, so a re-run writes nothing); otherwise the XML is defined. `adopted` says whether
  * the object existed before the lab made it: a destroy then releases it instead of removing it.
  */
-export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name: string; uuid: string; xml: string }, log: Log): Promise<{ adopted: boolean }> {
+export async function adoptOrDefine(
+  kind: AdoptableKind,
+  virsh: Virsh,
+  o: { name: string; uuid: string; xml: string },
+  log: Log,
+): Promise<{ adopted: boolean }> {
   const access = accessFor(kind, virsh, o);
   const existing = await access.uuidOfName();
   if (existing && !sameUuid(existing, o.uuid)) {
@@ -128,8 +144,10 @@ export async function adoptOrDefine(kind: AdoptableKind, virsh: Virsh, o: { name
   const differs = existing ? xmlMissing(o.xml, await access.persistentXml()) : "(new)";
   if (differs) {
     if (existing) {
-      log.info(`${kind} ${o.name} exists with the same UUID: adopting it and redefining it (${differs} differed)` +
-        `${access.redefineNote ? `; ${access.redefineNote}` : ""}`);
+      log.info(
+        `${kind} ${o.name} exists with the same UUID: adopting it and redefining it (${differs} differed)` +
+          `${access.redefineNote ? `; ${access.redefineNote}` : ""}`,
+      );
     }
     await access.define(o.xml);
   }
@@ -165,7 +183,11 @@ export async function confirmUri(kind: AdoptableKind, olds: { uri?: string }, ne
  * Pulumi's read result: the outputs, and the inputs as libvirt's objects say they are now (the
  * outputs without what only observation knows), so a preview after a refresh names drifted fields.
  */
-export function readResult<O extends object, K extends keyof O>(id: string, outs: O | undefined, observedOnly: readonly K[]): { id?: string; props?: O; inputs?: Omit<O, K> } {
+export function readResult<O extends object, K extends keyof O>(
+  id: string,
+  outs: O | undefined,
+  observedOnly: readonly K[],
+): { id?: string; props?: O; inputs?: Omit<O, K> } {
   if (!outs) return {};
   const inputs: Partial<O> = { ...outs };
   for (const k of observedOnly) delete inputs[k];

@@ -52,10 +52,7 @@ export function diffNetwork(olds: Partial<NetworkOutputs>, news: CheckedNetwork)
 }
 
 export function diffPool(olds: Partial<PoolOutputs>, news: CheckedPool): Decision {
-  return decide(olds, news, [
-    ...replace("name", "uuid", "summary.type", "summary.path"),
-    ...update("uri", "active", "autostart"),
-  ]);
+  return decide(olds, news, [...replace("name", "uuid", "summary.type", "summary.path"), ...update("uri", "active", "autostart")]);
 }
 
 export function diffDomain(olds: Partial<DomainOutputs>, news: CheckedDomain): Decision {
@@ -68,9 +65,11 @@ export function diffDomain(olds: Partial<DomainOutputs>, news: CheckedDomain): D
 /** The refusal for a volume that would shrink, or undefined. Shrinking a disk image loses the guest's data. */
 export function volumeShrinkProblem(pool: string, name: string, currentBytes: number, requestedBytes: number): string | undefined {
   if (requestedBytes >= currentBytes) return undefined;
-  return `volume ${pool}/${name} would shrink from ${currentBytes} to ${requestedBytes} bytes (${gib(currentBytes)} -> ${gib(requestedBytes)}), ` +
+  return (
+    `volume ${pool}/${name} would shrink from ${currentBytes} to ${requestedBytes} bytes (${gib(currentBytes)} -> ${gib(requestedBytes)}), ` +
     `which loses the guest's data: homelab never shrinks a disk. Set the VM's disk back to at least ${gib(currentBytes)}, ` +
-    `or shrink the filesystem inside the guest and the image by hand (qemu-img resize --shrink) first`;
+    `or shrink the filesystem inside the guest and the image by hand (qemu-img resize --shrink) first`
+  );
 }
 
 const gib = (bytes: number) => `${+(bytes / 1024 ** 3).toFixed(2)} GiB`;
@@ -110,18 +109,24 @@ export function toDiffResult(d: Decision): DiffResultLike {
 
 /** What an in-place domain update means for a guest, for the log. */
 export function domainUpdateNote(name: string, d: Decision, running: boolean): string | undefined {
-  const fields = d.updates.filter((p) => p !== "start" && p !== "uri").map((p) => (p === "drift" ? "what was changed outside the lab" : p.replace(/^summary\./, "")));
+  const fields = d.updates
+    .filter((p) => p !== "start" && p !== "uri")
+    .map((p) => (p === "drift" ? "what was changed outside the lab" : p.replace(/^summary\./, "")));
   if (fields.length === 0) return undefined;
-  return `domain ${name}: ${fields.join(", ")} changed in the persistent definition; ` +
-    (running ? "the running guest picks the change up at its next boot (shut it down and start it)" : "applies when the domain next starts");
+  return (
+    `domain ${name}: ${fields.join(", ")} changed in the persistent definition; ` +
+    (running ? "the running guest picks the change up at its next boot (shut it down and start it)" : "applies when the domain next starts")
+  );
 }
 
 /** The refusal for a URI change that does not reach the same object, or undefined. */
 export function uriMoveProblem(kind: string, name: string, uuid: string, oldUri: string, newUri: string, foundUuid: string | undefined): string | undefined {
   if (foundUuid !== undefined && foundUuid.toLowerCase() === uuid.toLowerCase()) return undefined;
   const found = foundUuid === undefined ? `no ${kind} named ${name}` : `a ${kind} named ${name} with another UUID (${foundUuid})`;
-  return `${kind} ${name}: homelab:uri changed from ${oldUri} to ${newUri}, but ${newUri} has ${found}, so the new URI does not reach the same host. ` +
+  return (
+    `${kind} ${name}: homelab:uri changed from ${oldUri} to ${newUri}, but ${newUri} has ${found}, so the new URI does not reach the same host. ` +
     `homelab does not move a lab between hosts by replacing it (that would undefine every domain with its UEFI variables and TPM state). ` +
     `Set homelab:uri back to ${oldUri}; to move the lab, destroy it there (the disks stay) and copy the pool's images to the new host first, ` +
-    `or, if only the spelling changed, check that the new URI reaches the same libvirtd (virsh -c '${newUri}' ${kind === "domain" ? "dominfo" : kind === "network" ? "net-info" : "pool-info"} ${kind === "domain" ? uuid : name})`;
+    `or, if only the spelling changed, check that the new URI reaches the same libvirtd (virsh -c '${newUri}' ${kind === "domain" ? "dominfo" : kind === "network" ? "net-info" : "pool-info"} ${kind === "domain" ? uuid : name})`
+  );
 }

@@ -28,7 +28,13 @@ const INACTIVE = new Set(["shut off", "crashed"]);
  * stored outputs of a refresh; when libvirt's XML and the inputs' XML are the very texts they held,
  * their summary and XML drift still hold, and nothing is parsed again.
  */
-async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, knownState?: string, previous?: Partial<DomainOutputs>): Promise<DomainOutputs | undefined> {
+async function observe(
+  virsh: Virsh,
+  inputs: CheckedDomain,
+  adopted?: boolean,
+  knownState?: string,
+  previous?: Partial<DomainOutputs>,
+): Promise<DomainOutputs | undefined> {
   let liveXml: string;
   try {
     liveXml = await virsh.domainXml(inputs.uuid, { label: inputs.name });
@@ -36,7 +42,7 @@ async function observe(virsh: Virsh, inputs: CheckedDomain, adopted?: boolean, k
     if (e instanceof VirshError && e.failure === "not-found") return undefined;
     throw e;
   }
-  const state = knownState ?? await virsh.domainState(inputs.uuid, inputs.name);
+  const state = knownState ?? (await virsh.domainState(inputs.uuid, inputs.name));
   const same = previous?.liveXml === liveXml && previous.xml === inputs.xml && previous.summary !== undefined;
   const drift = [
     ...(same ? (previous.drift ?? []).filter((d) => d.startsWith("/")) : xmlDrift(inputs.xml, liveXml)),

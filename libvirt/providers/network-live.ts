@@ -24,9 +24,17 @@ export interface LivePlan {
 }
 
 type Node = Record<string, unknown>;
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false, isArray: (name) => ["ip", "host", "range"].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  parseTagValue: false,
+  isArray: (name) => ["ip", "host", "range"].includes(name),
+});
 const builder = (el: string, attrs: Node): string =>
-  `<${el} ${Object.entries(attrs).filter(([k]) => k.startsWith("@")).map(([k, v]) => `${k.slice(1)}='${String(v).replace(/&/g, "&amp;").replace(/'/g, "&apos;").replace(/</g, "&lt;")}'`).join(" ")}/>`;
+  `<${el} ${Object.entries(attrs)
+    .filter(([k]) => k.startsWith("@"))
+    .map(([k, v]) => `${k.slice(1)}='${String(v).replace(/&/g, "&amp;").replace(/'/g, "&apos;").replace(/</g, "&lt;")}'`)
+    .join(" ")}/>`;
 
 function ips(xml: string): Node[] {
   const doc = parser.parse(xml) as { network?: { ip?: Node[] } };
@@ -34,7 +42,12 @@ function ips(xml: string): Node[] {
 }
 
 const dhcpOf = (ip: Node | undefined) => (ip?.dhcp ?? {}) as { host?: Node[]; range?: Node[] };
-const key = (n: Node) => Object.entries(n).filter(([k]) => k.startsWith("@")).map(([k, v]) => `${k}=${String(v).toLowerCase()}`).sort().join(" ");
+const key = (n: Node) =>
+  Object.entries(n)
+    .filter(([k]) => k.startsWith("@"))
+    .map(([k, v]) => `${k}=${String(v).toLowerCase()}`)
+    .sort()
+    .join(" ");
 
 /** The XML with every <dhcp> host and range removed: what must match for net-update to suffice. */
 function withoutDhcpEntries(xml: string): string {

@@ -13,10 +13,13 @@ export function networkChangeNote(name: string, olds: NetworkSummary | undefined
   if (olds === undefined) return undefined;
   const changed = (["mac", "mode", "ips"] as const).filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
   if (changed.length > 0) {
-    return `network ${name}: ${changed.join(", ")} change only by restarting the network: if it runs, it restarts ` +
-      "(its guests lose their link until their NICs are re-plugged or they reboot)";
+    return (
+      `network ${name}: ${changed.join(", ")} change only by restarting the network: if it runs, it restarts ` +
+      "(its guests lose their link until their NICs are re-plugged or they reboot)"
+    );
   }
-  if (JSON.stringify(olds.dhcp) !== JSON.stringify(news.dhcp)) return `network ${name}: DHCP hosts and ranges are applied to the running network (virsh net-update --live --config)`;
+  if (JSON.stringify(olds.dhcp) !== JSON.stringify(news.dhcp))
+    return `network ${name}: DHCP hosts and ranges are applied to the running network (virsh net-update --live --config)`;
   return undefined;
 }
 
@@ -41,7 +44,10 @@ async function observe(virsh: Virsh, inputs: CheckedNetwork, adopted?: boolean):
   // without a restart), so both are compared.
   const running = info.active ? await virsh.networkXml(inputs.name, { inactive: false }) : undefined;
   // Containment misses entries the lab does not ask for: a reservation added by hand is drift too.
-  const extras = (xml: string) => liveNetworkPlan(inputs.xml, xml).updates.filter((u) => u.command === "delete").map((u) => `${u.section} ${u.xml} (not in the lab)`);
+  const extras = (xml: string) =>
+    liveNetworkPlan(inputs.xml, xml)
+      .updates.filter((u) => u.command === "delete")
+      .map((u) => `${u.section} ${u.xml} (not in the lab)`);
   const drift = [
     ...xmlDrift(inputs.xml, liveXml),
     ...extras(liveXml),
@@ -51,8 +57,15 @@ async function observe(virsh: Virsh, inputs: CheckedNetwork, adopted?: boolean):
   ];
   // Read passes the stored outputs as inputs: what they observed then is observed anew here.
   const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedNetwork & Observed;
-  return { ...rest, summary: networkSummary(liveXml), liveXml, isActive: info.active, isAutostart: info.autostart,
-    ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
+  return {
+    ...rest,
+    summary: networkSummary(liveXml),
+    liveXml,
+    isActive: info.active,
+    isAutostart: info.autostart,
+    ...(drift.length > 0 ? { drift } : {}),
+    ...(adopted ? { adopted } : {}),
+  };
 }
 
 /** Brings the running network to its definition: net-update where libvirt can, else a restart. */
@@ -62,8 +75,11 @@ async function applyLive(virsh: Virsh, inputs: CheckedNetwork, log: Log): Promis
   if (plan.restart === undefined) {
     // --live only: the definition was already redefined with the whole XML, and libvirt refuses
     // to add to it an entry it already has.
-    for (const u of plan.updates) await virsh.updateNetwork(inputs.name, u.command, u.section, u.xml, { live: true, config: false, parentIndex: u.parentIndex });
-    log.info(`network ${inputs.name}: applied ${plan.updates.length} DHCP change${plan.updates.length === 1 ? "" : "s"} to the running network (net-update --live)`);
+    for (const u of plan.updates)
+      await virsh.updateNetwork(inputs.name, u.command, u.section, u.xml, { live: true, config: false, parentIndex: u.parentIndex });
+    log.info(
+      `network ${inputs.name}: applied ${plan.updates.length} DHCP change${plan.updates.length === 1 ? "" : "s"} to the running network (net-update --live)`,
+    );
     return;
   }
   await virsh.destroyNetwork(inputs.name);

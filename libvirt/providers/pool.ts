@@ -2,7 +2,19 @@
 // without ever removing a directory that still holds files, or release a pool the lab adopted.
 import type { Virsh } from "../virsh";
 import { diffPool, toDiffResult, DiffResultLike } from "./diff";
-import { adoptOrDefine, CheckFailure, confirmUri, readResult, errorText, identityFailures, Log, pulumiLog, released, virshFor, xmlIdentityFailures } from "./common";
+import {
+  adoptOrDefine,
+  CheckFailure,
+  confirmUri,
+  readResult,
+  errorText,
+  identityFailures,
+  Log,
+  pulumiLog,
+  released,
+  virshFor,
+  xmlIdentityFailures,
+} from "./common";
 import type { CheckedPool, Observed, PoolInputs, PoolOutputs } from "./inputs";
 import { poolSummary, PoolSummary, xmlDrift, xmlMissing } from "./summary";
 
@@ -15,12 +27,14 @@ import { poolSummary, PoolSummary, xmlDrift, xmlMissing } from "./summary";
 export function poolMoveProblem(name: string, olds: PoolSummary | undefined, news: PoolSummary): string | undefined {
   if (olds === undefined || (olds.path === news.path && olds.type === news.type)) return undefined;
   const what = olds.path !== news.path ? `path from ${olds.path} to ${news.path}` : `type from ${olds.type} to ${news.type}`;
-  return `pool ${name}: homelab:pool changes its ${what}, which would leave every VM's disk behind in ${olds.path} ` +
+  return (
+    `pool ${name}: homelab:pool changes its ${what}, which would leave every VM's disk behind in ${olds.path} ` +
     `(the new pool would be empty and the guests would not start). Nothing was changed. To move the lab's disks and keep ` +
     `the guests' UEFI variables and TPM state: shut the guests down; virsh pool-destroy ${name}; move the image files ` +
     `(mkdir -p ${news.path} && mv ${olds.path}/* ${news.path}/); virsh pool-edit ${name} (set <path> to ${news.path}); ` +
     `virsh pool-start ${name}; then \`pulumi refresh\` (it reads the pool at its new path) and \`pulumi up\`. ` +
-    `Or set homelab:pool.path back to ${olds.path}`;
+    `Or set homelab:pool.path back to ${olds.path}`
+  );
 }
 
 export async function check(olds: Partial<CheckedPool>, news: PoolInputs): Promise<{ inputs: CheckedPool; failures: CheckFailure[] }> {
@@ -50,8 +64,15 @@ async function observe(virsh: Virsh, inputs: CheckedPool, adopted?: boolean): Pr
   ];
   // Read passes the stored outputs as inputs: what they observed then is observed anew here.
   const { note: _note, drift: _drift, adopted: _adopted, ...rest } = inputs as CheckedPool & Observed;
-  return { ...rest, summary: poolSummary(liveXml), liveXml, state: info.state, isAutostart: info.autostart,
-    ...(drift.length > 0 ? { drift } : {}), ...(adopted ? { adopted } : {}) };
+  return {
+    ...rest,
+    summary: poolSummary(liveXml),
+    liveXml,
+    state: info.state,
+    isAutostart: info.autostart,
+    ...(drift.length > 0 ? { drift } : {}),
+    ...(adopted ? { adopted } : {}),
+  };
 }
 
 async function converge(virsh: Virsh, inputs: CheckedPool): Promise<void> {

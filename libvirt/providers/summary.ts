@@ -90,8 +90,20 @@ const text = (n: Node | undefined): string => (n === undefined ? "" : String(n["
 const attr = (n: Node | undefined, name: string): string => (n === undefined ? "" : String(n[`@${name}`] ?? ""));
 
 const UNITS: Record<string, number> = {
-  b: 1, bytes: 1, k: 1024, kib: 1024, kb: 1000, m: 1024 ** 2, mib: 1024 ** 2, mb: 1e6,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1e9, t: 1024 ** 4, tib: 1024 ** 4, tb: 1e12,
+  b: 1,
+  bytes: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1e6,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1e9,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+  tb: 1e12,
 };
 
 /** A scaled libvirt size (`<memory unit='KiB'>`, `<capacity unit='G'>`) in bytes; libvirt's default unit is `fallback`. */
@@ -107,7 +119,8 @@ export function domainSummary(xml: string): DomainSummary {
   const os = child(d, "os");
   const devices = child(d, "devices");
   const firmwareFeatures = children(child(os, "firmware"), "feature")
-    .filter((f) => attr(f, "enabled") === "yes").map((f) => attr(f, "name"));
+    .filter((f) => attr(f, "enabled") === "yes")
+    .map((f) => attr(f, "name"));
   const loader = child(os, "loader");
   const smm = child(child(d, "features"), "smm");
   const firmware = [
@@ -130,7 +143,8 @@ export function domainSummary(xml: string): DomainSummary {
     }),
     disks: children(devices, "disk").map((k) => {
       const source = child(k, "source");
-      const from = attr(source, "file") || (attr(source, "pool") ? `${attr(source, "pool")}/${attr(source, "volume")}` : "") || attr(source, "dev") || "(empty)";
+      const from =
+        attr(source, "file") || (attr(source, "pool") ? `${attr(source, "pool")}/${attr(source, "volume")}` : "") || attr(source, "dev") || "(empty)";
       return [attr(k, "device"), attr(child(k, "target"), "bus"), from].join(" ");
     }),
     firmware,
@@ -199,7 +213,11 @@ function sizeOf(n: Node): number | undefined {
   const unit = n["@unit"];
   const t = n["#text"];
   if (typeof unit !== "string" || t === undefined) return undefined;
-  try { return sizeInBytes(String(t), unit); } catch { return undefined; }
+  try {
+    return sizeInBytes(String(t), unit);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first thing in `wanted` that `live` lacks, as a path; undefined when none. */

@@ -11,21 +11,26 @@ export function volumeGrowNote(pool: string, name: string, oldBytes: number | un
   if (oldBytes === undefined || newBytes <= oldBytes) return undefined;
   // Windows does not extend its partition by itself: the new space shows as unallocated
   // (https://learn.microsoft.com/en-us/windows-server/storage/disk-management/extend-a-basic-volume).
-  return `volume ${pool}/${name} grows from ${oldBytes} to ${newBytes} bytes in place; if its guest runs, it grows live ` +
-    "(virsh blockresize) and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed";
+  return (
+    `volume ${pool}/${name} grows from ${oldBytes} to ${newBytes} bytes in place; if its guest runs, it grows live ` +
+    "(virsh blockresize) and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed"
+  );
 }
 
 export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Promise<{ inputs: CheckedVolume; failures: CheckFailure[] }> {
   const failures = identityFailures("volume", news as unknown as Record<string, unknown>, false);
   const label = `volume ${news.pool}/${news.name}`;
   if (typeof news.pool !== "string" || news.pool === "") failures.push({ property: "pool", reason: `${label}: pool must name the storage pool that holds it` });
-  if (!Number.isSafeInteger(news.capacityBytes) || news.capacityBytes <= 0) failures.push({ property: "capacityBytes", reason: `${label}: capacityBytes must be a positive whole number of bytes` });
-  if (typeof news.format !== "string" || news.format === "") failures.push({ property: "format", reason: `${label}: format must be a volume format, e.g. qcow2` });
+  if (!Number.isSafeInteger(news.capacityBytes) || news.capacityBytes <= 0)
+    failures.push({ property: "capacityBytes", reason: `${label}: capacityBytes must be a positive whole number of bytes` });
+  if (typeof news.format !== "string" || news.format === "")
+    failures.push({ property: "format", reason: `${label}: format must be a volume format, e.g. qcow2` });
   if (typeof news.deleteOnDestroy !== "boolean") failures.push({ property: "deleteOnDestroy", reason: `${label}: deleteOnDestroy must be true or false` });
   if (failures.length > 0) return { inputs: news, failures };
   const xml = volumeSummary(news.xml);
   if (xml.name !== news.name) failures.push({ property: "xml", reason: `${label}: the XML names it ${JSON.stringify(xml.name)}` });
-  if (xml.capacityBytes !== news.capacityBytes) failures.push({ property: "xml", reason: `${label}: the XML asks for ${xml.capacityBytes} bytes but capacityBytes is ${news.capacityBytes}` });
+  if (xml.capacityBytes !== news.capacityBytes)
+    failures.push({ property: "xml", reason: `${label}: the XML asks for ${xml.capacityBytes} bytes but capacityBytes is ${news.capacityBytes}` });
   if (xml.format !== news.format) failures.push({ property: "xml", reason: `${label}: the XML asks for format ${xml.format} but format is ${news.format}` });
   // Refused as early as possible: before any preview shows a plan that would lose the disk.
   if (olds.capacityBytes !== undefined && olds.pool === news.pool && olds.name === news.name) {
@@ -40,12 +45,14 @@ async function confirmUri(olds: Partial<VolumeOutputs>, news: CheckedVolume): Pr
   if (olds.uri === undefined || olds.uri === news.uri) return;
   // A volume has no UUID: the new URI must show the same pool holding it at the same path.
   const virsh = virshFor(news);
-  const found = await virsh.volumeInfo(news.pool, news.name) ? await virsh.volumePath(news.pool, news.name) : undefined;
+  const found = (await virsh.volumeInfo(news.pool, news.name)) ? await virsh.volumePath(news.pool, news.name) : undefined;
   if (olds.path !== undefined && found === olds.path) return;
   const label = `volume ${news.pool}/${news.name}`;
-  throw new Error(`${label}: homelab:uri changed from ${olds.uri} to ${news.uri}, but ${news.uri} has ${found === undefined ? "no such volume" : `it at ${found}, not at ${olds.path}`}, ` +
-    "so the new URI does not reach the same host. homelab does not move a lab between hosts by replacing it. " +
-    `Set homelab:uri back to ${olds.uri}, or check that the new URI reaches the same libvirtd (virsh -c '${news.uri}' vol-path --pool ${news.pool} ${news.name})`);
+  throw new Error(
+    `${label}: homelab:uri changed from ${olds.uri} to ${news.uri}, but ${news.uri} has ${found === undefined ? "no such volume" : `it at ${found}, not at ${olds.path}`}, ` +
+      "so the new URI does not reach the same host. homelab does not move a lab between hosts by replacing it. " +
+      `Set homelab:uri back to ${olds.uri}, or check that the new URI reaches the same libvirtd (virsh -c '${news.uri}' vol-path --pool ${news.pool} ${news.name})`,
+  );
 }
 
 export async function diff(_id: string, olds: VolumeOutputs, news: CheckedVolume): Promise<DiffResultLike> {
@@ -63,8 +70,10 @@ async function grow(virsh: Virsh, inputs: CheckedVolume, log: Log): Promise<void
     const holder = await runningHolder(virsh, [path, `${inputs.pool}/${inputs.name}`, inputs.name]);
     if (!holder) throw e;
     await virsh.blockResize(holder.uuid, holder.target, inputs.capacityBytes, holder.name);
-    log.info(`volume ${inputs.pool}/${inputs.name}: grown live to ${inputs.capacityBytes} bytes through ${holder.name} (virsh blockresize); ` +
-      "the guest sees the new space as unallocated");
+    log.info(
+      `volume ${inputs.pool}/${inputs.name}: grown live to ${inputs.capacityBytes} bytes through ${holder.name} (virsh blockresize); ` +
+        "the guest sees the new space as unallocated",
+    );
   }
 }
 
@@ -95,8 +104,10 @@ export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promi
     // A disk kept from an earlier lab (deleteOnDestroy off) or made by hand: adopt it, never replace it.
     const live = volumeSummary(await virsh.volumeXml(inputs.pool, inputs.name));
     if (live.format !== inputs.format) {
-      throw new Error(`${label} already exists on ${virsh.uri} as ${live.format}, but the lab asks for ${inputs.format}: ` +
-        `homelab does not convert or overwrite a disk. Remove it (virsh vol-delete --pool ${inputs.pool} ${inputs.name}) if its data is not needed, or keep the format ${live.format}`);
+      throw new Error(
+        `${label} already exists on ${virsh.uri} as ${live.format}, but the lab asks for ${inputs.format}: ` +
+          `homelab does not convert or overwrite a disk. Remove it (virsh vol-delete --pool ${inputs.pool} ${inputs.name}) if its data is not needed, or keep the format ${live.format}`,
+      );
     }
     const problem = volumeShrinkProblem(inputs.pool, inputs.name, existing.capacityBytes, inputs.capacityBytes);
     if (problem) throw new Error(`${label} already exists: ${problem}`);

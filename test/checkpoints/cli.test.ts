@@ -13,17 +13,23 @@ import { execFileSync } from "node:child_process";
 
 jest.setTimeout(300_000);
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe("npm run lab -- checkpoint", () => {
   let daemon: PrivateLibvirtd;
   let fx: Fixture;
   let common: string[];
 
-  const lab = (args: string[]): Promise<Result> => new Promise((resolve) => {
-    execFile(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
+  const lab = (args: string[]): Promise<Result> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR, timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
   const started = (args: string[]): { child: ChildProcess; result: Promise<Result>; stdout: () => string } => {
     const child = spawn(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR });
     let stdout = "";
@@ -39,19 +45,23 @@ describe("npm run lab -- checkpoint", () => {
     fx = await buildFixture(daemon, ["W1", "W2"]);
     common = ["--stack", STACK, "--project", fx.project, "--swtpm-dir", fx.swtpmDir];
   });
-  afterAll(async () => { await daemon?.stop(); });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
 
   test("create of one chosen VM prints progress per VM; list shows it as a table and as JSON", async () => {
     const created = await lab(["checkpoint", "create", ...common, "--name", "before-sccm", "--vm", "W1"]);
     expect(created.stderr).toBe("");
     expect(created.code).toBe(0);
-    expect(created.stdout.split("\n")).toEqual(expect.arrayContaining([
-      "[W1] disk sda: qcow2 snapshot homelab-before-sccm",
-      `[W1] copying NVRAM ${fx.spec.vms[0].nvramPath}`,
-      `[W1] copying TPM state ${fx.tpmDir("W1")}`,
-      "[W1] recorded",
-      `checkpoint before-sccm of W1 created under ${fx.spec.pool.path}.checkpoints`,
-    ]));
+    expect(created.stdout.split("\n")).toEqual(
+      expect.arrayContaining([
+        "[W1] disk sda: qcow2 snapshot homelab-before-sccm",
+        `[W1] copying NVRAM ${fx.spec.vms[0].nvramPath}`,
+        `[W1] copying TPM state ${fx.tpmDir("W1")}`,
+        "[W1] recorded",
+        `checkpoint before-sccm of W1 created under ${fx.spec.pool.path}.checkpoints`,
+      ]),
+    );
     expect(created.stdout).not.toContain("[W2]");
 
     const table = await lab(["checkpoint", "list", ...common]);
@@ -73,12 +83,16 @@ describe("npm run lab -- checkpoint", () => {
     writeFileSync(join(fx.project, "Pulumi.remote.yaml"), stackFile.replace(/homelab:uri: .*/, "homelab:uri: qemu+ssh://root@hv1/system"));
     const remote = await lab(["checkpoint", "list", "--stack", "remote", "--project", fx.project]);
     expect(remote.code).toBe(4);
-    expect(remote.stderr).toBe('homelab checkpoint: homelab:uri is "qemu+ssh://root@hv1/system": checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ' +
-      "so run this command on that host with homelab:uri qemu:///system (for example over ssh in a checkout there)\n");
+    expect(remote.stderr).toBe(
+      'homelab checkpoint: homelab:uri is "qemu+ssh://root@hv1/system": checkpoints copy disk, NVRAM and TPM files on the hypervisor itself, ' +
+        "so run this command on that host with homelab:uri qemu:///system (for example over ssh in a checkout there)\n",
+    );
     writeFileSync(join(fx.project, "Pulumi.bad.yaml"), `${stackFile}  homelab:checkpoints: sometimes\n`);
     const bad = await lab(["checkpoint", "list", "--stack", "bad", "--project", fx.project]);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toContain('homelab:checkpoints: "sometimes" must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off');
+    expect(bad.stderr).toContain(
+      'homelab:checkpoints: "sometimes" must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off',
+    );
     const none = await lab([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^Usage: homelab <command> \[options\]/);
@@ -90,7 +104,9 @@ describe("npm run lab -- checkpoint", () => {
     try {
       const refused = await lab(["checkpoint", "revert", ...common, "--name", "before-sccm"]);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^homelab checkpoint: W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
+      expect(refused.stderr).toMatch(
+        /^homelab checkpoint: W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/,
+      );
       const waiting = started(["checkpoint", "revert", ...common, "--name", "before-sccm", "--wait", "120"]);
       for (let i = 0; i < 600 && !waiting.stdout().includes("waiting for the lock"); i++) await new Promise((r) => setTimeout(r, 100));
       expect(waiting.stdout()).toContain("[W1] waiting for the lock held by phase w1-sql-install (pulumi up)");
@@ -120,7 +136,10 @@ describe("npm run lab -- checkpoint", () => {
     for (const r of results) {
       // Each either reverted all of W1, or refused before touching it: no third outcome.
       if (r.code === 0) expect(r.stdout).toContain("[W1] revert complete");
-      else expect(r.stderr).toMatch(/^homelab checkpoint: W1 is locked by checkpoint revert before-sccm \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/);
+      else
+        expect(r.stderr).toMatch(
+          /^homelab checkpoint: W1 is locked by checkpoint revert before-sccm \(pid \d+ on \S+, since \S+\): wait for it to finish; nothing was changed on W1\n$/,
+        );
     }
     expect(results.filter((r) => r.code === 0).length).toBeGreaterThanOrEqual(1);
     expect(execFileSync("qemu-img", ["compare", "-f", "qcow2", "-F", "qcow2", reference, disk], { encoding: "utf8" })).toContain("Images are identical");

@@ -18,9 +18,13 @@ describe("homelab:checkpoints", () => {
     cfg.config.checkpoints = "sometimes";
     const result = loadLabSpec(cfg);
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors).toEqual([{
-      path: "homelab:checkpoints",
-      message: expect.stringContaining("must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off"),
-    }]);
+    expect(!result.ok && result.errors).toEqual([
+      {
+        path: "homelab:checkpoints",
+        message: expect.stringContaining(
+          "must be auto (checkpoint the VMs before SQL setup and the ConfigMgr site install, revert and retry once on failure) or off",
+        ),
+      },
+    ]);
   });
 });

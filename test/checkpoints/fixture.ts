@@ -36,7 +36,12 @@ export function stackConfig(dir: string, uri: string, vms: string[]): Record<str
     networks: [{ name: "ckpt-net", bridge: "virbr91", mode: "isolated", subnet: "192.168.91.0/24", gateway: "192.168.91.1" }],
     pool: { name: "ckpt", path: join(dir, "pool") },
     vms: vms.map((name, i) => ({
-      name, role: "windows", os: "windows-server-2022", vcpus: 1, memory: "512MiB", disk: "32GiB",
+      name,
+      role: "windows",
+      os: "windows-server-2022",
+      vcpus: 1,
+      memory: "512MiB",
+      disk: "32GiB",
       nics: [{ network: "ckpt-net", ip: `192.168.91.${10 + i}` }],
     })),
   };
@@ -52,8 +57,13 @@ export async function buildFixture(daemon: PrivateLibvirtd, vms: string[] = ["W1
   writeFileSync(join(project, `Pulumi.${STACK}.yaml`), stringify({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`homelab:${k}`, v])) }));
   const spec = requireLabSpec(readStackConfig(project, STACK)).spec;
   const virsh = new Virsh({ uri: daemon.uri });
-  for (const n of spec.networks) { await virsh.defineNetwork(renderNetworkXml(n)); await virsh.startNetwork(n.name); }
-  await virsh.definePool(renderPoolXml(spec.pool)); await virsh.buildPool(spec.pool.name); await virsh.startPool(spec.pool.name);
+  for (const n of spec.networks) {
+    await virsh.defineNetwork(renderNetworkXml(n));
+    await virsh.startNetwork(n.name);
+  }
+  await virsh.definePool(renderPoolXml(spec.pool));
+  await virsh.buildPool(spec.pool.name);
+  await virsh.startPool(spec.pool.name);
   for (const v of spec.volumes) await virsh.createVolume(v.pool, renderVolumeXml(v));
   for (const vm of spec.vms) {
     await virsh.defineDomain(renderDomainXml(vm, spec));
@@ -64,7 +74,10 @@ export async function buildFixture(daemon: PrivateLibvirtd, vms: string[] = ["W1
   for (const vm of spec.vms) await virsh.destroyDomain(vm.name);
   const swtpmDir = join(dir, "lib", "swtpm");
   return {
-    spec, virsh, project, swtpmDir,
+    spec,
+    virsh,
+    project,
+    swtpmDir,
     disk: (vm) => virsh.volumePath(spec.pool.name, spec.volumes.find((v) => v.vm === vm)!.name),
     tpmDir: (vm) => join(swtpmDir, spec.vms.find((v) => v.name === vm)!.uuid),
   };
@@ -79,7 +92,10 @@ export function treeDigest(dir: string): Record<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else { const s = statSync(p); out[relative(dir, p)] = `${sha256(p)} ${s.mode.toString(8)} ${s.uid}:${s.gid}`; }
+      else {
+        const s = statSync(p);
+        out[relative(dir, p)] = `${sha256(p)} ${s.mode.toString(8)} ${s.uid}:${s.gid}`;
+      }
     }
   };
   walk(dir);

@@ -9,13 +9,20 @@ import { LockedError, lockVms } from "../../checkpoints/lock";
 
 describe("VM locks", () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "homelab-locks-")); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "homelab-locks-"));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   test("a second holder is refused; after release it gets the lock", async () => {
     const lay = layout(dir);
     const a = await lockVms(lay, ["SCCM01"], { operation: "checkpoint revert x" });
-    expect(JSON.parse(readFileSync(lay.lock("SCCM01"), "utf8"))).toEqual({ pid: process.pid, host: hostname(), operation: "checkpoint revert x", since: expect.any(String) });
+    expect(JSON.parse(readFileSync(lay.lock("SCCM01"), "utf8"))).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      operation: "checkpoint revert x",
+      since: expect.any(String),
+    });
     await expect(lockVms(lay, ["SCCM01"], { operation: "checkpoint revert y" })).rejects.toThrow(LockedError);
     a.release();
     const b = await lockVms(lay, ["SCCM01"], { operation: "checkpoint revert y" });
@@ -26,7 +33,9 @@ describe("VM locks", () => {
   test("several VMs: all or none", async () => {
     const lay = layout(dir);
     const held = await lockVms(lay, ["SQL01"], { operation: "phase sql01-sql-install (pulumi up)" });
-    await expect(lockVms(lay, ["SCCM01", "SQL01"], { operation: "checkpoint revert x" })).rejects.toThrow("SQL01 is locked by phase sql01-sql-install (pulumi up)");
+    await expect(lockVms(lay, ["SCCM01", "SQL01"], { operation: "checkpoint revert x" })).rejects.toThrow(
+      "SQL01 is locked by phase sql01-sql-install (pulumi up)",
+    );
     // SCCM01 (taken first, in name order) was given back.
     expect(existsSync(lay.lock("SCCM01"))).toBe(false);
     held.release();
@@ -45,8 +54,13 @@ describe("VM locks", () => {
   test("a lock from another host is never taken over", async () => {
     const lay = layout(dir);
     mkdirSync(lay.locks, { recursive: true });
-    writeFileSync(lay.lock("DC01"), JSON.stringify({ pid: 1, host: "other-host", operation: "phase dc01-ad-forest (pulumi up)", since: "2026-01-01T00:00:00.000Z" }));
-    await expect(lockVms(lay, ["DC01"], { operation: "x" })).rejects.toThrow("DC01 is locked by phase dc01-ad-forest (pulumi up) (pid 1 on other-host, since 2026-01-01T00:00:00.000Z)");
+    writeFileSync(
+      lay.lock("DC01"),
+      JSON.stringify({ pid: 1, host: "other-host", operation: "phase dc01-ad-forest (pulumi up)", since: "2026-01-01T00:00:00.000Z" }),
+    );
+    await expect(lockVms(lay, ["DC01"], { operation: "x" })).rejects.toThrow(
+      "DC01 is locked by phase dc01-ad-forest (pulumi up) (pid 1 on other-host, since 2026-01-01T00:00:00.000Z)",
+    );
   });
 
   test("--wait: waits for the holder, then takes the lock", async () => {

@@ -12,7 +12,9 @@ const qemuIo = (file: string, ...cmds: string[]) => execFileSync("qemu-io", ["-f
 
 describe("checkpoint disk steps on a linked clone", () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "homelab-overlay-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "homelab-overlay-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("snapshot and revert of the overlay leave the base image byte-identical", async () => {
@@ -32,7 +34,9 @@ describe("checkpoint disk steps on a linked clone", () => {
     // read -P fails (non-zero) on any byte that differs from the pattern.
     qemuIo(top, "read -P 0x11 0 1M", "read -P 0x22 1M 1M");
     expect(sha256(base)).toBe(baseBefore);
-    await expect(host.execute({ kind: "snapshot-disk", vm: "VM", disk }, lay, "c1")).rejects.toThrow(`${top} already holds a snapshot homelab-c1: delete that checkpoint first or choose another name`);
+    await expect(host.execute({ kind: "snapshot-disk", vm: "VM", disk }, lay, "c1")).rejects.toThrow(
+      `${top} already holds a snapshot homelab-c1: delete that checkpoint first or choose another name`,
+    );
     await host.execute({ kind: "delete-disk-snapshot", vm: "VM", disk, missingOk: false }, lay, "c1");
     expect(await host.snapshotTags(top)).toEqual([]);
   });

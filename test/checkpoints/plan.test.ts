@@ -6,7 +6,9 @@ import { planCreate, planDelete, planRevert, VmFacts } from "../../checkpoints/p
 
 const lay = layout("/pool/lab.checkpoints");
 const facts = (over: Partial<VmFacts> = {}): VmFacts => ({
-  vm: "SCCM01", uuid: "u-1", state: "shut off",
+  vm: "SCCM01",
+  uuid: "u-1",
+  state: "shut off",
   disks: [{ target: "sda", path: "/pool/lab/SCCM01.qcow2", format: "qcow2" }],
   nvram: { path: "/nvram/SCCM01_VARS.fd", exists: true },
   tpm: { dir: "/swtpm/u-1", exists: true },
@@ -22,7 +24,9 @@ describe("layout", () => {
     expect(snapshotTag("before-sccm")).toBe("homelab-before-sccm");
   });
   test.each(["", "../x", "a b", "-x", "x".repeat(64)])("name %j is refused", (name) => {
-    expect(() => checkCheckpointName(name)).toThrow(`--name ${JSON.stringify(name)} is not a checkpoint name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit`);
+    expect(() => checkCheckpointName(name)).toThrow(
+      `--name ${JSON.stringify(name)} is not a checkpoint name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit`,
+    );
   });
 });
 
@@ -32,12 +36,19 @@ describe("planCreate", () => {
       { kind: "snapshot-disk", vm: "SCCM01", disk: { target: "sda", path: "/pool/lab/SCCM01.qcow2", tag: "homelab-c1" } },
       { kind: "copy-file", vm: "SCCM01", from: "/nvram/SCCM01_VARS.fd", to: "/pool/lab.checkpoints/by-name/c1/SCCM01/nvram.fd" },
       { kind: "copy-dir", vm: "SCCM01", from: "/swtpm/u-1", to: "/pool/lab.checkpoints/by-name/c1/SCCM01/tpm" },
-      { kind: "write-record", vm: "SCCM01", record: {
-        vm: "SCCM01", uuid: "u-1", wasRunning: false, completedAt: NOW,
-        disks: [{ target: "sda", path: "/pool/lab/SCCM01.qcow2", tag: "homelab-c1" }],
-        nvram: { source: "/nvram/SCCM01_VARS.fd", copy: "/pool/lab.checkpoints/by-name/c1/SCCM01/nvram.fd" },
-        tpm: { source: "/swtpm/u-1", copy: "/pool/lab.checkpoints/by-name/c1/SCCM01/tpm" },
-      } },
+      {
+        kind: "write-record",
+        vm: "SCCM01",
+        record: {
+          vm: "SCCM01",
+          uuid: "u-1",
+          wasRunning: false,
+          completedAt: NOW,
+          disks: [{ target: "sda", path: "/pool/lab/SCCM01.qcow2", tag: "homelab-c1" }],
+          nvram: { source: "/nvram/SCCM01_VARS.fd", copy: "/pool/lab.checkpoints/by-name/c1/SCCM01/nvram.fd" },
+          tpm: { source: "/swtpm/u-1", copy: "/pool/lab.checkpoints/by-name/c1/SCCM01/tpm" },
+        },
+      },
     ]);
   });
   test("a running VM is shut down first (destroyed with force) and started again last", () => {
@@ -52,16 +63,22 @@ describe("planCreate", () => {
     expect(record.tpm).toEqual({ source: "/swtpm/u-1", copy: null });
   });
   test("a raw disk is refused with the conversion", () => {
-    expect(() => planCreate("c1", facts({ disks: [{ target: "sda", path: "/d.img", format: "raw" }] }), lay, { now: NOW }))
-      .toThrow("SCCM01: disk sda (/d.img) is raw; checkpoints are qcow2 internal snapshots: convert it with qemu-img convert -O qcow2");
+    expect(() => planCreate("c1", facts({ disks: [{ target: "sda", path: "/d.img", format: "raw" }] }), lay, { now: NOW })).toThrow(
+      "SCCM01: disk sda (/d.img) is raw; checkpoints are qcow2 internal snapshots: convert it with qemu-img convert -O qcow2",
+    );
   });
 });
 
 describe("planRevert", () => {
   const record = planCreate("c1", facts(), lay, { now: NOW }).flatMap((o) => (o.kind === "write-record" ? [o.record] : []))[0];
   test("powers off a running VM, marks, restores all three, unmarks", () => {
-    expect(planRevert(record, facts({ state: "running" })).map((o) => o.kind === "restore" ? `restore ${o.to}` : o.kind)).toEqual([
-      "destroy", "mark-reverting", "revert-disk", "restore /nvram/SCCM01_VARS.fd", "restore /swtpm/u-1", "unmark-reverting",
+    expect(planRevert(record, facts({ state: "running" })).map((o) => (o.kind === "restore" ? `restore ${o.to}` : o.kind))).toEqual([
+      "destroy",
+      "mark-reverting",
+      "revert-disk",
+      "restore /nvram/SCCM01_VARS.fd",
+      "restore /swtpm/u-1",
+      "unmark-reverting",
     ]);
   });
   test("starts the VM again only when it ran at checkpoint time", () => {
@@ -69,9 +86,12 @@ describe("planRevert", () => {
     expect(planRevert({ ...record, wasRunning: true }, facts(), { start: false }).at(-1)).toEqual({ kind: "unmark-reverting", vm: "SCCM01" });
   });
   test("a redefined domain (other UUID) or a changed disk is refused before anything happens", () => {
-    expect(() => planRevert(record, facts({ uuid: "u-2" }))).toThrow("SCCM01 is a different domain now (UUID u-2, the checkpoint was taken of u-1): it cannot be reverted");
-    expect(() => planRevert(record, facts({ disks: [{ target: "sda", path: "/other.qcow2", format: "qcow2" }] })))
-      .toThrow("SCCM01 no longer uses /pool/lab/SCCM01.qcow2: the checkpoint does not match the domain");
+    expect(() => planRevert(record, facts({ uuid: "u-2" }))).toThrow(
+      "SCCM01 is a different domain now (UUID u-2, the checkpoint was taken of u-1): it cannot be reverted",
+    );
+    expect(() => planRevert(record, facts({ disks: [{ target: "sda", path: "/other.qcow2", format: "qcow2" }] }))).toThrow(
+      "SCCM01 no longer uses /pool/lab/SCCM01.qcow2: the checkpoint does not match the domain",
+    );
   });
 });
 
@@ -92,6 +112,8 @@ describe("planDelete", () => {
 describe("manifest files", () => {
   test("a damaged file is named with the way out", () => {
     expect(() => parseManifest("{", "/x/manifest.json")).toThrow(/^\/x\/manifest\.json is not JSON \(.*\): the checkpoint is damaged; delete it with --force$/);
-    expect(() => parseVmRecord(JSON.stringify({ vm: "A" }), "/x/record.json")).toThrow(/^\/x\/record\.json: uuid .*: the checkpoint is damaged; delete it with --force$/);
+    expect(() => parseVmRecord(JSON.stringify({ vm: "A" }), "/x/record.json")).toThrow(
+      /^\/x\/record\.json: uuid .*: the checkpoint is damaged; delete it with --force$/,
+    );
   });
 });

@@ -15,7 +15,8 @@ import { buildFixture, Fixture, sameDiskContent, sha256, treeDigest, writeDisk }
 
 jest.setTimeout(180_000);
 
-const ACPI_TIMEOUT = "checkpoint clean failed for 1 of 1 VM(s):\n  W1: W1 did not shut down within 3 s (the guest ignores ACPI, or is busy): shut it down in the guest and run the command again, or add --force to power it off";
+const ACPI_TIMEOUT =
+  "checkpoint clean failed for 1 of 1 VM(s):\n  W1: W1 did not shut down within 3 s (the guest ignores ACPI, or is busy): shut it down in the guest and run the command again, or add --force to power it off";
 
 describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd", () => {
   let daemon: PrivateLibvirtd;
@@ -32,7 +33,9 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
       onProgress: (vm, m) => progress.push(`[${vm}] ${m}`),
     };
   });
-  afterAll(async () => { await daemon?.stop(); });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
 
   test("the fixture domain has what a Windows 11 guest needs: an NVRAM file, swtpm state, a qcow2 disk", async () => {
     const vm = fx.spec.vms[0];
@@ -55,7 +58,9 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     const tpmBefore = treeDigest(fx.tpmDir("W1"));
 
     await createCheckpoint(ctx, { name: "base", vms: ["W1"] });
-    expect(JSON.parse(execFileSync("qemu-img", ["info", "--output=json", disk], { encoding: "utf8" })).snapshots.map((s: { name: string }) => s.name)).toEqual(["homelab-base"]);
+    expect(JSON.parse(execFileSync("qemu-img", ["info", "--output=json", disk], { encoding: "utf8" })).snapshots.map((s: { name: string }) => s.name)).toEqual([
+      "homelab-base",
+    ]);
     expect(listCheckpoints(ctx.layout)).toEqual([{ name: "base", createdAt: expect.any(String), vms: [{ vm: "W1", state: "complete" }] }]);
 
     // Change all three behind the checkpoint's back.
@@ -98,10 +103,17 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     // Windows is asked first, over WinRM: the double accepts Stop-Computer (scripted), the TCG guest still ignores ACPI.
     const server = await WinRmTestServer.start({ outcomes: [{ match: STOP_SCRIPT, outcome: { exitCode: 0 } }] });
     const notes: string[] = [];
-    const impatient = { ...ctx, host: new Host({
-      uri: daemon.uri, swtpmDir: fx.swtpmDir, pollMs: 200, shutdownTimeoutMs: 3000, onNote: (vm, n) => notes.push(`${vm}: ${n}`),
-      guestShutdown: () => requestGuestShutdown({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" }, 10_000),
-    }) };
+    const impatient = {
+      ...ctx,
+      host: new Host({
+        uri: daemon.uri,
+        swtpmDir: fx.swtpmDir,
+        pollMs: 200,
+        shutdownTimeoutMs: 3000,
+        onNote: (vm, n) => notes.push(`${vm}: ${n}`),
+        guestShutdown: () => requestGuestShutdown({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" }, 10_000),
+      }),
+    };
     try {
       await expect(createCheckpoint(impatient, { name: "clean", vms: ["W1"] })).rejects.toThrow(ACPI_TIMEOUT);
     } finally {
@@ -112,14 +124,18 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     expect(progress).toContain("[W1] shutting down cleanly (the guest OS, then ACPI) so disk, NVRAM and TPM state are consistent");
     expect(await fx.virsh.domainState("W1")).toBe("running");
     expect(listCheckpoints(ctx.layout).find((c) => c.name === "clean")?.vms).toEqual([{ vm: "W1", state: "incomplete" }]);
-    await expect(revertCheckpoint(ctx, { name: "clean" })).rejects.toThrow("checkpoint clean is incomplete for W1 (its create did not finish): nothing was reverted; delete it");
+    await expect(revertCheckpoint(ctx, { name: "clean" })).rejects.toThrow(
+      "checkpoint clean is incomplete for W1 (its create did not finish): nothing was reverted; delete it",
+    );
     await fx.virsh.destroyDomain("W1");
     await deleteCheckpoint(ctx, { name: "clean" });
     expect(listCheckpoints(ctx.layout).map((c) => c.name)).not.toContain("clean");
   });
 
   test("a name in use, an unknown checkpoint and a VM the checkpoint lacks are refused with the fix", async () => {
-    await expect(createCheckpoint(ctx, { name: "base", vms: ["W1"] })).rejects.toThrow("a checkpoint named base exists already: delete it first or choose another --name");
+    await expect(createCheckpoint(ctx, { name: "base", vms: ["W1"] })).rejects.toThrow(
+      "a checkpoint named base exists already: delete it first or choose another --name",
+    );
     await expect(revertCheckpoint(ctx, { name: "nope" })).rejects.toThrow(`no checkpoint named nope under ${ctx.layout.root} (see \`checkpoint list\`)`);
     await expect(revertCheckpoint(ctx, { name: "base", vms: ["W9"] })).rejects.toThrow("checkpoint base does not cover W9 (it covers W1)");
     await expect(createCheckpoint(ctx, { name: "bad name", vms: ["W1"] })).rejects.toThrow(`--name "bad name" is not a checkpoint name`);
@@ -132,7 +148,9 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     const held = await lockVms(ctx.layout, ["W1"], { operation: "phase w1-sql-install (pulumi up)" });
     try {
       await expect(revertCheckpoint(ctx, { name: "base" })).rejects.toThrow(LockedError);
-      await expect(revertCheckpoint(ctx, { name: "base" })).rejects.toThrow(/^W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on .+, since .+\): wait for it to finish; nothing was changed on W1$/);
+      await expect(revertCheckpoint(ctx, { name: "base" })).rejects.toThrow(
+        /^W1 is locked by phase w1-sql-install \(pulumi up\) \(pid \d+ on .+, since .+\): wait for it to finish; nothing was changed on W1$/,
+      );
     } finally {
       held.release();
     }
@@ -155,14 +173,19 @@ describe("checkpoints of a UEFI + Secure Boot + TPM domain in a private libvirtd
     const gate = new Promise<void>((r) => (open = r));
     class GatedHost extends Host {
       override async execute(...args: Parameters<Host["execute"]>): Promise<void> {
-        if (args[0].kind === "revert-disk") { reached(); await gate; }
+        if (args[0].kind === "revert-disk") {
+          reached();
+          await gate;
+        }
         return super.execute(...args);
       }
     }
     const first = revertCheckpoint({ ...ctx, host: new GatedHost({ uri: daemon.uri, swtpmDir: fx.swtpmDir }) }, { name: "running", start: false });
     await atGate;
     expect(existsSync(ctx.layout.revertMarker("running", "W1"))).toBe(true);
-    await expect(revertCheckpoint(ctx, { name: "running", start: false })).rejects.toThrow(/^W1 is locked by checkpoint revert running \(pid \d+ on .+\): wait for it to finish; nothing was changed on W1$/);
+    await expect(revertCheckpoint(ctx, { name: "running", start: false })).rejects.toThrow(
+      /^W1 is locked by checkpoint revert running \(pid \d+ on .+\): wait for it to finish; nothing was changed on W1$/,
+    );
     // The refused revert left the first one's marker and lock alone.
     expect(existsSync(ctx.layout.revertMarker("running", "W1"))).toBe(true);
     expect(existsSync(ctx.layout.lock("W1"))).toBe(true);

@@ -21,8 +21,18 @@ const LICENCE_JSON = '{"name":"Windows(R), ServerStandardEval edition","licenseS
 
 describe("pure parts", () => {
   test("the licence JSON line becomes whole days, rounded down", () => {
-    expect(parseLicence(`#< CLIXML\r\n${LICENCE_JSON}\r\n`)).toEqual({ name: "Windows(R), ServerStandardEval edition", status: "licensed", daysLeft: 179, rearmsLeft: 5 });
-    expect(parseLicence('{"name":"x","licenseStatus":5,"gracePeriodMinutes":1439,"rearmsLeft":0}')).toEqual({ name: "x", status: "notification", daysLeft: 0, rearmsLeft: 0 });
+    expect(parseLicence(`#< CLIXML\r\n${LICENCE_JSON}\r\n`)).toEqual({
+      name: "Windows(R), ServerStandardEval edition",
+      status: "licensed",
+      daysLeft: 179,
+      rearmsLeft: 5,
+    });
+    expect(parseLicence('{"name":"x","licenseStatus":5,"gracePeriodMinutes":1439,"rearmsLeft":0}')).toEqual({
+      name: "x",
+      status: "notification",
+      daysLeft: 0,
+      rearmsLeft: 0,
+    });
     expect(() => parseLicence("nothing")).toThrow('no licence JSON in the guest\'s answer: "nothing"');
     expect(() => parseLicence('{"name":"x"}')).toThrow("the guest's licence answer has no number licenseStatus");
   });
@@ -30,7 +40,7 @@ describe("pure parts", () => {
     expect(LICENCE_SCRIPT).toContain("Get-CimInstance -ClassName SoftwareLicensingProduct");
     expect(LICENCE_SCRIPT).toContain("ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f'");
     expect(LICENCE_SCRIPT).toContain("GracePeriodRemaining");
-    expect(REARM_SCRIPT).toContain("slmgr.vbs\" /rearm");
+    expect(REARM_SCRIPT).toContain('slmgr.vbs" /rearm');
     expect(REARM_SCRIPT.split("\n").at(-1)).toBe("exit 3010");
   });
   test("the serial log path and the install marker", () => {
@@ -39,7 +49,10 @@ describe("pure parts", () => {
     expect(serialLogPath("<domain><devices><serial type='pty'><log file='/l' append='on'/></serial></devices></domain>")).toBe("/l");
     expect(serialLogPath("<domain><devices/></domain>")).toBeUndefined();
     expect(installState("BdsDxe: loading\r\nHOMELAB-INSTALL-DONE DC01\r\n", "/l")).toEqual({ finished: true, detail: "marker in /l" });
-    expect(installState("BdsDxe: loading\r\nHOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\r\n", "/l")).toEqual({ finished: false, detail: "the bootstrap reported a failure in /l" });
+    expect(installState("BdsDxe: loading\r\nHOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\r\n", "/l")).toEqual({
+      finished: false,
+      detail: "the bootstrap reported a failure in /l",
+    });
     expect(installState("BdsDxe: loading\n", "/l")).toEqual({ finished: false, detail: "no marker yet in /l" });
     expect(installState(undefined, undefined)).toEqual({ finished: null, detail: "no serial log in the domain" });
   });
@@ -59,7 +72,10 @@ describe("status of a running lab", () => {
       password: "Status-Test-1!",
       outcomes: [
         { match: "SoftwareLicensingProduct", outcome: { exitCode: 0, stdout: `${LICENCE_JSON}\r\n` } },
-        { match: "slmgr.vbs", outcome: { exitCode: 3010, stdout: "Command completed successfully.\r\nPlease restart the system for the changes to take effect.\r\n" } },
+        {
+          match: "slmgr.vbs",
+          outcome: { exitCode: 3010, stdout: "Command completed successfully.\r\nPlease restart the system for the changes to take effect.\r\n" },
+        },
       ],
     });
     // Windows domains log their first serial port to /var/log/libvirt/qemu/<VM>-serial.log (the
@@ -70,7 +86,15 @@ describe("status of a running lab", () => {
     await fx.virsh.defineDomain(xml);
     const lay = layout(checkpointRoot(fx.spec.pool.path));
     await createCheckpoint({ layout: lay, host: new Host({ uri: daemon.uri, swtpmDir: fx.swtpmDir }) }, { name: "before-sql", vms: ["W1"] });
-    await runWrappedPhase({ phase: "w1-winrm", vms: ["W1"], uri: daemon.uri, poolPath: fx.spec.pool.path, checkpoint: false, command: ["true"], log: () => undefined });
+    await runWrappedPhase({
+      phase: "w1-winrm",
+      vms: ["W1"],
+      uri: daemon.uri,
+      poolPath: fx.spec.pool.path,
+      checkpoint: false,
+      command: ["true"],
+      log: () => undefined,
+    });
     await fx.virsh.startDomain("W1");
   });
   afterAll(async () => {
@@ -80,24 +104,34 @@ describe("status of a running lab", () => {
 
   test("library: every column, the licence read over WinRM", async () => {
     const rows = await gatherStatus(fx.spec, {
-      layout: layout(checkpointRoot(fx.spec.pool.path)), virsh: fx.virsh,
+      layout: layout(checkpointRoot(fx.spec.pool.path)),
+      virsh: fx.virsh,
       winrm: () => ({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, kind: "ntlm" }),
     });
     expect(server.lastScript).toBe(LICENCE_SCRIPT);
     expect(rows).toEqual([
       {
-        vm: "W1", role: "windows", os: "windows-server-2022", state: "running",
-        addresses: [{ network: "ckpt-net", mac: fx.spec.vms[0].nics[0].mac, ip: "192.168.91.10", addressing: "static" }], managementIp: "192.168.91.10",
+        vm: "W1",
+        role: "windows",
+        os: "windows-server-2022",
+        state: "running",
+        addresses: [{ network: "ckpt-net", mac: fx.spec.vms[0].nics[0].mac, ip: "192.168.91.10", addressing: "static" }],
+        managementIp: "192.168.91.10",
         install: { finished: null, detail: "serial log /var/log/libvirt/qemu/W1-serial.log not written yet" },
         phases: [{ phase: "w1-winrm", result: "succeeded", attempts: 1, exitCode: 0, at: expect.any(String) }],
         checkpoints: ["before-sql"],
         licence: { name: "Windows(R), ServerStandardEval edition", status: "licensed", daysLeft: 179, rearmsLeft: 5 },
       },
       {
-        vm: "W2", role: "windows", os: "windows-server-2022", state: "shut off",
-        addresses: [{ network: "ckpt-net", mac: fx.spec.vms[1].nics[0].mac, ip: "192.168.91.11", addressing: "static" }], managementIp: "192.168.91.11",
+        vm: "W2",
+        role: "windows",
+        os: "windows-server-2022",
+        state: "shut off",
+        addresses: [{ network: "ckpt-net", mac: fx.spec.vms[1].nics[0].mac, ip: "192.168.91.11", addressing: "static" }],
+        managementIp: "192.168.91.11",
         install: { finished: true, detail: `marker in ${serial}` },
-        phases: [], checkpoints: [],
+        phases: [],
+        checkpoints: [],
         licence: { skipped: "the VM is shut off" },
       },
     ]);
@@ -107,20 +141,30 @@ describe("status of a running lab", () => {
     expect(lines[2]).toMatch(/^W2\s+shut off\s+ckpt-net=192\.168\.91\.11\s+finished\s+-\s+-\s+not read: the VM is shut off$/);
   });
 
-  const lab = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
-    const clean = { ...process.env };
-    delete clean.WINRM_PASSWORD;
-    execFile(process.execPath, [join(PROJECT_DIR, "bin", "homelab.js"), ...args], { cwd: PROJECT_DIR, timeout: 120_000, env: { ...clean, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
+  const lab = (args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const clean = { ...process.env };
+      delete clean.WINRM_PASSWORD;
+      execFile(
+        process.execPath,
+        [join(PROJECT_DIR, "bin", "homelab.js"), ...args],
+        { cwd: PROJECT_DIR, timeout: 120_000, env: { ...clean, ...env } },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   test("command --json: the licence read over WinRM for the running Windows VM, skipped for the shut-off one", async () => {
-    const r = await lab(["status", "--stack", STACK, "--project", fx.project, "--json", "--winrm-via", `W1=127.0.0.1:${server.port}`], { WINRM_PASSWORD: server.password });
+    const r = await lab(["status", "--stack", STACK, "--project", fx.project, "--json", "--winrm-via", `W1=127.0.0.1:${server.port}`], {
+      WINRM_PASSWORD: server.password,
+    });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.stack).toBe(STACK);
-    expect(out.vms.map((v: { vm: string; state: string }) => [v.vm, v.state])).toEqual([["W1", "running"], ["W2", "shut off"]]);
+    expect(out.vms.map((v: { vm: string; state: string }) => [v.vm, v.state])).toEqual([
+      ["W1", "running"],
+      ["W2", "shut off"],
+    ]);
     expect(out.vms[0].licence).toEqual({ name: "Windows(R), ServerStandardEval edition", status: "licensed", daysLeft: 179, rearmsLeft: 5 });
     expect(out.vms[1].licence).toEqual({ skipped: "the VM is shut off" });
     expect(out.vms[0].checkpoints).toEqual(["before-sql"]);
@@ -132,7 +176,8 @@ describe("status of a running lab", () => {
     });
     try {
       const rows = await gatherStatus(fx.spec, {
-        layout: layout(checkpointRoot(fx.spec.pool.path)), virsh: fx.virsh,
+        layout: layout(checkpointRoot(fx.spec.pool.path)),
+        virsh: fx.virsh,
         winrm: () => ({ host: "127.0.0.1", port: refusing.port, user: refusing.user, password: refusing.password, kind: "ntlm" }),
       });
       expect(rows[0].licence).toEqual({ error: "command exited with 1: Get-CimInstance : Access denied" });

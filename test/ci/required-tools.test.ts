@@ -8,7 +8,13 @@ import { join } from "node:path";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tools = require("../support/required-tools.js") as {
   parsePackages(text: string): { pkg: string; probe: string }[];
-  problems(args: { packages: { pkg: string; probe: string }[]; nodeVersion: string; uid: number; env: Record<string, string>; exists(p: string): boolean }): string | undefined;
+  problems(args: {
+    packages: { pkg: string; probe: string }[];
+    nodeVersion: string;
+    uid: number;
+    env: Record<string, string>;
+    exists(p: string): boolean;
+  }): string | undefined;
   PACKAGES_FILE: string;
   isPresent(path: string): boolean;
 };
@@ -21,9 +27,23 @@ describe("the package list", () => {
 
   it("names every tool the real-part tests call", () => {
     const probes = packages.map((p) => p.probe);
-    for (const probe of ["cmd:virsh", "cmd:virt-xml-validate", "file:/usr/sbin/libvirtd", "cmd:qemu-system-x86_64", "cmd:qemu-img",
-      "file:/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "cmd:swtpm", "cmd:swtpm_setup", "file:/usr/sbin/dnsmasq", "cmd:xmllint",
-      "cmd:nix-instantiate", "cmd:xorriso", "file:/usr/sbin/ip", "cmd:unshare", "cmd:openssl"]) {
+    for (const probe of [
+      "cmd:virsh",
+      "cmd:virt-xml-validate",
+      "file:/usr/sbin/libvirtd",
+      "cmd:qemu-system-x86_64",
+      "cmd:qemu-img",
+      "file:/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+      "cmd:swtpm",
+      "cmd:swtpm_setup",
+      "file:/usr/sbin/dnsmasq",
+      "cmd:xmllint",
+      "cmd:nix-instantiate",
+      "cmd:xorriso",
+      "file:/usr/sbin/ip",
+      "cmd:unshare",
+      "cmd:openssl",
+    ]) {
       expect(probes).toContain(probe);
     }
   });
@@ -39,7 +59,9 @@ describe("the package list", () => {
   });
 
   it("finds every probe on this machine (CI installs them all)", () => {
-    expect(tools.problems({ packages, nodeVersion: process.version, uid: 0, env: process.env as Record<string, string>, exists: tools.isPresent })).toBeUndefined();
+    expect(
+      tools.problems({ packages, nodeVersion: process.version, uid: 0, env: process.env as Record<string, string>, exists: tools.isPresent }),
+    ).toBeUndefined();
   });
 });
 
@@ -98,7 +120,9 @@ describe("npm test on a machine without a package", () => {
       timeout: 60_000,
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("- missing Debian packages: homelab-no-such-package\n  install them with: sudo apt-get install -y --no-install-recommends homelab-no-such-package");
+    expect(r.stderr).toContain(
+      "- missing Debian packages: homelab-no-such-package\n  install them with: sudo apt-get install -y --no-install-recommends homelab-no-such-package",
+    );
     expect(r.stdout + r.stderr).not.toMatch(/Tests:\s+\d+ passed/);
   });
 });

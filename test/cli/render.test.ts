@@ -22,8 +22,12 @@ describe("npm run render", () => {
     expect(r.code).toBe(0);
     // The reviewed files of test/libvirt/golden/dev and the edges of test/support/phase-edges.ts.
     const goldenDir = join(__dirname, "..", "libvirt", "golden", "dev");
-    const xmlFiles = ["network-lab-net.xml", "network-default.xml", "pool-homelab.xml",
-      ...["DC01", "SCCM01", "CLIENT01", "CLIENT02"].flatMap((vm) => [`volume-${vm}.qcow2.xml`, `domain-${vm}.xml`])];
+    const xmlFiles = [
+      "network-lab-net.xml",
+      "network-default.xml",
+      "pool-homelab.xml",
+      ...["DC01", "SCCM01", "CLIENT01", "CLIENT02"].flatMap((vm) => [`volume-${vm}.qcow2.xml`, `domain-${vm}.xml`]),
+    ];
     expect(readdirSync(out).sort()).toEqual([...xmlFiles, "phases.json", "topology.dot", "topology.svg", "unattend"].sort());
     expect(readdirSync(join(out, "unattend")).sort()).toEqual(["CLIENT01.xml", "CLIENT02.xml", "DC01.xml", "SCCM01.xml"]);
     expect(readdirSync(tmp).filter((f) => f.startsWith("."))).toEqual([]);
@@ -62,7 +66,9 @@ describe("npm run render", () => {
     writeFileSync(join(project, "Pulumi.bad.yaml"), yaml);
     const r = await render(["--stack", "bad", "--out", join(tmp, "bad-out"), "--project", project]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("homelab:networks[0].bridge: virbr-homelab-lab0 is longer than 15 characters, the Linux limit for interface names: pick a shorter bridge name like virbr56");
+    expect(r.stderr).toContain(
+      "homelab:networks[0].bridge: virbr-homelab-lab0 is longer than 15 characters, the Linux limit for interface names: pick a shorter bridge name like virbr56",
+    );
     expect(r.stderr).toContain("homelab:sccm.siteCode: must be exactly three letters or digits, e.g. PS1");
     // The same problems, in the same words, as `pulumi up` prints them.
     const expected = loadLabSpec(readStackConfig(project, "bad"));

@@ -43,8 +43,15 @@ async function runUp(argv: string[], opts: { project: string; env?: NodeJS.Proce
     // What the wrapper hands to the terminal is captured here; a "typed" value is piped in instead.
     run: (args, o = {}) => base.run(args, o.stdio === "inherit" ? { ...o, stdio: "pipe", input: opts.stdin } : o),
   };
-  const code = await runSubcommand(upSubcommand(() => io), argv, { stdout: () => undefined, stderr: (t) => void errors.push(t), projectDir: opts.project });
-  const calls = readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call);
+  const code = await runSubcommand(
+    upSubcommand(() => io),
+    argv,
+    { stdout: () => undefined, stderr: (t) => void errors.push(t), projectDir: opts.project },
+  );
+  const calls = readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Call);
   return { code, calls, stderr: errors.join("") };
 }
 
@@ -77,14 +84,18 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project, env: PASS, path: "/nonexistent" });
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe("homelab up: the Pulumi CLI is not installed (no `pulumi` on PATH): install it (https://www.pulumi.com/docs/install/), version >=3.228.0, or run `nix develop`\n");
+    expect(r.stderr).toBe(
+      "homelab up: the Pulumi CLI is not installed (no `pulumi` on PATH): install it (https://www.pulumi.com/docs/install/), version >=3.228.0, or run `nix develop`\n",
+    );
   });
 
   it("refuses a CLI older than requiredPulumiVersion before any stack command", async () => {
     const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project, env: { ...PASS, FAKE_PULUMI_VERSION: "3.200.1" } });
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe("homelab up: the Pulumi CLI is 3.200.1, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`\n");
+    expect(r.stderr).toBe(
+      "homelab up: the Pulumi CLI is 3.200.1, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`\n",
+    );
     expect(r.calls.map((c) => c.args)).toEqual([["version"]]);
   });
 
@@ -92,7 +103,9 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project });
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe("homelab up: stack dev keeps its secrets under a passphrase, and this run cannot prompt for it: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file holding it, mode 0600> (or PULUMI_CONFIG_PASSPHRASE) and run again\n");
+    expect(r.stderr).toBe(
+      "homelab up: stack dev keeps its secrets under a passphrase, and this run cannot prompt for it: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file holding it, mode 0600> (or PULUMI_CONFIG_PASSPHRASE) and run again\n",
+    );
     expect(r.calls.map((c) => c.args)).toEqual([["version"]]);
   });
 
@@ -100,7 +113,9 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project, env: { PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" } });
     expect(r.code).toBe(4);
-    expect(r.stderr).toBe("homelab up: PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which does not exist: write the passphrase of stack dev into it (one line, mode 0600)\n");
+    expect(r.stderr).toBe(
+      "homelab up: PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which does not exist: write the passphrase of stack dev into it (one line, mode 0600)\n",
+    );
   });
 
   it("with PULUMI_BACKEND_URL at Pulumi Cloud and no login, says to log in or unset it", async () => {
@@ -124,7 +139,9 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     const project = scratchProject();
     const r = await runUp(["--stack", "prod"], { project, env: PASS });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`homelab up: there is no stack config ${project}/Pulumi.prod.yaml: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one\n`);
+    expect(r.stderr).toBe(
+      `homelab up: there is no stack config ${project}/Pulumi.prod.yaml: pick one of the Pulumi.<stack>.yaml files (dev, minimal, split-sql, linux, nokvm) or copy one\n`,
+    );
   });
 
   it("without --stack is a usage error", async () => {
@@ -153,7 +170,14 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect(r.code).toBe(0);
     const sets = r.calls.filter((c) => c.args[0] === "config");
     expect(sets.map((c) => c.args)).toEqual(
-      ["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"].map((k) => ["config", "set", "--secret", `homelab:${k}`, "--stack", "dev"]),
+      ["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"].map((k) => [
+        "config",
+        "set",
+        "--secret",
+        `homelab:${k}`,
+        "--stack",
+        "dev",
+      ]),
     );
     expect(sets.every((c) => c.stdinChars === 9)).toBe(true);
     expect(JSON.stringify(r.calls)).not.toContain("Pa55word");
@@ -175,7 +199,10 @@ describe("the pure checks", () => {
   it.each([
     ["v3.270.0", undefined],
     ["v3.228.0", undefined],
-    ["v3.227.3", "the Pulumi CLI is 3.227.3, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`"],
+    [
+      "v3.227.3",
+      "the Pulumi CLI is 3.227.3, and this project needs >=3.228.0 (requiredPulumiVersion in Pulumi.yaml): update it (https://www.pulumi.com/docs/install/) or run `nix develop`",
+    ],
     ["v3.300.0-alpha.1", undefined],
     ["garbage", '`pulumi version` printed "garbage", not a version: reinstall the Pulumi CLI (https://www.pulumi.com/docs/install/)'],
   ])("CLI %s against >=3.228.0", (out, problem) => {

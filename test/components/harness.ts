@@ -52,7 +52,6 @@ export interface ProgramRun {
   byUrn(urn: string): Registration | undefined;
 }
 
-
 export async function runProgram(stack: string, change?: (config: Record<string, unknown>) => void, secrets: Record<string, string> = {}): Promise<ProgramRun> {
   const registrations: Registration[] = [];
   let outputs: Record<string, unknown> | undefined;
@@ -81,10 +80,15 @@ export async function runProgram(stack: string, change?: (config: Record<string,
             callback(err, response);
           });
         };
-        await pulumi.runtime.setMocks({
-          newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-          call: (args) => args.inputs,
-        }, "homelab", stack, false);
+        await pulumi.runtime.setMocks(
+          {
+            newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+            call: (args) => args.inputs,
+          },
+          "homelab",
+          stack,
+          false,
+        );
         const input = readStackConfig(PROJECT_DIR, stack);
         stageHostFiles(input);
         change?.(input.config);
@@ -94,7 +98,10 @@ export async function runProgram(stack: string, change?: (config: Record<string,
           flat[`homelab:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
         }
         for (const [k, v] of Object.entries(secrets)) flat[`homelab:${k}`] = v;
-        pulumi.runtime.setAllConfig(flat, Object.keys(secrets).map((k) => `homelab:${k}`));
+        pulumi.runtime.setAllConfig(
+          flat,
+          Object.keys(secrets).map((k) => `homelab:${k}`),
+        );
         try {
           const program = require("../../index");
           outputs = {};
@@ -108,7 +115,9 @@ export async function runProgram(stack: string, change?: (config: Record<string,
           error = err as Error;
         }
         MockMonitor.prototype.registerResource = original;
-      })().catch((err) => { error = err; });
+      })().catch((err) => {
+        error = err;
+      });
     });
   }
   const { specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");

@@ -12,13 +12,24 @@ import { runProgram } from "./harness";
 import { PROJECT_DIR, stackSpec } from "../support/stacks";
 
 const PASSWORDS = {
-  adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
-  networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+  adminPassword: "Adm1n-Secret-Value",
+  dsrmPassword: "Dsrm-Secret-Value",
+  sqlServicePassword: "Sql-Secret-Value",
+  networkAccessPassword: "Naa-Secret-Value",
+  clientPushPassword: "Push-Secret-Value",
 };
 
 describe("the phase Commands of dev", () => {
   let run: Awaited<ReturnType<typeof runProgram>>;
-  beforeAll(async () => { run = await runProgram("dev", (c) => { c.guestPhases = true; }, PASSWORDS); }, 120_000);
+  beforeAll(async () => {
+    run = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+      },
+      PASSWORDS,
+    );
+  }, 120_000);
   const commands = () => run.byType("command:local:Command");
 
   test("carry no path of the checkout: no dir, a project-relative script", () => {
@@ -46,7 +57,11 @@ describe("the phase Commands of dev", () => {
     const all = JSON.stringify(commands().map((c) => c.inputs.triggers));
     for (const value of Object.values(PASSWORDS)) expect(all).not.toContain(value);
     // New-LabAccounts takes three service passwords, in key order.
-    expect(triggersOf("dc01-accounts").slice(3).map((t) => t.split(":")[0])).toEqual(["secret clientPushPassword", "secret networkAccessPassword", "secret sqlServicePassword"]);
+    expect(
+      triggersOf("dc01-accounts")
+        .slice(3)
+        .map((t) => t.split(":")[0]),
+    ).toEqual(["secret clientPushPassword", "secret networkAccessPassword", "secret sqlServicePassword"]);
   });
 
   test("wait for the guard that refuses a changed logon password", () => {
@@ -78,11 +93,16 @@ test.each([
 
 describe("the short log of a phase", () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "homelab-shortlog-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "homelab-shortlog-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const sh = (command: string) => {
     try {
-      return { out: execFileSync("/bin/sh", ["-c", shortLogCommand(command, ".homelab/phase-logs/p.log")], { cwd: dir, encoding: "utf8", maxBuffer: 4 << 20 }), code: 0 };
+      return {
+        out: execFileSync("/bin/sh", ["-c", shortLogCommand(command, ".homelab/phase-logs/p.log")], { cwd: dir, encoding: "utf8", maxBuffer: 4 << 20 }),
+        code: 0,
+      };
     } catch (e) {
       const err = e as { stdout: string; status: number };
       return { out: err.stdout, code: err.status };
@@ -111,7 +131,10 @@ describe("the short log of a phase", () => {
 });
 
 test("only notes made since the run started are new", () => {
-  const notes = [{ level: "warn" as const, message: "old", at: 1000 }, { level: "warn" as const, message: "new", at: 3000 }];
+  const notes = [
+    { level: "warn" as const, message: "old", at: 1000 },
+    { level: "warn" as const, message: "new", at: 3000 },
+  ];
   expect(newNotes(notes, 2000).map((n) => n.message)).toEqual(["new"]);
   expect(newNotes(undefined, 2000)).toEqual([]);
 });

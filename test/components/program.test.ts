@@ -59,7 +59,12 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
         `${vm.template === "windows" ? T.windows : T.linux} ${stack}-${vm.name} <- ${stack}`,
         `${T.libvirtVolume} ${stack}-${vm.name}-disk <- ${stack}-${vm.name}`,
         `${T.libvirtDomain} ${stack}-${vm.name}-domain <- ${stack}-${vm.name}`,
-        ...(unattended(spec, vm) ? [`${T.installMedia} ${stack}-${vm.name}-install-media <- ${stack}-${vm.name}`, `${T.installWait} ${stack}-${vm.name}-install-wait <- ${stack}-${vm.name}`] : []),
+        ...(unattended(spec, vm)
+          ? [
+              `${T.installMedia} ${stack}-${vm.name}-install-media <- ${stack}-${vm.name}`,
+              `${T.installWait} ${stack}-${vm.name}-install-wait <- ${stack}-${vm.name}`,
+            ]
+          : []),
       ]),
     ].sort();
     expect(summary).toEqual(expected);
@@ -70,7 +75,11 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
     for (const vol of run.byType(T.libvirtVolume)) expect(vol.dependencies).toEqual([pool]);
     for (const vm of spec.vms) {
       const domain = run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!;
-      const expected = [`${stack}-${vm.name}-disk`, ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`), ...(unattended(spec, vm) ? [`${stack}-${vm.name}-install-media`] : [])];
+      const expected = [
+        `${stack}-${vm.name}-disk`,
+        ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`),
+        ...(unattended(spec, vm) ? [`${stack}-${vm.name}-install-media`] : []),
+      ];
       expect(domain.dependencies.map(nameOf).sort()).toEqual(expected.sort());
     }
     for (const r of [...run.byType(T.libvirtNetwork), ...run.byType(T.libvirtPool)]) expect(r.dependencies).toEqual([]);
@@ -83,15 +92,28 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
     for (const vm of spec.vms) {
       expect(xml(`${stack}-${vm.name}-disk`)).toBe(renderVolumeXml(spec.volumes.find((v) => v.vm === vm.name)!));
       expect(xml(`${stack}-${vm.name}-domain`)).toBe(renderDomainXml(vm, spec));
-      expect(run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!.inputs).toMatchObject({ uri: spec.libvirt.uri, name: vm.name, uuid: vm.uuid, start: vm.start });
+      expect(run.registrations.find((r) => r.name === `${stack}-${vm.name}-domain`)!.inputs).toMatchObject({
+        uri: spec.libvirt.uri,
+        name: vm.name,
+        uuid: vm.uuid,
+        start: vm.start,
+      });
     }
   });
 
   it("exports per VM its name, UUID, MACs, address, role, URI and console hint, and a summary", () => {
-    expect(run.outputs!.vms).toEqual(spec.vms.map((vm) => ({
-      name: vm.name, uuid: vm.uuid, role: vm.role, os: vm.os, macs: vm.nics.map((n) => n.mac), ip: vm.managementIp,
-      uri: spec.libvirt.uri, console: `virt-viewer -c ${spec.libvirt.uri} ${vm.name}`,
-    })));
+    expect(run.outputs!.vms).toEqual(
+      spec.vms.map((vm) => ({
+        name: vm.name,
+        uuid: vm.uuid,
+        role: vm.role,
+        os: vm.os,
+        macs: vm.nics.map((n) => n.mac),
+        ip: vm.managementIp,
+        uri: spec.libvirt.uri,
+        console: `virt-viewer -c ${spec.libvirt.uri} ${vm.name}`,
+      })),
+    );
     expect(run.outputs!.summary).toMatchObject({ stack, pool: `${spec.pool.name} at ${spec.pool.path}` });
   });
 
@@ -100,14 +122,23 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
 
 describe("guest phases", () => {
   const PASSWORDS = {
-    adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
-    networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+    adminPassword: "Adm1n-Secret-Value",
+    dsrmPassword: "Dsrm-Secret-Value",
+    sqlServicePassword: "Sql-Secret-Value",
+    networkAccessPassword: "Naa-Secret-Value",
+    clientPushPassword: "Push-Secret-Value",
   };
   let run: Awaited<ReturnType<typeof runProgram>>;
   const spec = specOf("dev");
   const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } });
   beforeAll(async () => {
-    run = await runProgram("dev", (c) => { c.guestPhases = true; }, PASSWORDS);
+    run = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+      },
+      PASSWORDS,
+    );
   });
 
   it("registers one local.Command per phase of the graph, under the Lab's GuestPhases", () => {
@@ -120,7 +151,12 @@ describe("guest phases", () => {
   it("makes each phase depend on its VM's domain and on the phases the graph names", () => {
     for (const phase of graph.phases) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${phase.id}`)!;
-      const vmReady = unattended(spec, spec.vms.find((v) => v.name === phase.vm)!) ? `dev-${phase.vm}-install-wait` : `dev-${phase.vm}-domain`;
+      const vmReady = unattended(
+        spec,
+        spec.vms.find((v) => v.name === phase.vm)!,
+      )
+        ? `dev-${phase.vm}-install-wait`
+        : `dev-${phase.vm}-domain`;
       expect(cmd.dependencies.map(nameOf).sort()).toEqual([vmReady, "dev-phases-logon-guard", ...phase.after.map((id) => `dev-phases-${id}`)].sort());
     }
   });
@@ -137,17 +173,21 @@ describe("guest phases", () => {
   it("passes passwords only as secrets, in the environment, never in the command line or triggers", () => {
     // The unattended install's media resource takes homelab:adminPassword as a secret input (issue 12).
     for (const m of run.byType(T.installMedia)) expect(run.isSecret(m.inputs.adminPassword)).toBe(true);
-    const plain = JSON.stringify(run.registrations.map((r) => {
-      const { environment, ...rest } = r.inputs;
-      if (r.type === T.installMedia) delete rest.adminPassword;
-      return rest;
-    }));
+    const plain = JSON.stringify(
+      run.registrations.map((r) => {
+        const { environment, ...rest } = r.inputs;
+        if (r.type === T.installMedia) delete rest.adminPassword;
+        return rest;
+      }),
+    );
     for (const value of Object.values(PASSWORDS)) expect(plain).not.toContain(value);
     for (const c of run.byType(T.command)) {
       expect(run.isSecret(c.inputs.environment)).toBe(true);
       const env = (c.inputs.environment as { value: Record<string, string> }).value;
       expect(env.WINRM_PASSWORD).toBe(PASSWORDS.adminPassword);
-      expect(String(c.inputs.create)).toMatch(/ \(npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/);
+      expect(String(c.inputs.create)).toMatch(
+        / \(npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/,
+      );
     }
     const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
     expect((forest.inputs.environment as { value: Record<string, string> }).value.HOMELAB_DSRM_PASSWORD).toBe(PASSWORDS.dsrmPassword);
@@ -165,7 +205,13 @@ describe("guest phases", () => {
 
   it("stops with the fix when a secret the phases need is missing", async () => {
     const { dsrmPassword: _omit, ...rest } = PASSWORDS;
-    const missing = await runProgram("dev", (c) => { c.guestPhases = true; }, rest);
+    const missing = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+      },
+      rest,
+    );
     expect(missing.error?.message).toMatch(/homelab:dsrmPassword/);
   });
 });
@@ -183,13 +229,17 @@ describe("a bad config", () => {
   });
 
   it("a password in plain config registers nothing", async () => {
-    const run = await runProgram("dev", (c) => { c.adminPassword = "Plain-Text-Password"; });
+    const run = await runProgram("dev", (c) => {
+      c.adminPassword = "Plain-Text-Password";
+    });
     expect(run.registrations).toEqual([]);
     expect(run.error?.message).toContain("pulumi config set --secret homelab:adminPassword");
   });
 
   it("a missing ISO registers nothing and names the file", async () => {
-    const run = await runProgram("minimal", (c) => { (c.vms as Array<Record<string, unknown>>)[0].iso = "/nonexistent/server.iso"; });
+    const run = await runProgram("minimal", (c) => {
+      (c.vms as Array<Record<string, unknown>>)[0].iso = "/nonexistent/server.iso";
+    });
     expect(run.registrations).toEqual([]);
     expect(run.error?.message).toContain("the install ISO of DC01: not found at /nonexistent/server.iso");
   });
@@ -227,13 +277,22 @@ describe("the dev program, literally", () => {
   const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
 
   it("registers these 19 resources under these parents", () => {
-    expect(run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort()).toEqual([
-      `${T.lab} dev <- `,
-      `${T.network} dev-lab-net <- dev`, `${T.libvirtNetwork} dev-lab-net-net <- dev-lab-net`,
-      `${T.network} dev-default <- dev`, `${T.libvirtNetwork} dev-default-net <- dev-default`,
-      `${T.storage} dev-storage <- dev`, `${T.libvirtPool} dev-storage-pool <- dev-storage`,
-      ...VMS.flatMap((vm) => [`${T.windows} dev-${vm} <- dev`, `${T.libvirtVolume} dev-${vm}-disk <- dev-${vm}`, `${T.libvirtDomain} dev-${vm}-domain <- dev-${vm}`]),
-    ].sort());
+    expect(run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort()).toEqual(
+      [
+        `${T.lab} dev <- `,
+        `${T.network} dev-lab-net <- dev`,
+        `${T.libvirtNetwork} dev-lab-net-net <- dev-lab-net`,
+        `${T.network} dev-default <- dev`,
+        `${T.libvirtNetwork} dev-default-net <- dev-default`,
+        `${T.storage} dev-storage <- dev`,
+        `${T.libvirtPool} dev-storage-pool <- dev-storage`,
+        ...VMS.flatMap((vm) => [
+          `${T.windows} dev-${vm} <- dev`,
+          `${T.libvirtVolume} dev-${vm}-disk <- dev-${vm}`,
+          `${T.libvirtDomain} dev-${vm}-domain <- dev-${vm}`,
+        ]),
+      ].sort(),
+    );
   });
 
   it("each domain waits for its disk and both networks", () => {
@@ -244,8 +303,8 @@ describe("the dev program, literally", () => {
   });
 
   it("hands libvirt the reviewed XML of golden/dev", () => {
-    const golden = (file: string) => readFileSync(join(__dirname, "..", "libvirt", "golden", "dev", file), "utf8")
-      .replace(/(["'>])\/var\/lib\/libvirt\//g, `$1${HOST_ROOT}/var/lib/libvirt/`);
+    const golden = (file: string) =>
+      readFileSync(join(__dirname, "..", "libvirt", "golden", "dev", file), "utf8").replace(/(["'>])\/var\/lib\/libvirt\//g, `$1${HOST_ROOT}/var/lib/libvirt/`);
     const xml = (name: string) => run.registrations.find((r) => r.name === name)!.inputs.xml;
     expect(xml("dev-lab-net-net")).toBe(golden("network-lab-net.xml"));
     expect(xml("dev-default-net")).toBe(golden("network-default.xml"));
@@ -254,32 +313,82 @@ describe("the dev program, literally", () => {
       expect(xml(`dev-${vm}-disk`)).toBe(golden(`volume-${vm}.qcow2.xml`));
       expect(xml(`dev-${vm}-domain`)).toBe(golden(`domain-${vm}.xml`));
     }
-    expect(run.registrations.find((r) => r.name === "dev-SCCM01-domain")!.inputs).toMatchObject({ uri: "qemu:///system", name: "SCCM01", uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851", start: true });
+    expect(run.registrations.find((r) => r.name === "dev-SCCM01-domain")!.inputs).toMatchObject({
+      uri: "qemu:///system",
+      name: "SCCM01",
+      uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851",
+      start: true,
+    });
   });
 
   // A VM with a static address is reached there (its first static NIC); the clients at their libvirt reservation.
   it("exports the VMs' literal identities and addresses", () => {
-    expect(run.outputs!.vms).toEqual([
-      { name: "DC01", uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01", role: "dc", os: "windows-server-2022", macs: ["52:54:00:69:1b:44", "52:54:00:e8:af:93"], ip: "192.168.56.10" },
-      { name: "SCCM01", uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851", role: "site-server", os: "windows-server-2022", macs: ["52:54:00:e8:6b:4c", "52:54:00:e9:18:a9"], ip: "192.168.56.11" },
-      { name: "CLIENT01", uuid: "ed496bea-3589-5e3a-9075-c7f155c60221", role: "client", os: "windows-11", macs: ["52:54:00:0d:5a:b7", "52:54:00:3a:5e:3d"], ip: "192.168.122.101" },
-      { name: "CLIENT02", uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327", role: "client", os: "windows-11", macs: ["52:54:00:e5:4f:46", "52:54:00:24:ee:34"], ip: "192.168.122.102" },
-    ].map((vm) => ({ ...vm, uri: "qemu:///system", console: `virt-viewer -c qemu:///system ${vm.name}` })));
+    expect(run.outputs!.vms).toEqual(
+      [
+        {
+          name: "DC01",
+          uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
+          role: "dc",
+          os: "windows-server-2022",
+          macs: ["52:54:00:69:1b:44", "52:54:00:e8:af:93"],
+          ip: "192.168.56.10",
+        },
+        {
+          name: "SCCM01",
+          uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851",
+          role: "site-server",
+          os: "windows-server-2022",
+          macs: ["52:54:00:e8:6b:4c", "52:54:00:e9:18:a9"],
+          ip: "192.168.56.11",
+        },
+        {
+          name: "CLIENT01",
+          uuid: "ed496bea-3589-5e3a-9075-c7f155c60221",
+          role: "client",
+          os: "windows-11",
+          macs: ["52:54:00:0d:5a:b7", "52:54:00:3a:5e:3d"],
+          ip: "192.168.122.101",
+        },
+        {
+          name: "CLIENT02",
+          uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327",
+          role: "client",
+          os: "windows-11",
+          macs: ["52:54:00:e5:4f:46", "52:54:00:24:ee:34"],
+          ip: "192.168.122.102",
+        },
+      ].map((vm) => ({ ...vm, uri: "qemu:///system", console: `virt-viewer -c qemu:///system ${vm.name}` })),
+    );
   });
 });
 
 describe("the dev guest phases, literally", () => {
   let run: Awaited<ReturnType<typeof runProgram>>;
   beforeAll(async () => {
-    run = await runProgram("dev", (c) => { c.guestPhases = true; }, {
-      adminPassword: "a", dsrmPassword: "b", sqlServicePassword: "c", networkAccessPassword: "d", clientPushPassword: "e",
-    });
+    run = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+      },
+      {
+        adminPassword: "a",
+        dsrmPassword: "b",
+        sqlServicePassword: "c",
+        networkAccessPassword: "d",
+        clientPushPassword: "e",
+      },
+    );
   });
   const VM_OF: Record<string, string> = { dc01: "DC01", sccm01: "SCCM01", client01: "CLIENT01", client02: "CLIENT02" };
 
   it("one command per phase of test/support/phase-edges.ts, each after its VM's domain and the phases listed there", () => {
     expect(run.error).toBeUndefined();
-    expect(run.byType(T.command).map((c) => c.name).sort()).toEqual(DEV_EDGES.map(([id]) => `dev-phases-${id}`).sort());
+    expect(
+      run
+        .byType(T.command)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(DEV_EDGES.map(([id]) => `dev-phases-${id}`).sort());
     for (const [id, after] of DEV_EDGES) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${id}`)!;
       expect([id, cmd.dependencies.map(nameOf).sort()]).toEqual([id, [`dev-${VM_OF[id.split("-")[0]]}-domain`, ...after.map((a) => `dev-phases-${a}`)].sort()]);

@@ -26,7 +26,10 @@ describe("deterministic identities", () => {
     if (!r.ok) throw new Error("dev must load");
     const sccm = r.spec.vms.find((v) => v.name === "SCCM01")!;
     expect(sccm.uuid).toBe("e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851");
-    expect(sccm.nics.map((n) => [n.network, n.mac])).toEqual([["lab-net", "52:54:00:e8:6b:4c"], ["default", "52:54:00:e9:18:a9"]]);
+    expect(sccm.nics.map((n) => [n.network, n.mac])).toEqual([
+      ["lab-net", "52:54:00:e8:6b:4c"],
+      ["default", "52:54:00:e9:18:a9"],
+    ]);
     expect(r.spec.networks.map((n) => [n.name, n.uuid, n.mac])).toEqual([
       ["lab-net", "f42a8bd8-ab64-5db7-8973-bf7db387db75", "52:54:00:87:c5:b2"],
       ["default", "0194d3b9-53c3-5d96-8581-c3aa5f4e6332", "52:54:00:4a:51:d7"],
@@ -41,8 +44,10 @@ describe("deterministic identities", () => {
 
   it("differs between stacks, kinds and names", () => {
     const ids = new Set([
-      deriveUuid("dev", "vm", "DC01"), deriveUuid("prod", "vm", "DC01"),
-      deriveUuid("dev", "vm", "DC02"), deriveUuid("dev", "network", "DC01"),
+      deriveUuid("dev", "vm", "DC01"),
+      deriveUuid("prod", "vm", "DC01"),
+      deriveUuid("dev", "vm", "DC02"),
+      deriveUuid("dev", "network", "DC01"),
     ]);
     expect(ids.size).toBe(4);
     const dev = loadLabSpec(stackConfig("dev"));

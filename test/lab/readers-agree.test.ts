@@ -55,11 +55,17 @@ test("a stack file with a quoted boolean, a number-like string and merge keys re
   expect(fromFile.config.guestPhases).toBe(true);
   // The engine passes "4" as the string 4, which the program parses as JSON: both read the number.
   expect(fromFile.config.winrmUser).toBe(4);
-  expect((fromFile.config.vms as Array<{ name: string; vcpus: unknown; disk: string }>).map((v) => [v.name, v.vcpus, v.disk])).toEqual([["a", 1, "8GiB"], ["b", "2", "8GiB"]]);
+  expect((fromFile.config.vms as Array<{ name: string; vcpus: unknown; disk: string }>).map((v) => [v.name, v.vcpus, v.disk])).toEqual([
+    ["a", 1, "8GiB"],
+    ["b", "2", "8GiB"],
+  ]);
 });
 
-test.each(STACKS.filter((s) => !/secure:/.test(readFileSync(join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8"))))("stack %s reads the same both ways", async (stack) => {
-  const fromFile = readStackConfig(PROJECT_DIR, stack);
-  const fromEngine = await throughEngine(PROJECT_DIR, stack);
-  expect(fromFile.config).toEqual(fromEngine.config);
-});
+test.each(STACKS.filter((s) => !/secure:/.test(readFileSync(join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8"))))(
+  "stack %s reads the same both ways",
+  async (stack) => {
+    const fromFile = readStackConfig(PROJECT_DIR, stack);
+    const fromEngine = await throughEngine(PROJECT_DIR, stack);
+    expect(fromFile.config).toEqual(fromEngine.config);
+  },
+);

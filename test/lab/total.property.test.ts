@@ -48,17 +48,110 @@ function setAt(root: Record<string, Json>, path: PathPart[], value: Json | undef
 // multi-line text, names libvirt or Windows misread, addresses at the edges of a subnet, sizes
 // at the limits, booleans and numbers as strings, and the wrong types.
 const interesting = fc.constantFrom<Json>(
-  "", " ", "Zoë's lab", "line one\nline two", "Homelab Primary Site", "a".repeat(51), "123", "4", "4.5", "true", "false", "yes",
-  "DC01", "SCCM01", "CLIENT01", "SQL01", "dc01", "SYSTEM", "NETWORK", "server", "CORP", "LAB", "lab-net", "default", "homelab",
-  "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01", "00000000-0000-0000-0000-000000000000",
-  "00:00:00:00:00:00", "01:00:5e:00:00:01", "52:54:00:12:34:56", "ff:ff:ff:ff:ff:ff",
-  "192.168.56.0", "192.168.56.1", "192.168.56.10", "192.168.56.11", "192.168.56.100", "192.168.56.255", "192.168.122.1", "192.168.122.10",
-  "192.168.57.10", "10.59.0.1", "10.59.0.10", "8.8.8.8", "0.0.0.0", "255.255.255.255", "192.168.56.0/24", "192.168.0.0/16", "10.0.0.0/8", "192.168.56.0/31",
-  "512MiB", "1GiB", "2GiB", "4GiB", "8GiB", "64GiB", "979GiB", "2TiB", "0B", "8", "8 GB",
-  "/var/lib/libvirt/iso/windows-11.iso", "/var/lib/libvirt/iso/homelab-media", "/var/lib/libvirt/iso/homelab-media/x.iso", "/a/../b", "/path\n", "/", "relative/path",
-  "dc", "sql", "site-server", "client", "windows", "linux", "windows-11", "windows-server-2022", "windows-10", "libvirt", "nat", "isolated", "route",
-  "sata", "virtio", "e1000e", "kvm", "qemu", "ntlm", "basic-https", "[secret]",
-  0, 1, 2, 4, 15, 16, 288, 289, -1, 1.5, 1e21, true, false, null, [], {},
+  "",
+  " ",
+  "Zoë's lab",
+  "line one\nline two",
+  "Homelab Primary Site",
+  "a".repeat(51),
+  "123",
+  "4",
+  "4.5",
+  "true",
+  "false",
+  "yes",
+  "DC01",
+  "SCCM01",
+  "CLIENT01",
+  "SQL01",
+  "dc01",
+  "SYSTEM",
+  "NETWORK",
+  "server",
+  "CORP",
+  "LAB",
+  "lab-net",
+  "default",
+  "homelab",
+  "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
+  "00000000-0000-0000-0000-000000000000",
+  "00:00:00:00:00:00",
+  "01:00:5e:00:00:01",
+  "52:54:00:12:34:56",
+  "ff:ff:ff:ff:ff:ff",
+  "192.168.56.0",
+  "192.168.56.1",
+  "192.168.56.10",
+  "192.168.56.11",
+  "192.168.56.100",
+  "192.168.56.255",
+  "192.168.122.1",
+  "192.168.122.10",
+  "192.168.57.10",
+  "10.59.0.1",
+  "10.59.0.10",
+  "8.8.8.8",
+  "0.0.0.0",
+  "255.255.255.255",
+  "192.168.56.0/24",
+  "192.168.0.0/16",
+  "10.0.0.0/8",
+  "192.168.56.0/31",
+  "512MiB",
+  "1GiB",
+  "2GiB",
+  "4GiB",
+  "8GiB",
+  "64GiB",
+  "979GiB",
+  "2TiB",
+  "0B",
+  "8",
+  "8 GB",
+  "/var/lib/libvirt/iso/windows-11.iso",
+  "/var/lib/libvirt/iso/homelab-media",
+  "/var/lib/libvirt/iso/homelab-media/x.iso",
+  "/a/../b",
+  "/path\n",
+  "/",
+  "relative/path",
+  "dc",
+  "sql",
+  "site-server",
+  "client",
+  "windows",
+  "linux",
+  "windows-11",
+  "windows-server-2022",
+  "windows-10",
+  "libvirt",
+  "nat",
+  "isolated",
+  "route",
+  "sata",
+  "virtio",
+  "e1000e",
+  "kvm",
+  "qemu",
+  "ntlm",
+  "basic-https",
+  "[secret]",
+  0,
+  1,
+  2,
+  4,
+  15,
+  16,
+  288,
+  289,
+  -1,
+  1.5,
+  1e21,
+  true,
+  false,
+  null,
+  [],
+  {},
 );
 const anyText = fc.string({ unit: "binary", maxLength: 12 });
 
@@ -71,7 +164,14 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("nudge" as const), target: fc.nat(), pick: fc.nat() }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("set" as const), target: fc.nat(), value: fc.oneof({ weight: 4, arbitrary: interesting }, { weight: 1, arbitrary: anyText }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("set" as const),
+      target: fc.nat(),
+      value: fc.oneof({ weight: 4, arbitrary: interesting }, { weight: 1, arbitrary: anyText }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("copy" as const), target: fc.nat(), source: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), target: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("duplicate" as const), target: fc.nat() }) },
@@ -79,7 +179,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 const SECRETS = ["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"];
 const TOP_LEVEL_EXTRAS: Array<[string, Json]> = [
-  ["domainType", "qemu"], ["winrmTransport", "basic-https"],
+  ["domainType", "qemu"],
+  ["winrmTransport", "basic-https"],
   ["media", { dir: "/var/lib/libvirt/iso/homelab-media", iso: "/var/lib/libvirt/iso/homelab-media.iso" }],
   ["domain", { fqdn: "corp.homelab.test", netbios: "CORP", dc: "DC01", forwarders: ["192.168.122.1"] }],
 ];
@@ -97,13 +198,19 @@ const generatedConfig: fc.Arbitrary<Generated> = fc.record({
 const ENUMS: Record<string, Json[]> = {
   role: ["dc", "sql", "site-server", "client", "windows", "linux"],
   os: ["windows-server-2022", "windows-server-2025", "windows-11", "windows-10", "linux"],
-  mode: ["nat", "route", "isolated"], server: ["libvirt", "dc"], model: ["e1000e", "virtio"], diskBus: ["sata", "virtio"],
+  mode: ["nat", "route", "isolated"],
+  server: ["libvirt", "dc"],
+  model: ["e1000e", "virtio"],
+  diskBus: ["sata", "virtio"],
   network: ["lab-net", "default", "mgmt", "corp-net", "isolated"],
-  memory: ["512MiB", "1GiB", "2GiB", "3GiB", "4GiB", "8GiB", "16GiB", "979GiB"], disk: ["8GiB", "32GiB", "60GiB", "64GiB", "100GiB", "2TiB"],
+  memory: ["512MiB", "1GiB", "2GiB", "3GiB", "4GiB", "8GiB", "16GiB", "979GiB"],
+  disk: ["8GiB", "32GiB", "60GiB", "64GiB", "100GiB", "2TiB"],
   name: ["DC01", "SQL01", "SCCM01", "CLIENT01", "CLIENT02", "WEB01", "web-01", "x", "SYSTEM", "1234", "a.b", "LAB"],
   hostname: ["DC01", "SQL01", "CLIENT9", "client01", "NETWORK", "CORP", "LAB", "sql01", "x"],
-  siteName: ["Lab", "Primary", "Site 2", "Zoë", "two\nlines", " "], siteCode: ["PS1", "LAB", "P01", "SMS", "ps2"],
-  netbios: ["CORP", "LAB", "HOMELAB", "NETWORK", "DC01", "X-1"], fqdn: ["corp.homelab.test", "lab.test", "a.local", "x"],
+  siteName: ["Lab", "Primary", "Site 2", "Zoë", "two\nlines", " "],
+  siteCode: ["PS1", "LAB", "P01", "SMS", "ps2"],
+  netbios: ["CORP", "LAB", "HOMELAB", "NETWORK", "DC01", "X-1"],
+  fqdn: ["corp.homelab.test", "lab.test", "a.local", "x"],
 };
 
 function nudged(key: PathPart, value: Json, pick: number): Json {
@@ -138,7 +245,10 @@ function applyConfig({ stack, extras, secretsKept, phases, mutations }: Generate
   for (const m of mutations) {
     const paths = pathsOf(config).filter((p) => p.length > 0);
     const target = paths[m.target % paths.length];
-    const leaves = paths.filter((p) => { const v = getAt(config, p); return v === null || typeof v !== "object"; });
+    const leaves = paths.filter((p) => {
+      const v = getAt(config, p);
+      return v === null || typeof v !== "object";
+    });
     if (m.kind === "nudge") {
       const leaf = leaves[m.target % leaves.length];
       setAt(config, leaf, nudged(leaf[leaf.length - 1], getAt(config, leaf), m.pick));
@@ -182,9 +292,17 @@ function checkTotal(input: StackConfig): "refused" | "built" {
 test(`${RUNS} generated configs around the variants either fail validation with config paths or render, plan and export (seed ${SEED})`, () => {
   const seen = { refused: 0, built: 0 };
   try {
-    fc.assert(fc.property(generatedConfig, (g) => { seen[checkTotal(applyConfig(g))]++; }), { seed: SEED, numRuns: RUNS });
+    fc.assert(
+      fc.property(generatedConfig, (g) => {
+        seen[checkTotal(applyConfig(g))]++;
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
   } catch (err) {
-    throw new Error(`property failed with FC_SEED=${SEED} (replay: FC_SEED=${SEED} npx jest test/lab/total.property):\n${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(
+      `property failed with FC_SEED=${SEED} (replay: FC_SEED=${SEED} npx jest test/lab/total.property):\n${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   if (process.env.FC_DEBUG) console.log(seen);
   // Both outcomes must be exercised, or the generator drifted away from the variants.

@@ -58,7 +58,10 @@ describe("the dev lab", () => {
 
   it("collects DHCP reservations per network from the clients' NICs", () => {
     const [lab, mgmt] = spec.networks;
-    expect(lab.reservations.map((r) => [r.name, r.ip])).toEqual([["CLIENT01", "192.168.56.101"], ["CLIENT02", "192.168.56.102"]]);
+    expect(lab.reservations.map((r) => [r.name, r.ip])).toEqual([
+      ["CLIENT01", "192.168.56.101"],
+      ["CLIENT02", "192.168.56.102"],
+    ]);
     expect(mgmt.reservations.map((r) => [r.name, r.ip, r.mac])).toEqual([
       ["CLIENT01", "192.168.122.101", vm("CLIENT01").nics[1].mac],
       ["CLIENT02", "192.168.122.102", vm("CLIENT02").nics[1].mac],

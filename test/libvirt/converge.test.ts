@@ -82,7 +82,9 @@ describe("drift and convergence against a private libvirtd", () => {
     expect(log.messages.some((m) => /^network default: restarted to apply \/network\/mac/.test(m))).toBe(true);
     const read = await ops.network.read(defaultNet.uuid, defaultNet);
     expect(read.props!.drift).toBeUndefined();
-    expect(ops.network.diff(defaultNet.uuid, read.props!, await checked(ops.network.check, networkInputs(uri, spec), read.inputs!))).resolves.toMatchObject({ changes: false });
+    expect(ops.network.diff(defaultNet.uuid, read.props!, await checked(ops.network.check, networkInputs(uri, spec), read.inputs!))).resolves.toMatchObject({
+      changes: false,
+    });
   });
 
   test("a new reservation reaches the running dnsmasq through net-update, without restarting the network", async () => {
@@ -119,16 +121,37 @@ describe("drift and convergence against a private libvirtd", () => {
 
   // Each edit is made the way a user would: virsh define of an edited XML.
   test.each([
-    ["VNC listening on every interface", (x: string) => x.replace(/127\.0\.0\.1/g, "0.0.0.0"),
-      ["/domain/devices/graphics/listen/@address = \"127.0.0.1\" (libvirt has \"0.0.0.0\")", "/domain/devices/graphics/@listen = \"127.0.0.1\" (libvirt has \"0.0.0.0\")"]],
-    ["a virtio balloon", (x: string) => x.replace(/<memballoon model='none'\/>/, "<memballoon model='virtio'/>"),
-      ["/domain/devices/memballoon/@model = \"none\" (libvirt has \"virtio\")"]],
-    ["HPET on", (x: string) => x.replace(/<timer name='hpet' present='no'\/>/, "<timer name='hpet' present='yes'/>"),
-      ["/domain/clock/timer[@name=\"hpet\"]/@present = \"no\" (libvirt has \"yes\")"]],
-    ["more memory", (x: string) => x.replace(/<memory unit='KiB'>2097152<\/memory>/, "<memory unit='KiB'>4194304</memory>").replace(/<currentMemory unit='KiB'>2097152<\/currentMemory>/, "<currentMemory unit='KiB'>4194304</currentMemory>"),
-      ["/domain/memory = 2147483648 bytes (libvirt has 4294967296)", "/domain/currentMemory = 2147483648 bytes (libvirt has 4294967296)"]],
-    ["a virtio NIC instead of e1000e", (x: string) => x.replace(/<model type='e1000e'\/>/, "<model type='virtio'/>"),
-      ["/domain/devices/interface[0]/model/@type = \"e1000e\" (libvirt has \"virtio\")"]],
+    [
+      "VNC listening on every interface",
+      (x: string) => x.replace(/127\.0\.0\.1/g, "0.0.0.0"),
+      [
+        '/domain/devices/graphics/listen/@address = "127.0.0.1" (libvirt has "0.0.0.0")',
+        '/domain/devices/graphics/@listen = "127.0.0.1" (libvirt has "0.0.0.0")',
+      ],
+    ],
+    [
+      "a virtio balloon",
+      (x: string) => x.replace(/<memballoon model='none'\/>/, "<memballoon model='virtio'/>"),
+      ['/domain/devices/memballoon/@model = "none" (libvirt has "virtio")'],
+    ],
+    [
+      "HPET on",
+      (x: string) => x.replace(/<timer name='hpet' present='no'\/>/, "<timer name='hpet' present='yes'/>"),
+      ['/domain/clock/timer[@name="hpet"]/@present = "no" (libvirt has "yes")'],
+    ],
+    [
+      "more memory",
+      (x: string) =>
+        x
+          .replace(/<memory unit='KiB'>2097152<\/memory>/, "<memory unit='KiB'>4194304</memory>")
+          .replace(/<currentMemory unit='KiB'>2097152<\/currentMemory>/, "<currentMemory unit='KiB'>4194304</currentMemory>"),
+      ["/domain/memory = 2147483648 bytes (libvirt has 4294967296)", "/domain/currentMemory = 2147483648 bytes (libvirt has 4294967296)"],
+    ],
+    [
+      "a virtio NIC instead of e1000e",
+      (x: string) => x.replace(/<model type='e1000e'\/>/, "<model type='virtio'/>"),
+      ['/domain/devices/interface[0]/model/@type = "e1000e" (libvirt has "virtio")'],
+    ],
   ])("drift by hand: %s shows in read and diff, and update undoes it", async (_what, edit, expected) => {
     const edited = edit(vsh("dumpxml", "--inactive", dc.uuid));
     execFileSync("bash", ["-c", `cat > ${daemon.dir}/edited.xml`], { input: edited });
@@ -153,17 +176,19 @@ describe("drift and convergence against a private libvirtd", () => {
     vsh("start", dc.uuid);
     const read = await ops.domain.read(dc.uuid, dc);
     expect(read.props!.drift).toEqual([
-      "/domain/devices/graphics/listen/@address = \"127.0.0.1\" (libvirt has \"0.0.0.0\")",
-      "/domain/devices/graphics/@listen = \"127.0.0.1\" (libvirt has \"0.0.0.0\")",
-      "running: /domain/devices/graphics/listen/@address = \"127.0.0.1\" (libvirt has \"0.0.0.0\"): the running guest keeps it until it restarts",
-      "running: /domain/devices/graphics/@listen = \"127.0.0.1\" (libvirt has \"0.0.0.0\"): the running guest keeps it until it restarts",
+      '/domain/devices/graphics/listen/@address = "127.0.0.1" (libvirt has "0.0.0.0")',
+      '/domain/devices/graphics/@listen = "127.0.0.1" (libvirt has "0.0.0.0")',
+      'running: /domain/devices/graphics/listen/@address = "127.0.0.1" (libvirt has "0.0.0.0"): the running guest keeps it until it restarts',
+      'running: /domain/devices/graphics/@listen = "127.0.0.1" (libvirt has "0.0.0.0"): the running guest keeps it until it restarts',
     ]);
     const news = await checked(ops.domain.check, domainInputs(uri, dcSpec(), lab), read.inputs!);
     const log = new RecordingLog();
     dc = (await ops.domain.update(dc.uuid, read.props!, news, log)).outs;
     // The definition is right again; the running guest still listens everywhere, and says so.
     expect(dc.drift).toEqual(read.props!.drift!.filter((d) => d.startsWith("running: ")));
-    expect(log.messages).toEqual(["domain DC01: what was changed outside the lab changed in the persistent definition; the running guest picks the change up at its next boot (shut it down and start it)"]);
+    expect(log.messages).toEqual([
+      "domain DC01: what was changed outside the lab changed in the persistent definition; the running guest picks the change up at its next boot (shut it down and start it)",
+    ]);
     vsh("destroy", dc.uuid);
     vsh("start", dc.uuid);
     expect((await ops.domain.read(dc.uuid, dc)).props!.drift).toBeUndefined();
@@ -184,13 +209,21 @@ describe("drift and convergence against a private libvirtd", () => {
     expect(vsh("domstate", dc.uuid).trim()).toBe("running");
     const vol = lab.volumes.find((v) => v.vm === "DC01")!;
     const bigger = vol.capacityBytes + 2 ** 30;
-    const news = await checked(ops.volume.check, { ...volumeInputs(uri, vol), capacityBytes: bigger, xml: renderVolumeXml({ ...vol, capacityBytes: bigger }) }, volumeInputs(uri, vol));
-    expect(news.note).toBe(`volume homelab/DC01.qcow2 grows from ${vol.capacityBytes} to ${bigger} bytes in place; if its guest runs, it grows live ` +
-      "(virsh blockresize) and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed");
+    const news = await checked(
+      ops.volume.check,
+      { ...volumeInputs(uri, vol), capacityBytes: bigger, xml: renderVolumeXml({ ...vol, capacityBytes: bigger }) },
+      volumeInputs(uri, vol),
+    );
+    expect(news.note).toBe(
+      `volume homelab/DC01.qcow2 grows from ${vol.capacityBytes} to ${bigger} bytes in place; if its guest runs, it grows live ` +
+        "(virsh blockresize) and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed",
+    );
     const log = new RecordingLog();
     disk = (await ops.volume.update(disk.path, disk, news, log)).outs;
     expect(disk.liveCapacityBytes).toBe(bigger);
-    expect(log.messages).toEqual([`volume homelab/DC01.qcow2: grown live to ${bigger} bytes through DC01 (virsh blockresize); the guest sees the new space as unallocated`]);
+    expect(log.messages).toEqual([
+      `volume homelab/DC01.qcow2: grown live to ${bigger} bytes through DC01 (virsh blockresize); the guest sees the new space as unallocated`,
+    ]);
     expect(vsh("domblkinfo", dc.uuid, "sda")).toMatch(new RegExp(`^Capacity:\\s+${bigger}$`, "m"));
     expect(vsh("domstate", dc.uuid).trim()).toBe("running");
   });
@@ -212,7 +245,8 @@ describe("drift and convergence against a private libvirtd", () => {
     const elsewhere = "test:///default";
     const news = await checked(ops.domain.check, domainInputs(elsewhere, dcSpec(), lab), dc);
     await expect(ops.domain.diff(dc.uuid, dc, news)).rejects.toThrow(
-      `domain DC01: homelab:uri changed from ${uri} to test:///default, but test:///default has no domain named DC01, so the new URI does not reach the same host.`);
+      `domain DC01: homelab:uri changed from ${uri} to test:///default, but test:///default has no domain named DC01, so the new URI does not reach the same host.`,
+    );
     await expect(ops.domain.update(dc.uuid, dc, news, new RecordingLog())).rejects.toThrow(/homelab does not move a lab between hosts by replacing it/);
     expect(vsh("domstate", dc.uuid).trim()).toBe("running");
   });
@@ -223,7 +257,9 @@ describe("drift and convergence against a private libvirtd", () => {
     const result = await ops.pool.check(pool, poolInputs(uri, moved));
     expect(result.failures).toHaveLength(1);
     expect(result.failures[0].property).toBe("xml");
-    expect(result.failures[0].reason).toContain(`pool homelab: homelab:pool changes its path from ${lab.pool.path} to ${moved.path}, which would leave every VM's disk behind`);
+    expect(result.failures[0].reason).toContain(
+      `pool homelab: homelab:pool changes its path from ${lab.pool.path} to ${moved.path}, which would leave every VM's disk behind`,
+    );
     expect(result.failures[0].reason).toContain(`virsh pool-edit homelab (set <path> to ${moved.path})`);
     expect(vsh("pool-dumpxml", "--inactive", lab.pool.name)).toBe(before);
     expect(vsh("vol-list", lab.pool.name)).toContain("DC01.qcow2");
@@ -239,15 +275,22 @@ describe("drift and convergence against a private libvirtd", () => {
     expect(outs.summary.name).toBe(id);
     expect(outs.state).toBe("shut off");
     await ops.domain.remove(outs.uuid, outs, new RecordingLog());
-    expect(vsh("list", "--all", "--uuid").split("\n").map((l) => l.trim()).filter(Boolean)).toEqual([dc.uuid]);
+    expect(
+      vsh("list", "--all", "--uuid")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ).toEqual([dc.uuid]);
     expect(vsh("domstate", dc.uuid).trim()).toBe("running");
   });
 
   test("destroy releases the adopted `default` network instead of removing it, and says so", async () => {
     const log = new RecordingLog();
     await ops.network.remove(defaultNet.uuid, defaultNet, log);
-    expect(log.messages).toEqual(["network default: released, not destroyed: it existed before the lab adopted it. " +
-      "Remove it by hand if it is no longer needed (virsh net-destroy default; virsh net-undefine default)"]);
+    expect(log.messages).toEqual([
+      "network default: released, not destroyed: it existed before the lab adopted it. " +
+        "Remove it by hand if it is no longer needed (virsh net-destroy default; virsh net-undefine default)",
+    ]);
     expect(await virsh.networkInfo("default")).toMatchObject({ uuid: packagedUuid, active: true, persistent: true });
   });
 

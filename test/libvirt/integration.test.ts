@@ -58,10 +58,13 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
   });
 
   test("creates both networks, the pool, four volumes and four running Secure Boot + TPM domains", async () => {
-    for (const n of lab.networks) state.networks.set(n.name, (await ops.network.create(await checked(ops.network.check, networkInputs(uri, n)), new RecordingLog())).outs);
+    for (const n of lab.networks)
+      state.networks.set(n.name, (await ops.network.create(await checked(ops.network.check, networkInputs(uri, n)), new RecordingLog())).outs);
     state.pool = (await ops.pool.create(await checked(ops.pool.check, poolInputs(uri, lab.pool)), new RecordingLog())).outs;
-    for (const v of lab.volumes) state.volumes.set(v.name, (await ops.volume.create(await checked(ops.volume.check, volumeInputs(uri, v)), new RecordingLog())).outs);
-    for (const vm of lab.vms) state.domains.set(vm.name, (await ops.domain.create(await checked(ops.domain.check, domainInputs(uri, vm, lab)), new RecordingLog())).outs);
+    for (const v of lab.volumes)
+      state.volumes.set(v.name, (await ops.volume.create(await checked(ops.volume.check, volumeInputs(uri, v)), new RecordingLog())).outs);
+    for (const vm of lab.vms)
+      state.domains.set(vm.name, (await ops.domain.create(await checked(ops.domain.check, domainInputs(uri, vm, lab)), new RecordingLog())).outs);
 
     for (const n of lab.networks) {
       const info = await virsh.networkInfo(n.name);
@@ -88,7 +91,10 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
       expect(disks.filter((k) => k[0] === "cdrom").map((k) => k[2])).toEqual([vm.isos.install, vm.isos.virtio, vm.isos.media].filter(Boolean));
       const os: Json = osParser.parse(vsh("dumpxml", "--inactive", vm.name)).domain.os;
       expect(os["@firmware"]).toBe("efi");
-      expect(Object.fromEntries((os.firmware.feature as Json[]).map((f) => [f["@name"], f["@enabled"]]))).toEqual({ "secure-boot": "yes", "enrolled-keys": "yes" });
+      expect(Object.fromEntries((os.firmware.feature as Json[]).map((f) => [f["@name"], f["@enabled"]]))).toEqual({
+        "secure-boot": "yes",
+        "enrolled-keys": "yes",
+      });
       expect(d.os.loader.secure).toBe("yes");
       expect(d.os.nvram).toBe(vm.nvramPath);
       expect(d.features.smm.state).toBe("on");
@@ -154,7 +160,8 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
     const news = await checked(ops.domain.check, domainInputs(uri, renamed, lab));
     expect(await ops.domain.diff(client.uuid, state.domains.get("CLIENT02")!, news)).toEqual({ changes: true, replaces: ["uuid"], deleteBeforeReplace: true });
     await expect(ops.domain.create(news)).rejects.toThrow(
-      `domain CLIENT02 already exists on ${uri} with UUID ${client.uuid}, but the lab asks for UUID ${renamed.uuid}`);
+      `domain CLIENT02 already exists on ${uri} with UUID ${client.uuid}, but the lab asks for UUID ${renamed.uuid}`,
+    );
     // What the engine does for deleteBeforeReplace:
     await ops.domain.remove(client.uuid, state.domains.get("CLIENT02")!);
     const { id, outs } = await ops.domain.create(news);
@@ -168,21 +175,33 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
     const vol = lab.volumes.find((v) => v.name === "DC01.qcow2")!;
     const smaller = { ...vol, capacityBytes: vol.capacityBytes / 2 };
     const check = await ops.volume.check(volumeInputs(uri, vol), volumeInputs(uri, smaller));
-    expect(check.failures.map((f) => f.reason).join()).toMatch(`volume homelab/DC01.qcow2 would shrink from ${vol.capacityBytes} to ${smaller.capacityBytes} bytes (60 GiB -> 30 GiB)`);
+    expect(check.failures.map((f) => f.reason).join()).toMatch(
+      `volume homelab/DC01.qcow2 would shrink from ${vol.capacityBytes} to ${smaller.capacityBytes} bytes (60 GiB -> 30 GiB)`,
+    );
     await expect(ops.volume.diff(vol.name, state.volumes.get(vol.name)!, volumeInputs(uri, smaller))).rejects.toThrow(/DC01\.qcow2 would shrink/);
     expect((await virsh.volumeInfo(vol.pool, vol.name))!.capacityBytes).toBe(vol.capacityBytes);
     // Growth is an update: vol-resize in place.
-    const bigger = await checked(ops.volume.check, { ...volumeInputs(uri, vol), capacityBytes: vol.capacityBytes + 2 ** 30, xml: renderVolumeXml({ ...vol, capacityBytes: vol.capacityBytes + 2 ** 30 }) }, volumeInputs(uri, vol));
+    const bigger = await checked(
+      ops.volume.check,
+      { ...volumeInputs(uri, vol), capacityBytes: vol.capacityBytes + 2 ** 30, xml: renderVolumeXml({ ...vol, capacityBytes: vol.capacityBytes + 2 ** 30 }) },
+      volumeInputs(uri, vol),
+    );
     expect(await ops.volume.diff(vol.name, state.volumes.get(vol.name)!, bigger)).toMatchObject({ changes: true, replaces: [] });
     // qemu-img cannot grow an image a running guest holds open: it grows through the guest instead.
     const log = new RecordingLog();
     const live = await ops.volume.update(vol.name, state.volumes.get(vol.name)!, bigger, log);
     expect(live.outs.liveCapacityBytes).toBe(vol.capacityBytes + 2 ** 30);
-    expect(log.messages).toEqual([`volume homelab/DC01.qcow2: grown live to ${vol.capacityBytes + 2 ** 30} bytes through DC01 (virsh blockresize); the guest sees the new space as unallocated`]);
+    expect(log.messages).toEqual([
+      `volume homelab/DC01.qcow2: grown live to ${vol.capacityBytes + 2 ** 30} bytes through DC01 (virsh blockresize); the guest sees the new space as unallocated`,
+    ]);
     // With the guest off, qemu-img grows the image (vol-resize).
     await virsh.destroyDomain("DC01");
     const twice = vol.capacityBytes + 2 * 2 ** 30;
-    const again = await checked(ops.volume.check, { ...volumeInputs(uri, vol), capacityBytes: twice, xml: renderVolumeXml({ ...vol, capacityBytes: twice }) }, bigger);
+    const again = await checked(
+      ops.volume.check,
+      { ...volumeInputs(uri, vol), capacityBytes: twice, xml: renderVolumeXml({ ...vol, capacityBytes: twice }) },
+      bigger,
+    );
     const quiet = new RecordingLog();
     const { outs } = await ops.volume.update(vol.name, live.outs, again, quiet);
     expect(outs.liveCapacityBytes).toBe(twice);
@@ -193,13 +212,30 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
   describe("bad inputs come back naming the object", () => {
     test("an install ISO that does not exist", async () => {
       const dc = lab.vms.find((vm) => vm.name === "DC01")!;
-      const ghost = { ...dc, name: "GHOST01", uuid: "11111111-2222-4333-8444-555555555555", volume: "GHOST01.qcow2", nvramPath: join(lab.libvirt.nvramDir, "GHOST01_VARS.fd"),
-        nics: [], isos: { install: "/nonexistent/windows.iso" } };
-      const disk = await ops.volume.create(await checked(ops.volume.check, volumeInputs(uri, { ...lab.volumes[0], name: "GHOST01.qcow2", vm: "GHOST01", capacityBytes: 2 ** 30, deleteOnDestroy: true })));
+      const ghost = {
+        ...dc,
+        name: "GHOST01",
+        uuid: "11111111-2222-4333-8444-555555555555",
+        volume: "GHOST01.qcow2",
+        nvramPath: join(lab.libvirt.nvramDir, "GHOST01_VARS.fd"),
+        nics: [],
+        isos: { install: "/nonexistent/windows.iso" },
+      };
+      const disk = await ops.volume.create(
+        await checked(
+          ops.volume.check,
+          volumeInputs(uri, { ...lab.volumes[0], name: "GHOST01.qcow2", vm: "GHOST01", capacityBytes: 2 ** 30, deleteOnDestroy: true }),
+        ),
+      );
       const news = await checked(ops.domain.check, domainInputs(uri, ghost, lab));
-      const err = await ops.domain.create(news).then(() => undefined, (e: unknown) => e);
+      const err = await ops.domain.create(news).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(VirshError);
-      expect((err as Error).message).toMatch(/^libvirt could not start domain GHOST01 on qemu:\/\/\/system\S*: Cannot access storage file '\/nonexistent\/windows\.iso': No such file or directory$/);
+      expect((err as Error).message).toMatch(
+        /^libvirt could not start domain GHOST01 on qemu:\/\/\/system\S*: Cannot access storage file '\/nonexistent\/windows\.iso': No such file or directory$/,
+      );
       await ops.domain.remove(ghost.uuid, news);
       await ops.volume.remove(disk.id, disk.outs);
       expect(await virsh.domainUuid("GHOST01")).toBeUndefined();
@@ -209,7 +245,9 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
     test("a bridge name another network already uses", async () => {
       const taken = { ...lab.networks[0], name: "lab-net-copy", uuid: "22222222-3333-4444-8555-666666666666", mac: "52:54:00:00:00:99" };
       const news = await checked(ops.network.check, networkInputs(uri, taken));
-      await expect(ops.network.create(news)).rejects.toThrow(`libvirt could not define network lab-net-copy on ${uri}: internal error: bridge name '${taken.bridge}' already in use.`);
+      await expect(ops.network.create(news)).rejects.toThrow(
+        `libvirt could not define network lab-net-copy on ${uri}: internal error: bridge name '${taken.bridge}' already in use.`,
+      );
       expect(await virsh.networkInfo("lab-net-copy")).toBeUndefined();
     });
 
@@ -217,7 +255,8 @@ describe("the dev lab through the providers, against a private libvirtd", () => 
       const gone = "qemu:///system?socket=/nonexistent/libvirt-sock";
       const news = await checked(ops.network.check, networkInputs(gone, lab.networks[0]));
       await expect(ops.network.create(news)).rejects.toThrow(
-        /^libvirt could not read the state of network lab-net: no connection to qemu:\/\/\/system\?socket=\/nonexistent\/libvirt-sock: .*No such file or directory\. Is libvirtd .* running on that host, and is the URI right/);
+        /^libvirt could not read the state of network lab-net: no connection to qemu:\/\/\/system\?socket=\/nonexistent\/libvirt-sock: .*No such file or directory\. Is libvirtd .* running on that host, and is the URI right/,
+      );
     });
   });
 

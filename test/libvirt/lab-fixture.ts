@@ -35,12 +35,31 @@ export function devLabUnder(dir: string): LabSpec {
   return requireLabSpec(cfg).spec;
 }
 
-export const networkInputs = (uri: string, n: NetworkSpec) => ({ uri, name: n.name, uuid: n.uuid, xml: renderNetworkXml(n), active: n.active, autostart: n.autostart });
+export const networkInputs = (uri: string, n: NetworkSpec) => ({
+  uri,
+  name: n.name,
+  uuid: n.uuid,
+  xml: renderNetworkXml(n),
+  active: n.active,
+  autostart: n.autostart,
+});
 export const poolInputs = (uri: string, p: PoolSpec) => ({ uri, name: p.name, uuid: p.uuid, xml: renderPoolXml(p), active: p.active, autostart: p.autostart });
-export const volumeInputs = (uri: string, v: VolumeSpec) => ({ uri, pool: v.pool, name: v.name, xml: renderVolumeXml(v), capacityBytes: v.capacityBytes, format: v.format as string, deleteOnDestroy: v.deleteOnDestroy });
+export const volumeInputs = (uri: string, v: VolumeSpec) => ({
+  uri,
+  pool: v.pool,
+  name: v.name,
+  xml: renderVolumeXml(v),
+  capacityBytes: v.capacityBytes,
+  format: v.format as string,
+  deleteOnDestroy: v.deleteOnDestroy,
+});
 export const domainInputs = (uri: string, vm: VmSpec, lab: LabSpec) => ({ uri, name: vm.name, uuid: vm.uuid, xml: renderDomainXml(vm, lab), start: vm.start });
 
-export async function checked<I, C>(check: (olds: Partial<I>, news: I) => Promise<{ inputs: C; failures: { reason: string }[] }>, news: I, olds: Partial<I> = {}): Promise<C> {
+export async function checked<I, C>(
+  check: (olds: Partial<I>, news: I) => Promise<{ inputs: C; failures: { reason: string }[] }>,
+  news: I,
+  olds: Partial<I> = {},
+): Promise<C> {
   const result = await check(olds, news);
   if (result.failures.length > 0) throw new Error(result.failures.map((f) => f.reason).join("; "));
   return result.inputs;
@@ -48,7 +67,10 @@ export async function checked<I, C>(check: (olds: Partial<I>, news: I) => Promis
 
 export class RecordingLog implements Log {
   readonly messages: string[] = [];
-  info(m: string) { this.messages.push(m); }
-  warn(m: string) { this.messages.push(m); }
+  info(m: string) {
+    this.messages.push(m);
+  }
+  warn(m: string) {
+    this.messages.push(m);
+  }
 }
-

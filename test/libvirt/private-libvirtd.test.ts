@@ -7,13 +7,24 @@ jest.setTimeout(60_000);
 describe("the private libvirtd's namespace", () => {
   it("masks /dev/kvm only where the host has it", () => {
     expect(bindMounts(true).map((m) => m.onto)).toEqual([
-      "/etc/libvirt", "/var/lib/libvirt", "/run/libvirt", "/var/log/libvirt", "/var/cache/libvirt",
-      "/var/lib/swtpm-localca", "/var/log/swtpm", "/dev/kvm",
+      "/etc/libvirt",
+      "/var/lib/libvirt",
+      "/run/libvirt",
+      "/var/log/libvirt",
+      "/var/cache/libvirt",
+      "/var/lib/swtpm-localca",
+      "/var/log/swtpm",
+      "/dev/kvm",
     ]);
     expect(bindMounts(true).find((m) => m.onto === "/dev/kvm")).toEqual({ from: "nokvm", onto: "/dev/kvm" });
     expect(bindMounts(false).map((m) => m.onto)).toEqual([
-      "/etc/libvirt", "/var/lib/libvirt", "/run/libvirt", "/var/log/libvirt", "/var/cache/libvirt",
-      "/var/lib/swtpm-localca", "/var/log/swtpm",
+      "/etc/libvirt",
+      "/var/lib/libvirt",
+      "/run/libvirt",
+      "/var/log/libvirt",
+      "/var/cache/libvirt",
+      "/var/lib/swtpm-localca",
+      "/var/log/swtpm",
     ]);
   });
 

@@ -49,8 +49,15 @@ function volume(o: { capacityBytes?: number; format?: string; deleteOnDestroy?: 
   const capacityBytes = o.capacityBytes ?? 60 * GiB;
   const format = o.format ?? "qcow2";
   const name = o.name ?? "DC01.qcow2";
-  return { uri: URI, pool: "homelab", name, capacityBytes, format, deleteOnDestroy: o.deleteOnDestroy ?? false,
-    xml: `<volume><name>${name}</name><capacity unit='bytes'>${capacityBytes}</capacity><target><format type='${format}'/></target></volume>` };
+  return {
+    uri: URI,
+    pool: "homelab",
+    name,
+    capacityBytes,
+    format,
+    deleteOnDestroy: o.deleteOnDestroy ?? false,
+    xml: `<volume><name>${name}</name><capacity unit='bytes'>${capacityBytes}</capacity><target><format type='${format}'/></target></volume>`,
+  };
 }
 
 describe("domains", () => {
@@ -82,7 +89,9 @@ describe("domains", () => {
 
   test("the note for an in-place update says when it applies", () => {
     const d = diffDomain(domain(), domain({ memMiB: 4096, vcpus: 4 }));
-    expect(domainUpdateNote("DC01", d, true)).toBe("domain DC01: memoryMiB, vcpus changed in the persistent definition; the running guest picks the change up at its next boot (shut it down and start it)");
+    expect(domainUpdateNote("DC01", d, true)).toBe(
+      "domain DC01: memoryMiB, vcpus changed in the persistent definition; the running guest picks the change up at its next boot (shut it down and start it)",
+    );
     expect(domainUpdateNote("DC01", d, false)).toMatch(/applies when the domain next starts$/);
     expect(domainUpdateNote("DC01", diffDomain(domain(), domain({ start: false })), true)).toBeUndefined();
   });
@@ -129,23 +138,39 @@ describe("volumes", () => {
 
   test.each([
     ["smaller than the spec before", olds, 30 * GiB, "volume homelab/DC01.qcow2 would shrink from 64424509440 to 32212254720 bytes (60 GiB -> 30 GiB)"],
-    ["smaller than libvirt has (grown by hand)", { ...olds, liveCapacityBytes: 100 * GiB }, 80 * GiB, "would shrink from 107374182400 to 85899345920 bytes (100 GiB -> 80 GiB)"],
+    [
+      "smaller than libvirt has (grown by hand)",
+      { ...olds, liveCapacityBytes: 100 * GiB },
+      80 * GiB,
+      "would shrink from 107374182400 to 85899345920 bytes (100 GiB -> 80 GiB)",
+    ],
   ])("refuses shrinking: %s", (_label, state, requested, message) => {
     expect(() => diffVolume(state, volume({ capacityBytes: requested }))).toThrow(message);
   });
 
   test("the refusal says how to get out", () => {
-    expect(volumeShrinkProblem("homelab", "DC01.qcow2", 60 * GiB, 40 * GiB)).toMatch(/homelab never shrinks a disk\. Set the VM's disk back to at least 60 GiB/);
+    expect(volumeShrinkProblem("homelab", "DC01.qcow2", 60 * GiB, 40 * GiB)).toMatch(
+      /homelab never shrinks a disk\. Set the VM's disk back to at least 60 GiB/,
+    );
     expect(volumeShrinkProblem("homelab", "DC01.qcow2", 60 * GiB, 60 * GiB)).toBeUndefined();
   });
 });
 
 describe("toDiffResult", () => {
   test.each([
-    [{ updates: [], replaces: [] }, { changes: false, replaces: [], deleteBeforeReplace: false }],
-    [{ updates: ["summary.memoryMiB"], replaces: [] }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    [
+      { updates: [], replaces: [] },
+      { changes: false, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      { updates: ["summary.memoryMiB"], replaces: [] },
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
     // libvirt names are unique: the old object must go first. Paths become top-level input names.
-    [{ updates: [], replaces: ["uuid", "summary.bridge"] }, { changes: true, replaces: ["uuid", "summary"], deleteBeforeReplace: true }],
+    [
+      { updates: [], replaces: ["uuid", "summary.bridge"] },
+      { changes: true, replaces: ["uuid", "summary"], deleteBeforeReplace: true },
+    ],
   ])("%j", (decision, result) => {
     expect(toDiffResult(decision)).toEqual(result);
   });
@@ -154,14 +179,24 @@ describe("toDiffResult", () => {
 describe("summaries and containment", () => {
   test("a domain summary reads memory in any unit, NICs, disks, firmware and TPM", () => {
     expect(domainSummary(domainXml().replace("<memory unit='MiB'>2048</memory>", "<memory unit='KiB'>2097152</memory>"))).toEqual({
-      name: "DC01", uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01", type: "qemu", memoryMiB: 2048, vcpus: 2,
-      nics: ["52:54:00:00:00:01 lab-net e1000e"], disks: ["disk sata homelab/DC01.qcow2", "cdrom sata /iso/ws2022.iso"],
-      firmware: "efi enrolled-keys secure-boot loader-secure smm", tpm: "tpm-crb emulator 2.0",
+      name: "DC01",
+      uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
+      type: "qemu",
+      memoryMiB: 2048,
+      vcpus: 2,
+      nics: ["52:54:00:00:00:01 lab-net e1000e"],
+      disks: ["disk sata homelab/DC01.qcow2", "cdrom sata /iso/ws2022.iso"],
+      firmware: "efi enrolled-keys secure-boot loader-secure smm",
+      tpm: "tpm-crb emulator 2.0",
     });
   });
 
   test.each([
-    ["2048", "MiB", 2 * GiB], ["2097152", "KiB", 2 * GiB], ["60", "G", 60 * GiB], ["1000", "KB", 1e6], ["5", "", 5],
+    ["2048", "MiB", 2 * GiB],
+    ["2097152", "KiB", 2 * GiB],
+    ["60", "G", 60 * GiB],
+    ["1000", "KB", 1e6],
+    ["5", "", 5],
   ])("sizeInBytes(%s, %s)", (value, unit, bytes) => expect(sizeInBytes(value, unit)).toBe(bytes));
 
   test("volumeSummary", () => {
@@ -177,12 +212,19 @@ describe("summaries and containment", () => {
     </devices></domain>`;
 
   test.each([
-    ["libvirt's expanded XML holds the rendered one (units, machine alias, added attributes and devices)",
+    [
+      "libvirt's expanded XML holds the rendered one (units, machine alias, added attributes and devices)",
       `<domain type="qemu"><name>DC01</name><memory unit="MiB">2048</memory><vcpu>2</vcpu><os><type arch="x86_64" machine="q35">hvm</type></os>
-       <devices><controller type="usb" model="qemu-xhci"/><interface type="network"><mac address="52:54:00:00:00:02"/><source network="default"/></interface></devices></domain>`, undefined],
+       <devices><controller type="usb" model="qemu-xhci"/><interface type="network"><mac address="52:54:00:00:00:02"/><source network="default"/></interface></devices></domain>`,
+      undefined,
+    ],
     ["other memory", `<domain type="qemu"><memory unit="MiB">4096</memory></domain>`, "/domain/memory (4294967296 bytes, libvirt has 2147483648)"],
-    ["a NIC libvirt lacks", `<domain><devices><interface type="network"><mac address="52:54:00:00:00:03"/></interface></devices></domain>`, "/domain/devices/interface"],
-    ["another domain type", `<domain type="kvm"><name>DC01</name></domain>`, "/domain/@type = \"kvm\""],
+    [
+      "a NIC libvirt lacks",
+      `<domain><devices><interface type="network"><mac address="52:54:00:00:00:03"/></interface></devices></domain>`,
+      "/domain/devices/interface",
+    ],
+    ["another domain type", `<domain type="kvm"><name>DC01</name></domain>`, '/domain/@type = "kvm"'],
     ["another root", `<network><name>DC01</name></network>`, "/network"],
   ])("%s", (_label, wanted, missing) => {
     expect(xmlMissing(wanted, live)).toBe(missing);
@@ -220,7 +262,12 @@ describe("every classified field, one row each", () => {
     ["a NIC's MAC", domain({ macs: ["52:54:00:00:00:09"] }), ["summary.nics"], []],
     ["a NIC's model", domainFrom(edit(d0, "<model type='e1000e'/>", "<model type='virtio'/>")), ["summary.nics"], []],
     ["a disk's bus", domainFrom(edit(d0, "<target dev='sda' bus='sata'/>", "<target dev='vda' bus='virtio'/>")), ["summary.disks"], []],
-    ["firmware: Secure Boot off", domainFrom(edit(d0, "<feature enabled='yes' name='secure-boot'/>", "<feature enabled='no' name='secure-boot'/>")), ["summary.firmware"], []],
+    [
+      "firmware: Secure Boot off",
+      domainFrom(edit(d0, "<feature enabled='yes' name='secure-boot'/>", "<feature enabled='no' name='secure-boot'/>")),
+      ["summary.firmware"],
+      [],
+    ],
     ["firmware: BIOS instead of UEFI", domainFrom(edit(d0, "<os firmware='efi'>", "<os>")), ["summary.firmware"], []],
     ["firmware: SMM off", domainFrom(edit(d0, "<smm state='on'/>", "<smm state='off'/>")), ["summary.firmware"], []],
     ["TPM removed", domainFrom(edit(d0, "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>", "")), ["summary.tpm"], []],
@@ -239,8 +286,18 @@ describe("every classified field, one row each", () => {
     ["MAC", network({ mac: "52:54:00:87:c5:b3" }), ["summary.mac"], []],
     ["mode nat -> route", networkFrom(edit(n0, "<forward mode='nat'/>", "<forward mode='route'/>")), ["summary.mode"], []],
     ["mode nat -> isolated", networkFrom(edit(n0, "<forward mode='nat'/>", "")), ["summary.mode"], []],
-    ["addresses", networkFrom(edit(n0, "<ip address='192.168.56.1' netmask='255.255.255.0'>", "<ip address='192.168.56.254' netmask='255.255.255.0'>")), ["summary.ips"], []],
-    ["DHCP range", networkFrom(edit(n0, "<range start='192.168.56.100' end='192.168.56.200'/>", "<range start='192.168.56.100' end='192.168.56.150'/>")), ["summary.dhcp"], []],
+    [
+      "addresses",
+      networkFrom(edit(n0, "<ip address='192.168.56.1' netmask='255.255.255.0'>", "<ip address='192.168.56.254' netmask='255.255.255.0'>")),
+      ["summary.ips"],
+      [],
+    ],
+    [
+      "DHCP range",
+      networkFrom(edit(n0, "<range start='192.168.56.100' end='192.168.56.200'/>", "<range start='192.168.56.100' end='192.168.56.150'/>")),
+      ["summary.dhcp"],
+      [],
+    ],
     ["active", networkFrom(n0.xml, { active: false }), ["active"], []],
     ["autostart", networkFrom(n0.xml, { autostart: false }), ["autostart"], []],
   ] as const)("network: %s", (_field, news, updates, replaces) => {
@@ -273,18 +330,26 @@ describe("every classified field, one row each", () => {
   });
 
   test("a volume with no recorded sizes is compared against 0 bytes: any size is growth, never a shrink", () => {
-    expect(diffVolume({}, volume({ capacityBytes: GiB }))).toEqual({ updates: ["capacityBytes", "deleteOnDestroy"], replaces: ["uri", "pool", "name", "format"] });
+    expect(diffVolume({}, volume({ capacityBytes: GiB }))).toEqual({
+      updates: ["capacityBytes", "deleteOnDestroy"],
+      replaces: ["uri", "pool", "name", "format"],
+    });
   });
 
   test("an old state with only a spec capacity refuses a shrink below it; the same size is no shrink", () => {
-    expect(() => diffVolume({ capacityBytes: 2 * GiB }, volume({ capacityBytes: GiB }))).toThrow("volume homelab/DC01.qcow2 would shrink from 2147483648 to 1073741824 bytes (2 GiB -> 1 GiB), which loses the guest's data: homelab never shrinks a disk. Set the VM's disk back to at least 2 GiB, or shrink the filesystem inside the guest and the image by hand (qemu-img resize --shrink) first");
+    expect(() => diffVolume({ capacityBytes: 2 * GiB }, volume({ capacityBytes: GiB }))).toThrow(
+      "volume homelab/DC01.qcow2 would shrink from 2147483648 to 1073741824 bytes (2 GiB -> 1 GiB), which loses the guest's data: homelab never shrinks a disk. Set the VM's disk back to at least 2 GiB, or shrink the filesystem inside the guest and the image by hand (qemu-img resize --shrink) first",
+    );
     expect(() => diffVolume({ liveCapacityBytes: 1.5 * GiB }, volume({ capacityBytes: GiB }))).toThrow("(1.5 GiB -> 1 GiB)");
     // Same size on both sides: no shrink, no capacity change (only the fixture's XML text differs).
     expect(diffVolume({ ...v0, capacityBytes: GiB, liveCapacityBytes: GiB }, volume({ capacityBytes: GiB }))).toEqual({ updates: ["xml"], replaces: [] });
   });
 
   test("two fields at once: both are named, in table order", () => {
-    expect(diffNetwork(n0, networkFrom(network({ bridge: "virbr57", mac: "52:54:00:87:c5:b3" }).xml, { autostart: false }))).toEqual({ updates: ["summary.mac", "autostart"], replaces: ["summary.bridge"] });
+    expect(diffNetwork(n0, networkFrom(network({ bridge: "virbr57", mac: "52:54:00:87:c5:b3" }).xml, { autostart: false }))).toEqual({
+      updates: ["summary.mac", "autostart"],
+      replaces: ["summary.bridge"],
+    });
   });
 
   test("the xml fallback: only when no field changed, and only when the XML did", () => {
@@ -300,10 +365,13 @@ describe("every classified field, one row each", () => {
   });
 
   test("the update note lists every changed field without its summary. prefix, and skips start", () => {
-    expect(domainUpdateNote("DC01", { updates: ["start", "summary.tpm", "xml"], replaces: [] }, false))
-      .toBe("domain DC01: tpm, xml changed in the persistent definition; applies when the domain next starts");
+    expect(domainUpdateNote("DC01", { updates: ["start", "summary.tpm", "xml"], replaces: [] }, false)).toBe(
+      "domain DC01: tpm, xml changed in the persistent definition; applies when the domain next starts",
+    );
     expect(domainUpdateNote("DC01", { updates: ["start"], replaces: [] }, false)).toBeUndefined();
-    expect(domainUpdateNote("DC01", { updates: ["mysummary.x"], replaces: [] }, false)).toBe("domain DC01: mysummary.x changed in the persistent definition; applies when the domain next starts");
+    expect(domainUpdateNote("DC01", { updates: ["mysummary.x"], replaces: [] }, false)).toBe(
+      "domain DC01: mysummary.x changed in the persistent definition; applies when the domain next starts",
+    );
   });
 });
 

@@ -19,22 +19,31 @@ provider[method](...args).then((r) => console.log(JSON.stringify(r)), (e) => { c
 `;
 
 function runInHost(dir: string, provider: pulumi.dynamic.ResourceProvider, call: unknown[]): Promise<Record<string, unknown>> {
-  return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((sf) => {
-    const file = join(dir, `${String(call[0])}.js`);
-    writeFileSync(file, sf.text);
-    return new Promise((resolve, reject) => {
-      // cwd elsewhere: the host must not depend on where it runs.
-      execFile(process.execPath, ["-e", HOST, join(__dirname, "..", ".."), file, JSON.stringify(call)], { cwd: tmpdir(), timeout: 50_000 }, (err, stdout, stderr) => {
-        if (err) return reject(new Error(`${err.message}\n${stderr}`));
-        resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+  return pulumi.runtime
+    .serializeFunction(() => provider, { allowSecrets: true })
+    .then((sf) => {
+      const file = join(dir, `${String(call[0])}.js`);
+      writeFileSync(file, sf.text);
+      return new Promise((resolve, reject) => {
+        // cwd elsewhere: the host must not depend on where it runs.
+        execFile(
+          process.execPath,
+          ["-e", HOST, join(__dirname, "..", ".."), file, JSON.stringify(call)],
+          { cwd: tmpdir(), timeout: 50_000 },
+          (err, stdout, stderr) => {
+            if (err) return reject(new Error(`${err.message}\n${stderr}`));
+            resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+          },
+        );
       });
     });
-  });
 }
 
 describe("the serialized providers", () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "provider-host-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "provider-host-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("the closure is small: it loads the provider code at run time instead of carrying it", async () => {
@@ -44,14 +53,22 @@ describe("the serialized providers", () => {
   });
 
   test("check runs in a plain node host and derives the summary from the XML", async () => {
-    const xml = "<network><name>lab-net</name><uuid>f42a8bd8-ab64-5db7-8973-bf7db387db75</uuid><bridge name='virbr56'/><mac address='52:54:00:87:c5:b2'/><ip address='192.168.56.1' netmask='255.255.255.0'/></network>";
-    const result = await runInHost(dir, networkProvider, ["check", {}, { uri: "qemu:///system", name: "lab-net", uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db75", xml, active: true, autostart: true }]);
+    const xml =
+      "<network><name>lab-net</name><uuid>f42a8bd8-ab64-5db7-8973-bf7db387db75</uuid><bridge name='virbr56'/><mac address='52:54:00:87:c5:b2'/><ip address='192.168.56.1' netmask='255.255.255.0'/></network>";
+    const result = await runInHost(dir, networkProvider, [
+      "check",
+      {},
+      { uri: "qemu:///system", name: "lab-net", uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db75", xml, active: true, autostart: true },
+    ]);
     expect(result).toMatchObject({ failures: [], inputs: { summary: { bridge: "virbr56", mode: "isolated", ips: ["192.168.56.1/255.255.255.0"] } } });
   });
 
   test("create reaches virsh from the host, and its error names the object and the connection", async () => {
     const xml = "<network><name>lab-net</name><uuid>f42a8bd8-ab64-5db7-8973-bf7db387db75</uuid></network>";
-    const result = await runInHost(dir, networkProvider, ["create", { uri: "qemu:///system?socket=/nonexistent/sock", name: "lab-net", uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db75", xml, active: true, autostart: true }]);
+    const result = await runInHost(dir, networkProvider, [
+      "create",
+      { uri: "qemu:///system?socket=/nonexistent/sock", name: "lab-net", uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db75", xml, active: true, autostart: true },
+    ]);
     expect(result.error).toMatch(/^libvirt could not read the state of network lab-net: no connection to qemu:\/\/\/system\?socket=\/nonexistent\/sock/);
   });
 });

@@ -7,7 +7,13 @@ import { answerIsoPath, noPromptIsoPath } from "../../unattend/paths";
 
 // Elements that may repeat are always arrays, so a single NIC reads like two.
 const REPEATED = new Set(["interface", "disk", "host", "boot", "feature", "timer"]);
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false, parseAttributeValue: false, isArray: (name) => REPEATED.has(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => REPEATED.has(name),
+});
 
 type Node = { [key: string]: Node & Node[] & string };
 const parse = (xml: string): Node => parser.parse(xml) as Node;
@@ -42,7 +48,12 @@ describe("dev domains", () => {
     });
 
     test("one interface per NIC, with the spec's MAC, network and model, in order", () => {
-      const nics = (devices.interface as Node[]).map((i) => ({ type: i["@type"], mac: i.mac["@address"], network: i.source["@network"], model: i.model["@type"] }));
+      const nics = (devices.interface as Node[]).map((i) => ({
+        type: i["@type"],
+        mac: i.mac["@address"],
+        network: i.source["@network"],
+        model: i.model["@type"],
+      }));
       expect(nics).toEqual(vm.nics.map((n) => ({ type: "network", mac: n.mac, network: n.network, model: n.model })));
       for (const nic of nics) expect(dev.networks.map((n) => n.name)).toContain(nic.network);
     });
@@ -58,7 +69,9 @@ describe("dev domains", () => {
       expect(disk.target["@dev"]).toBe("sda");
       expect(disk.target["@bus"]).toBe("sata");
       // Unattended install (the default): the installer rebuilt without its boot prompt, the answer CD last.
-      expect(cdroms.map((c) => c.source["@file"])).toEqual([noPromptIsoPath(vm.isos.install!), vm.isos.virtio, vm.isos.media, answerIsoPath(dev.pool, vm)].filter(Boolean));
+      expect(cdroms.map((c) => c.source["@file"])).toEqual(
+        [noPromptIsoPath(vm.isos.install!), vm.isos.virtio, vm.isos.media, answerIsoPath(dev.pool, vm)].filter(Boolean),
+      );
       expect(cdroms.map((c) => c.target["@dev"])).toEqual(["sdb", "sdc", "sdd", "sde"].slice(0, cdroms.length));
       for (const c of cdroms) {
         expect(c["@device"]).toBe("cdrom");
@@ -109,25 +122,75 @@ describe("dev domains", () => {
 // The dev stack's domains, written out from Pulumi.dev.yaml (names, memory, vCPUs, ISOs) and from the
 // identities derived for it (UUIDs and MACs, checked against Python's uuid5/sha256 in test/lab/identity.test.ts).
 const DEV_DOMAINS = [
-  { name: "DC01", uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01", memory: "2048", vcpus: "2", install: "/var/lib/libvirt/iso/windows-server-2022.iso", media: true,
-    nics: [["52:54:00:69:1b:44", "lab-net"], ["52:54:00:e8:af:93", "default"]] },
-  { name: "SCCM01", uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851", memory: "8192", vcpus: "4", install: "/var/lib/libvirt/iso/windows-server-2022.iso", media: true,
-    nics: [["52:54:00:e8:6b:4c", "lab-net"], ["52:54:00:e9:18:a9", "default"]] },
-  { name: "CLIENT01", uuid: "ed496bea-3589-5e3a-9075-c7f155c60221", memory: "4096", vcpus: "2", install: "/var/lib/libvirt/iso/windows-11.iso", media: false,
-    nics: [["52:54:00:0d:5a:b7", "lab-net"], ["52:54:00:3a:5e:3d", "default"]] },
-  { name: "CLIENT02", uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327", memory: "4096", vcpus: "2", install: "/var/lib/libvirt/iso/windows-11.iso", media: false,
-    nics: [["52:54:00:e5:4f:46", "lab-net"], ["52:54:00:24:ee:34", "default"]] },
+  {
+    name: "DC01",
+    uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
+    memory: "2048",
+    vcpus: "2",
+    install: "/var/lib/libvirt/iso/windows-server-2022.iso",
+    media: true,
+    nics: [
+      ["52:54:00:69:1b:44", "lab-net"],
+      ["52:54:00:e8:af:93", "default"],
+    ],
+  },
+  {
+    name: "SCCM01",
+    uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851",
+    memory: "8192",
+    vcpus: "4",
+    install: "/var/lib/libvirt/iso/windows-server-2022.iso",
+    media: true,
+    nics: [
+      ["52:54:00:e8:6b:4c", "lab-net"],
+      ["52:54:00:e9:18:a9", "default"],
+    ],
+  },
+  {
+    name: "CLIENT01",
+    uuid: "ed496bea-3589-5e3a-9075-c7f155c60221",
+    memory: "4096",
+    vcpus: "2",
+    install: "/var/lib/libvirt/iso/windows-11.iso",
+    media: false,
+    nics: [
+      ["52:54:00:0d:5a:b7", "lab-net"],
+      ["52:54:00:3a:5e:3d", "default"],
+    ],
+  },
+  {
+    name: "CLIENT02",
+    uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327",
+    memory: "4096",
+    vcpus: "2",
+    install: "/var/lib/libvirt/iso/windows-11.iso",
+    media: false,
+    nics: [
+      ["52:54:00:e5:4f:46", "lab-net"],
+      ["52:54:00:24:ee:34", "default"],
+    ],
+  },
 ];
 
 describe.each(DEV_DOMAINS)("dev domain $name, literally", (want) => {
   let domain: Node;
-  beforeEach(() => { domain = domainOf(dev, want.name); });
+  beforeEach(() => {
+    domain = domainOf(dev, want.name);
+  });
   test("identity, size, NICs, disk, ISOs and NVRAM", () => {
-    expect([domain["@type"], domain.name, domain.uuid, textOf(domain.memory), domain.memory["@unit"], textOf(domain.currentMemory), domain.vcpu])
-      .toEqual(["kvm", want.name, want.uuid, want.memory, "MiB", want.memory, want.vcpus]);
+    expect([domain["@type"], domain.name, domain.uuid, textOf(domain.memory), domain.memory["@unit"], textOf(domain.currentMemory), domain.vcpu]).toEqual([
+      "kvm",
+      want.name,
+      want.uuid,
+      want.memory,
+      "MiB",
+      want.memory,
+      want.vcpus,
+    ]);
     expect(domain.cpu.topology["@cores"]).toBe(want.vcpus);
-    expect((domain.devices.interface as Node[]).map((i) => [i.mac["@address"], i.source["@network"], i.model["@type"]]))
-      .toEqual(want.nics.map(([mac, network]) => [mac, network, "e1000e"]));
+    expect((domain.devices.interface as Node[]).map((i) => [i.mac["@address"], i.source["@network"], i.model["@type"]])).toEqual(
+      want.nics.map(([mac, network]) => [mac, network, "e1000e"]),
+    );
     const [disk, ...cdroms] = domain.devices.disk as Node[];
     expect([disk.source["@pool"], disk.source["@volume"], disk.driver["@discard"]]).toEqual(["homelab", `${want.name}.qcow2`, "unmap"]);
     expect(cdroms.map((c) => [c.source["@file"], c.target["@dev"], c.driver["@type"]])).toEqual([
@@ -152,18 +215,41 @@ describe.each(DEV_DOMAINS)("dev domain $name, literally", (want) => {
 test("the dev lab's networks, pool and volumes, literally", () => {
   const objects = renderLab(dev);
   const network = (name: string) => parse(objects.find((o) => o.kind === "network" && o.name === name)!.xml).network;
-  expect([network("lab-net").uuid, network("lab-net").mac["@address"], network("lab-net").bridge["@name"]]).toEqual(["f42a8bd8-ab64-5db7-8973-bf7db387db75", "52:54:00:87:c5:b2", "virbr56"]);
-  expect([network("default").uuid, network("default").mac["@address"], network("default").bridge["@name"]]).toEqual(["0194d3b9-53c3-5d96-8581-c3aa5f4e6332", "52:54:00:4a:51:d7", "virbr0"]);
+  expect([network("lab-net").uuid, network("lab-net").mac["@address"], network("lab-net").bridge["@name"]]).toEqual([
+    "f42a8bd8-ab64-5db7-8973-bf7db387db75",
+    "52:54:00:87:c5:b2",
+    "virbr56",
+  ]);
+  expect([network("default").uuid, network("default").mac["@address"], network("default").bridge["@name"]]).toEqual([
+    "0194d3b9-53c3-5d96-8581-c3aa5f4e6332",
+    "52:54:00:4a:51:d7",
+    "virbr0",
+  ]);
   expect((network("default").ip.dhcp.host as Node[]).map((h) => [h["@mac"], h["@name"], h["@ip"]])).toEqual([
     ["52:54:00:3a:5e:3d", "CLIENT01", "192.168.122.101"],
     ["52:54:00:24:ee:34", "CLIENT02", "192.168.122.102"],
   ]);
   expect([network("default").ip.dhcp.range["@start"], network("default").ip.dhcp.range["@end"]]).toEqual(["192.168.122.100", "192.168.122.254"]);
   const pool = parse(objects.find((o) => o.kind === "pool")!.xml).pool;
-  expect([pool["@type"], pool.name, pool.uuid, pool.target.path]).toEqual(["dir", "homelab", "e59e5edf-c2eb-55ff-9a43-a3314e178e4b", "/var/lib/libvirt/images/homelab"]);
+  expect([pool["@type"], pool.name, pool.uuid, pool.target.path]).toEqual([
+    "dir",
+    "homelab",
+    "e59e5edf-c2eb-55ff-9a43-a3314e178e4b",
+    "/var/lib/libvirt/images/homelab",
+  ]);
   // 60, 100, 64 and 64 GiB from Pulumi.dev.yaml, in bytes.
-  expect(objects.filter((o) => o.kind === "volume").map((o) => { const v = parse(o.xml).volume; return [v.name, textOf(v.capacity)]; })).toEqual([
-    ["DC01.qcow2", "64424509440"], ["SCCM01.qcow2", "107374182400"], ["CLIENT01.qcow2", "68719476736"], ["CLIENT02.qcow2", "68719476736"],
+  expect(
+    objects
+      .filter((o) => o.kind === "volume")
+      .map((o) => {
+        const v = parse(o.xml).volume;
+        return [v.name, textOf(v.capacity)];
+      }),
+  ).toEqual([
+    ["DC01.qcow2", "64424509440"],
+    ["SCCM01.qcow2", "107374182400"],
+    ["CLIENT01.qcow2", "68719476736"],
+    ["CLIENT02.qcow2", "68719476736"],
   ]);
 });
 
@@ -186,10 +272,12 @@ describe("dev networks", () => {
     expect(network.ip.dhcp.range["@end"]).toBe(spec.dhcp!.end);
     const hosts = (network.ip.dhcp.host as Node[]).map((h) => ({ mac: h["@mac"], name: h["@name"], ip: h["@ip"] }));
     expect(hosts).toHaveLength(2);
-    expect(hosts).toEqual(["CLIENT01", "CLIENT02"].map((name) => {
-      const nic = vmOf(dev, name).nics.find((n) => n.network === "default")!;
-      return { mac: nic.mac, name, ip: nic.ip };
-    }));
+    expect(hosts).toEqual(
+      ["CLIENT01", "CLIENT02"].map((name) => {
+        const nic = vmOf(dev, name).nics.find((n) => n.network === "default")!;
+        return { mac: nic.mac, name, ip: nic.ip };
+      }),
+    );
   });
 
   test.each(dev.networks.map((n) => [n.name, n] as const))("%s: NAT, identity, bridge and an explicit MAC", (_name, spec) => {
@@ -294,9 +382,17 @@ describe("renderLab", () => {
   test("applies networks, then the pool, then volumes, then domains", () => {
     const objects = renderLab(dev);
     expect(objects.map((o) => `${o.kind}:${o.name}`)).toEqual([
-      "network:lab-net", "network:default", "pool:homelab",
-      "volume:DC01.qcow2", "volume:SCCM01.qcow2", "volume:CLIENT01.qcow2", "volume:CLIENT02.qcow2",
-      "domain:DC01", "domain:SCCM01", "domain:CLIENT01", "domain:CLIENT02",
+      "network:lab-net",
+      "network:default",
+      "pool:homelab",
+      "volume:DC01.qcow2",
+      "volume:SCCM01.qcow2",
+      "volume:CLIENT01.qcow2",
+      "volume:CLIENT02.qcow2",
+      "domain:DC01",
+      "domain:SCCM01",
+      "domain:CLIENT01",
+      "domain:CLIENT02",
     ]);
   });
 

@@ -19,7 +19,13 @@ if (UPDATE) {
 
 // In the order renderLab applies them: networks, the pool, volumes, domains.
 const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
-const FILES = ["network-lab-net.xml", "network-default.xml", "pool-homelab.xml", ...VMS.map((vm) => `volume-${vm}.qcow2.xml`), ...VMS.map((vm) => `domain-${vm}.xml`)];
+const FILES = [
+  "network-lab-net.xml",
+  "network-default.xml",
+  "pool-homelab.xml",
+  ...VMS.map((vm) => `volume-${vm}.qcow2.xml`),
+  ...VMS.map((vm) => `domain-${vm}.xml`),
+];
 
 // Missing goldens fail (readdirSync and readFileSync throw): only UPDATE_GOLDEN=1 writes them.
 test("golden/dev holds exactly one file per rendered object", () => {
@@ -30,6 +36,7 @@ test("golden/dev holds exactly one file per rendered object", () => {
 
 test.each(FILES)("%s matches its golden file", (file) => {
   const golden = join(DIR, file);
-  if (!existsSync(golden)) throw new Error(`golden file ${golden} is missing: run UPDATE_GOLDEN=1 npx jest test/libvirt/render-golden, review it and commit it`);
+  if (!existsSync(golden))
+    throw new Error(`golden file ${golden} is missing: run UPDATE_GOLDEN=1 npx jest test/libvirt/render-golden, review it and commit it`);
   expect(render().find((o) => o.file === file)?.xml).toBe(readFileSync(golden, "utf8"));
 });

@@ -5,7 +5,10 @@ import { stackSpec } from "../support/stacks";
 
 const domainOf = (stack: string, vm: string) => {
   const lab = stackSpec(stack);
-  return renderDomainXml(lab.vms.find((v) => v.name === vm)!, lab);
+  return renderDomainXml(
+    lab.vms.find((v) => v.name === vm)!,
+    lab,
+  );
 };
 
 describe("KVM guests", () => {

@@ -13,7 +13,7 @@ describe("pure parts", () => {
     expect(quoteArg("dumpxml")).toBe("'dumpxml'");
     expect(quoteArg("a b")).toBe("'a b'");
     expect(quoteArg("it's")).toBe("'it'\\''s'");
-    expect(() => quoteArg("two\nlines")).toThrow("an argument spans lines: \"two\\nlines\"");
+    expect(() => quoteArg("two\nlines")).toThrow('an argument spans lines: "two\\nlines"');
   });
 
   test.each([
@@ -23,7 +23,7 @@ describe("pure parts", () => {
     ["an empty reply", "virsh # 'list'\nvirsh # echo --err M\nvirsh # echo --shell \"M end\"\n", ""],
     ["a redrawn line", "virsh # 'li\r\u001b[Avirsh # 'list'\u001b[K\nDC01\n", undefined],
   ])("cleanReply: %s", (_what, segment, expected) => {
-    expect(cleanReply(segment, "'list'", ["echo --err M", "echo --shell \"M end\""])).toBe(expected);
+    expect(cleanReply(segment, "'list'", ["echo --err M", 'echo --shell "M end"'])).toBe(expected);
   });
 });
 
@@ -36,7 +36,11 @@ describe("a session with the real virsh", () => {
       expect(await s.run(["net-define", xml], 5000)).toMatchObject({ failed: false });
       // Another process would not see it: libvirt's test driver forgets between processes.
       expect((await s.run(["net-list", "--all", "--name"], 5000)).stdout.split("\n").filter(Boolean).sort()).toEqual(["default", "sess-net"]);
-      expect(await s.run(["net-info", "nosuch"], 5000)).toEqual({ stdout: "", stderr: "error: failed to get network 'nosuch'\nerror: Network not found: no network with matching name 'nosuch'\n", failed: true });
+      expect(await s.run(["net-info", "nosuch"], 5000)).toEqual({
+        stdout: "",
+        stderr: "error: failed to get network 'nosuch'\nerror: Network not found: no network with matching name 'nosuch'\n",
+        failed: true,
+      });
       expect((await s.run(["echo", "it's a 'quoted' arg", "x y"], 5000)).stdout).toBe("it's a 'quoted' arg x y");
       expect(s.spawned).toBe(1);
     } finally {
@@ -72,7 +76,9 @@ describe("a session with the real virsh", () => {
     const v = new Virsh({ uri: "test:///default", session: true });
     expect(await v.domainUuid("test")).toBe("6695eb01-f6a4-8304-79aa-97f2502e193f");
     expect(await v.networkInfo("nosuch")).toBeUndefined();
-    await expect(v.domainState("nosuch")).rejects.toThrow("libvirt could not read the state of domain nosuch on test:///default: it does not exist there (failed to get domain 'nosuch')");
+    await expect(v.domainState("nosuch")).rejects.toThrow(
+      "libvirt could not read the state of domain nosuch on test:///default: it does not exist there (failed to get domain 'nosuch')",
+    );
     expect(virshProcessCount() - before).toBe(1);
     expect(sessionFor("virsh", "test:///default").spawned).toBe(1);
   });
@@ -87,7 +93,9 @@ describe("a session with the real virsh", () => {
 
 describe("stand-ins: bounds and fallback", () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "virsh-session-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "virsh-session-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const script = (name: string, body: string) => {
     const file = join(dir, name);
@@ -99,7 +107,9 @@ describe("stand-ins: bounds and fallback", () => {
   test("a session that does not answer is killed after the bound and says so", async () => {
     const mute = new Virsh({ binary: script("mute", "cat > /dev/null"), timeoutMs: 300, session: true });
     const started = Date.now();
-    await expect(mute.version()).rejects.toThrow("libvirt could not ask the version of hypervisor qemu:///system on qemu:///system: virsh did not answer within 300 ms");
+    await expect(mute.version()).rejects.toThrow(
+      "libvirt could not ask the version of hypervisor qemu:///system on qemu:///system: virsh did not answer within 300 ms",
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 

@@ -13,7 +13,8 @@ const STDERR = {
   noNetwork: "error: failed to get network 'nosuch'\nerror: Network not found: no network with matching name 'nosuch'\n",
   noDomain: "error: failed to get domain 'nosuch'\n",
   volumeMissingAtStart: "error: Failed to start domain 'GHOST01'\nerror: Storage volume not found: no storage vol with matching name 'GHOST01.qcow2'\n",
-  uuidTaken: "error: Failed to define network from /tmp/n1b.xml\nerror: operation failed: network 'n1' already exists with uuid 11111111-1111-1111-1111-111111111111\n",
+  uuidTaken:
+    "error: Failed to define network from /tmp/n1b.xml\nerror: operation failed: network 'n1' already exists with uuid 11111111-1111-1111-1111-111111111111\n",
   notEmpty: "error: Failed to delete pool p1\nerror: failed to remove pool '/srv/pool': Directory not empty\n",
 };
 
@@ -33,19 +34,31 @@ describe("libvirt's error text, restated", () => {
   });
 
   test("the message names the operation, the object, the connection and libvirt's reason", () => {
-    expect(formatVirshError({ kind: "domain", name: "DC01", operation: "start" }, "qemu:///system", libvirtDetail(STDERR.isoMissing), "failed"))
-      .toBe("libvirt could not start domain DC01 on qemu:///system: Cannot access storage file '/x.iso': No such file or directory");
+    expect(formatVirshError({ kind: "domain", name: "DC01", operation: "start" }, "qemu:///system", libvirtDetail(STDERR.isoMissing), "failed")).toBe(
+      "libvirt could not start domain DC01 on qemu:///system: Cannot access storage file '/x.iso': No such file or directory",
+    );
   });
 
   test("a daemon that does not answer gets the hint to check libvirtd and the URI", () => {
-    const message = formatVirshError({ kind: "network", name: "lab-net", operation: "define" }, "qemu+ssh://lab@host/system", libvirtDetail(STDERR.noDaemon), "not-connected");
-    expect(message).toBe("libvirt could not define network lab-net: no connection to qemu+ssh://lab@host/system: " +
-      "Failed to connect socket to '/nonexistent/sock': No such file or directory. Is libvirtd (or virtqemud) running on that host, and is the URI right (homelab:uri)?");
+    const message = formatVirshError(
+      { kind: "network", name: "lab-net", operation: "define" },
+      "qemu+ssh://lab@host/system",
+      libvirtDetail(STDERR.noDaemon),
+      "not-connected",
+    );
+    expect(message).toBe(
+      "libvirt could not define network lab-net: no connection to qemu+ssh://lab@host/system: " +
+        "Failed to connect socket to '/nonexistent/sock': No such file or directory. Is libvirtd (or virtqemud) running on that host, and is the URI right (homelab:uri)?",
+    );
   });
 
   test("parseInfo reads virsh's key: value tables", () => {
-    expect(parseInfo("Name:           n1\nUUID:           1111\nActive:         yes\nBridge:         virbr77\n"))
-      .toEqual({ Name: "n1", UUID: "1111", Active: "yes", Bridge: "virbr77" });
+    expect(parseInfo("Name:           n1\nUUID:           1111\nActive:         yes\nBridge:         virbr77\n")).toEqual({
+      Name: "n1",
+      UUID: "1111",
+      Active: "yes",
+      Bridge: "virbr77",
+    });
   });
 
   test("xmlIdentity finds the name and UUID that error messages use", () => {
@@ -70,8 +83,9 @@ describe("the real virsh", () => {
   });
 
   test("define --validate refuses XML that breaks the schema, naming the domain", async () => {
-    await expect(test_.defineDomain("<domain type='test'><name>BAD01</name><memory>x</memory></domain>"))
-      .rejects.toThrow(/^libvirt could not define domain BAD01 on test:\/\/\/default: .*(validate|schema)/i);
+    await expect(test_.defineDomain("<domain type='test'><name>BAD01</name><memory>x</memory></domain>")).rejects.toThrow(
+      /^libvirt could not define domain BAD01 on test:\/\/\/default: .*(validate|schema)/i,
+    );
   });
 
   test("a daemon that is not there: not-connected, with the hint", async () => {
@@ -85,7 +99,9 @@ describe("the real virsh", () => {
 
 describe("process handling", () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "virsh-test-")); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "virsh-test-"));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // Stand-ins for virsh that only record what they were given: they test our side of the call.
@@ -99,13 +115,18 @@ describe("process handling", () => {
   test("a call that hangs is killed after the timeout and says so", async () => {
     const slow = new Virsh({ binary: script("slow", "sleep 10"), timeoutMs: 300 });
     const started = Date.now();
-    await expect(slow.version()).rejects.toThrow("libvirt could not ask the version of hypervisor qemu:///system on qemu:///system: virsh did not answer within 300 ms");
+    await expect(slow.version()).rejects.toThrow(
+      "libvirt could not ask the version of hypervisor qemu:///system on qemu:///system: virsh did not answer within 300 ms",
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   test("XML goes through a private temp file (mode 600) that is gone afterwards; argv has -c URI", async () => {
     const log = join(dir, "calls.log");
-    const rec = new Virsh({ uri: "qemu+ssh://lab@host/system", binary: script("rec", `echo "$@" >> ${log}; for a; do f="$a"; done; stat -c '%a' "$f" >> ${log}; cat "$f" >> ${log}`) });
+    const rec = new Virsh({
+      uri: "qemu+ssh://lab@host/system",
+      binary: script("rec", `echo "$@" >> ${log}; for a; do f="$a"; done; stat -c '%a' "$f" >> ${log}; cat "$f" >> ${log}`),
+    });
     await rec.defineDomain("<domain><name>DC01</name></domain>");
     const [argv, mode, xml] = readFileSync(log, "utf8").split("\n");
     expect(argv).toMatch(/^-c qemu\+ssh:\/\/lab@host\/system -q define --validate \/.*\/domain\.xml$/);

@@ -18,7 +18,15 @@ const testManifest = {
   volumeId: "HOMELAB_MEDIA",
   entries: [
     { id: "tool", title: "A tool installer", kind: "file", path: "tools/tool.msi", page: PAGE, prepare: "Download tool.msi" },
-    { id: "suite", title: "An extracted suite", kind: "dir", path: "suite", requires: ["setup.exe"], page: "https://example.test/suite", prepare: "Extract the suite" },
+    {
+      id: "suite",
+      title: "An extracted suite",
+      kind: "dir",
+      path: "suite",
+      requires: ["setup.exe"],
+      page: "https://example.test/suite",
+      prepare: "Extract the suite",
+    },
     { id: "extra", title: "Optional extras", kind: "dir", path: "extra", optional: true, page: "https://example.test/extra", prepare: "Copy the extras" },
   ],
 };
@@ -26,7 +34,15 @@ const testManifest = {
 function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  return main(argv, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, projectDir: PROJECT_DIR }).then((code) => ({ code, out, err }));
+  return main(argv, {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    projectDir: PROJECT_DIR,
+  }).then((code) => ({ code, out, err }));
 }
 
 const media = (cmd: string, ...more: string[]) => run(cmd, "--stack", "dev", "--dir", mediaDir, "--manifest", manifestFile, "--lock", lockFile, ...more);
@@ -77,7 +93,10 @@ test("first use records the hashes in the lock; the next check verifies them", a
   const fileHash = execFileSync("sha256sum", [join(mediaDir, "tools", "tool.msi")], { encoding: "utf8" }).split(" ")[0];
   expect(lock.entries.tool).toMatchObject({ path: "tools/tool.msi", kind: "file", sha256: fileHash });
   // A folder's hash is the hash of its sha256sum listing, sorted by path.
-  const listing = execFileSync("bash", ["-c", "find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum"], { cwd: join(mediaDir, "suite"), encoding: "utf8" });
+  const listing = execFileSync("bash", ["-c", "find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum"], {
+    cwd: join(mediaDir, "suite"),
+    encoding: "utf8",
+  });
   const treeHash = execFileSync("sha256sum", { input: listing, encoding: "utf8" }).split(" ")[0];
   expect(lock.entries.suite.sha256).toBe(treeHash);
   expect(sha256Tree(join(mediaDir, "suite"))).toBe(treeHash);
@@ -125,7 +144,10 @@ test("build makes a real ISO with the volume id and long Joliet names", async ()
   expect(isoVolumeId(iso)).toBe("HOMELAB_MEDIA");
   // Windows reads the Joliet tree: load it instead of Rock Ridge (-read_fs norock); without
   // -joliet-long the long name would be cut to 64 characters there.
-  const files = execFileSync("xorriso", ["-read_fs", "norock", "-indev", iso, "-find", "/", "-type", "f"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const files = execFileSync("xorriso", ["-read_fs", "norock", "-indev", iso, "-find", "/", "-type", "f"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   expect(files).toContain(`'/suite/sub/${LONG_NAME}'`);
   expect(files).toContain("'/tools/tool.msi'");
   const extracted = join(work, "extracted.bin");
@@ -151,7 +173,9 @@ test("a stack without homelab:media is a usage error that names the fix", async 
 test("the project's manifest is valid and names every installer the phases use", () => {
   const manifest = loadMediaManifest();
   expect(manifest.volumeId).toBe("HOMELAB_MEDIA");
-  expect(manifest.entries.map((e) => e.id)).toEqual(expect.arrayContaining(["sql2022", "configmgr", "adk", "adk-winpe", "odbc18", "vcredist-x64", "vcredist-x86"]));
+  expect(manifest.entries.map((e) => e.id)).toEqual(
+    expect.arrayContaining(["sql2022", "configmgr", "adk", "adk-winpe", "odbc18", "vcredist-x64", "vcredist-x86"]),
+  );
   for (const e of manifest.entries) expect(e.page).toMatch(/^https:\/\/(learn|www)\.microsoft\.com\//);
   expect(manifest.entries.find((e) => e.id === "odbc18")?.version).toBe("18.5.");
 });
@@ -162,7 +186,10 @@ test("a malformed manifest is refused with the field named", () => {
 });
 
 test("npm run media is wired to this command", () => {
-  const r = spawnSync("npm", ["run", "--silent", "media", "--", "check", "--stack", "dev", "--dir", mediaDir, "--manifest", manifestFile, "--lock", lockFile], { cwd: PROJECT_DIR, encoding: "utf8" });
+  const r = spawnSync("npm", ["run", "--silent", "media", "--", "check", "--stack", "dev", "--dir", mediaDir, "--manifest", manifestFile, "--lock", lockFile], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
   expect(r.status).toBe(1);
   expect(r.stderr).toContain(`get it from ${PAGE}`);
 });

@@ -23,7 +23,8 @@ function tally(file) {
   for (const [path, f] of Object.entries(report.files)) {
     for (const m of f.mutants) {
       counts[m.status] = (counts[m.status] ?? 0) + 1;
-      if (m.status === "Survived" || m.status === "NoCoverage") survivors.push(`${path}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${m.replacement ?? ""}`.trim());
+      if (m.status === "Survived" || m.status === "NoCoverage")
+        survivors.push(`${path}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${m.replacement ?? ""}`.trim());
     }
   }
   return { counts, survivors };
@@ -33,13 +34,21 @@ let failed = false;
 console.log("\nmodule                   killed  timeout  survived  no-cov  errors  score");
 for (const name of Object.keys(MODULES)) {
   const file = `reports/mutation/${name}.json`;
-  if (!existsSync(file)) { console.log(`${name.padEnd(24)} not run`); continue; }
+  if (!existsSync(file)) {
+    console.log(`${name.padEnd(24)} not run`);
+    continue;
+  }
   const { counts, survivors } = tally(file);
-  const killed = counts.Killed ?? 0, timeout = counts.Timeout ?? 0, survived = counts.Survived ?? 0, noCov = counts.NoCoverage ?? 0;
+  const killed = counts.Killed ?? 0,
+    timeout = counts.Timeout ?? 0,
+    survived = counts.Survived ?? 0,
+    noCov = counts.NoCoverage ?? 0;
   const errors = (counts.CompileError ?? 0) + (counts.RuntimeError ?? 0);
   const score = (100 * (killed + timeout)) / Math.max(1, killed + timeout + survived + noCov);
   if (names.includes(name) && score < GOAL) failed = true;
-  console.log(`${name.padEnd(24)} ${String(killed).padStart(6)}  ${String(timeout).padStart(7)}  ${String(survived).padStart(8)}  ${String(noCov).padStart(6)}  ${String(errors).padStart(6)}  ${score.toFixed(1)}%`);
+  console.log(
+    `${name.padEnd(24)} ${String(killed).padStart(6)}  ${String(timeout).padStart(7)}  ${String(survived).padStart(8)}  ${String(noCov).padStart(6)}  ${String(errors).padStart(6)}  ${score.toFixed(1)}%`,
+  );
   for (const s of survivors) console.log(`    survivor ${s}`);
 }
 console.log(`\ngoal: at least ${GOAL}% killed per module; equivalent survivors are listed in test/mutation/EQUIVALENT.md`);

@@ -39,5 +39,8 @@ describe.each(stacksWithPhases)("stack %s", (stack) => {
 
 test("the parameter reader sees types and Mandatory", async () => {
   const declared = await paramsOf("scripts/common/Set-LabNetwork.ps1");
-  expect(declared).toEqual([{ name: "Nic", type: "string[]", mandatory: true }, { name: "DnsServer", type: "string[]", mandatory: false }]);
+  expect(declared).toEqual([
+    { name: "Nic", type: "string[]", mandatory: true },
+    { name: "DnsServer", type: "string[]", mandatory: false },
+  ]);
 });

@@ -62,7 +62,12 @@ describe.each(STACKS)("generated files of stack %s", (stack) => {
       expect(ini.Options.SDKServer).toBe(siteFqdn);
       expect(ini.Options.ManagementPoint).toBe(siteFqdn);
       expect(ini.Options.DistributionPoint).toBe(siteFqdn);
-      expect(ini.SQLConfigOptions).toEqual({ SQLServerName: `${sqlVm.hostname}.${domain.fqdn}`, SQLServerPort: "1433", DatabaseName: `CM_${sccm.siteCode}`, SQLSSBPort: "4022" });
+      expect(ini.SQLConfigOptions).toEqual({
+        SQLServerName: `${sqlVm.hostname}.${domain.fqdn}`,
+        SQLServerPort: "1433",
+        DatabaseName: `CM_${sccm.siteCode}`,
+        SQLSSBPort: "4022",
+      });
       expect(ini.CloudConnectorOptions).toEqual({ CloudConnector: "0" });
     });
 
@@ -123,11 +128,41 @@ test("SQL memory: half of a shared VM, all but 2 GiB of a dedicated one, at leas
 
 describe("the ini writer", () => {
   test("writes sections and keys with CRLF", () => {
-    expect(writeIni([["A", [["k", "v"], ["n", 1]]], ["B", [["x", "y z"]]]])).toBe("[A]\r\nk=v\r\nn=1\r\n\r\n[B]\r\nx=y z\r\n");
+    expect(
+      writeIni([
+        [
+          "A",
+          [
+            ["k", "v"],
+            ["n", 1],
+          ],
+        ],
+        ["B", [["x", "y z"]]],
+      ]),
+    ).toBe("[A]\r\nk=v\r\nn=1\r\n\r\n[B]\r\nx=y z\r\n");
   });
   test.each([
-    ["a repeated key", [["A", [["k", "1"], ["K", "2"]]]], /ini key K appears twice in \[A\]/],
-    ["a repeated section", [["A", []], ["a", []]], /ini section \[a\] appears twice/],
+    [
+      "a repeated key",
+      [
+        [
+          "A",
+          [
+            ["k", "1"],
+            ["K", "2"],
+          ],
+        ],
+      ],
+      /ini key K appears twice in \[A\]/,
+    ],
+    [
+      "a repeated section",
+      [
+        ["A", []],
+        ["a", []],
+      ],
+      /ini section \[a\] appears twice/,
+    ],
     ["a non-ASCII value", [["A", [["SiteName", "Café"]]]], /A\.SiteName is not printable ASCII/],
     ["a line break", [["A", [["k", "a\nb"]]]], /A\.k contains a line break/],
     ["a bad key", [["A", [["1k", "v"]]]], /ini key "1k"/],
@@ -172,12 +207,16 @@ describe("the setup files of the dev stack, key by key", () => {
       ["SQLMAXMEMORY", '"4096"'],
       ["SQLMINMEMORY", '"0"'],
     ]);
-    expect(text.startsWith("[OPTIONS]\r\nACTION=\"Install\"\r\n")).toBe(true);
+    expect(text.startsWith('[OPTIONS]\r\nACTION="Install"\r\n')).toBe(true);
   });
 
   test("split-sql's SQL ini names its own domain and caps a dedicated 8 GiB SQL VM at 6144 MiB", () => {
     const options = parseIni(sqlConfigurationIni(stackSpec("split-sql"))).OPTIONS;
-    expect([options.SQLSVCACCOUNT, options.SQLSYSADMINACCOUNTS, options.SQLMAXMEMORY]).toEqual(['"SPLIT\\svc-sql"', '"SPLIT\\Domain Admins" "BUILTIN\\Administrators"', '"6144"']);
+    expect([options.SQLSVCACCOUNT, options.SQLSYSADMINACCOUNTS, options.SQLMAXMEMORY]).toEqual([
+      '"SPLIT\\svc-sql"',
+      '"SPLIT\\Domain Admins" "BUILTIN\\Administrators"',
+      '"6144"',
+    ]);
   });
 
   test("ConfigMgr setup ini", () => {
@@ -216,8 +255,12 @@ describe("the setup files of the dev stack, key by key", () => {
 
   test("split-sql's setup ini points at the SQL VM, not the site server", () => {
     const ini = parseIni(sccmSetupIni(stackSpec("split-sql")));
-    expect([ini.Options.SiteCode, ini.Options.SDKServer, ini.SQLConfigOptions.SQLServerName, ini.SQLConfigOptions.DatabaseName])
-      .toEqual(["SP1", "SCCM01.split.homelab.test", "SQL01.split.homelab.test", "CM_SP1"]);
+    expect([ini.Options.SiteCode, ini.Options.SDKServer, ini.SQLConfigOptions.SQLServerName, ini.SQLConfigOptions.DatabaseName]).toEqual([
+      "SP1",
+      "SCCM01.split.homelab.test",
+      "SQL01.split.homelab.test",
+      "CM_SP1",
+    ]);
   });
 });
 

@@ -37,7 +37,9 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
   const spec = stackSpec(stack);
   // Built per test, not while jest collects the tests: mutation testing attributes the graph code to each test.
   let graph: PhaseGraph;
-  beforeEach(() => { graph = buildPhaseGraph(spec); });
+  beforeEach(() => {
+    graph = buildPhaseGraph(spec);
+  });
 
   test("is acyclic, every after exists, ids are unique", () => {
     expect(() => checkPhaseGraph(graph)).not.toThrow();
@@ -114,8 +116,16 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
       const sql = sccm.sqlServer.toLowerCase();
       const dc = spec.domain!.dc.toLowerCase();
       const install = ancestors(graph, `${site}-sccm-site-install`);
-      for (const id of [`${sql}-sql-install`, `${sql}-sql-site-server-access`, `${dc}-schema-extension`, `${dc}-system-management`,
-        `${site}-sccm-prerequisites`, `${site}-adk`, `${site}-sccm-prereq-download`, `${site}-join`]) {
+      for (const id of [
+        `${sql}-sql-install`,
+        `${sql}-sql-site-server-access`,
+        `${dc}-schema-extension`,
+        `${dc}-system-management`,
+        `${site}-sccm-prerequisites`,
+        `${site}-adk`,
+        `${site}-sccm-prereq-download`,
+        `${site}-join`,
+      ]) {
         expect(install.has(id)).toBe(true);
       }
       expect(ancestors(graph, `${dc}-system-management`).has(`${site}-join`)).toBe(true);
@@ -132,9 +142,16 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
       expect(siteInstall.files?.SetupIni).toContain(`SiteCode=${sccm.siteCode}`);
       expect(siteInstall.secretParams).toEqual({ InstallPassword: "adminPassword" });
       const access = phase(graph, `${sql}-sql-site-server-access`);
-      expect(access.params).toEqual({ SiteServerAccount: `${spec.domain!.netbios}\\${spec.vms.find((v) => v.name === sccm.siteServer)!.hostname}$`, LocalAdmin: sccm.sqlColocated ? "false" : "true", RemoteSiteServer: sccm.sqlColocated ? "false" : "true" });
+      expect(access.params).toEqual({
+        SiteServerAccount: `${spec.domain!.netbios}\\${spec.vms.find((v) => v.name === sccm.siteServer)!.hostname}$`,
+        LocalAdmin: sccm.sqlColocated ? "false" : "true",
+        RemoteSiteServer: sccm.sqlColocated ? "false" : "true",
+      });
       // Get-ADComputer -Identity takes the computer (host) name, not the lab's VM name.
-      expect(phase(graph, `${dc}-system-management`).params).toEqual({ DomainDn: spec.domain!.dn, SiteServer: spec.vms.find((v) => v.name === sccm.siteServer)!.hostname });
+      expect(phase(graph, `${dc}-system-management`).params).toEqual({
+        DomainDn: spec.domain!.dn,
+        SiteServer: spec.vms.find((v) => v.name === sccm.siteServer)!.hostname,
+      });
     });
 
     test("independent client phases share a wave", () => {
@@ -154,7 +171,12 @@ test("dev runs CLIENT01 and CLIENT02 in the same waves, and the site server's SQ
   expect(waves.some((w) => w.includes("client01-sccm-client") && w.includes("client02-sccm-client"))).toBe(true);
   expect(waves.some((w) => w.includes("client01-join") && w.includes("client02-join"))).toBe(true);
   expect(phase(graph, "sccm01-sql-install").vm).toBe("SCCM01");
-  expect(phase(graph, "dc01-dhcp-lab-net").params).toMatchObject({ StartRange: "192.168.56.100", EndRange: "192.168.56.200", Router: "192.168.56.1", DnsServer: ["192.168.56.10"] });
+  expect(phase(graph, "dc01-dhcp-lab-net").params).toMatchObject({
+    StartRange: "192.168.56.100",
+    EndRange: "192.168.56.200",
+    Router: "192.168.56.1",
+    DnsServer: ["192.168.56.10"],
+  });
 });
 
 test("split-sql installs SQL on SQL01 and gives SCCM01$ local administrator there", () => {
@@ -175,7 +197,20 @@ test("a VM without a management address is refused with the fix", () => {
 });
 
 describe("graph checks fail on bad graphs", () => {
-  const p = (id: string, after: string[]): Phase => ({ id, vm: "X", host: "h", title: id, script: "s", params: {}, secretParams: {}, after, expectsReboot: false, maxRuns: 1, timeoutSeconds: 3600, checkpoint: false });
+  const p = (id: string, after: string[]): Phase => ({
+    id,
+    vm: "X",
+    host: "h",
+    title: id,
+    script: "s",
+    params: {},
+    secretParams: {},
+    after,
+    expectsReboot: false,
+    maxRuns: 1,
+    timeoutSeconds: 3600,
+    checkpoint: false,
+  });
   test("a cycle is named", () => {
     expect(() => checkPhaseGraph({ phases: [p("a", ["c"]), p("b", ["a"]), p("c", ["b"])] })).toThrow(/cycle: a -> c -> b -> a/);
   });
@@ -187,7 +222,10 @@ describe("graph checks fail on bad graphs", () => {
   });
   test("waves group independent phases", () => {
     const waves = topologicalLevels({ phases: [p("a", []), p("b", []), p("c", ["a", "b"]), p("d", ["a"])] });
-    expect(waves.map((w) => w.map((x) => x.id))).toEqual([["a", "b"], ["c", "d"]]);
+    expect(waves.map((w) => w.map((x) => x.id))).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
   });
 });
 
@@ -221,7 +259,11 @@ test("host names, not VM names, go where Windows wants a computer name", () => {
   expect(phase(dev, "dc01-dhcp-lab-net").params).toMatchObject({ DcFqdn: "H-DC01.corp.homelab.test", DcAddress: "192.168.56.10" });
   expect(phase(dev, "sccm01-sccm-site-settings").params).toMatchObject({ SiteServerFqdn: "H-SCCM01.corp.homelab.test", BoundaryGroup: "dev PS1" });
   expect(phase(dev, "client02-sccm-client").params).toEqual({
-    SiteCode: "PS1", SiteServer: "H-SCCM01", ManagementPoint: "H-SCCM01.corp.homelab.test", ShareUser: "CORP\\Administrator", LocalAdministrator: ["CORP\\svc-cm-push"],
+    SiteCode: "PS1",
+    SiteServer: "H-SCCM01",
+    ManagementPoint: "H-SCCM01.corp.homelab.test",
+    ShareUser: "CORP\\Administrator",
+    LocalAdministrator: ["CORP\\svc-cm-push"],
   });
   const split = buildPhaseGraph(withHostnames("split-sql"));
   expect(phase(split, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\H-SCCM01$", LocalAdmin: "true" });

@@ -18,8 +18,20 @@ describe("the ConfigMgr setup ini has every key Microsoft's 'Unattended setup sc
   test.each(["dev", "split-sql"])("%s", (stack) => {
     const ini = parseIni(sccmSetupIni(stackSpec(stack)));
     expect(ini.Identification).toEqual({ Action: "InstallPrimarySite" });
-    for (const key of ["ProductID", "SiteCode", "SiteName", "SMSInstallDir", "SDKServer", "PrerequisiteComp", "PrerequisitePath", "AdminConsole",
-      "JoinCEIP", "MobileDeviceLanguage", "RoleCommunicationProtocol", "ClientsUsePKICertificate"]) {
+    for (const key of [
+      "ProductID",
+      "SiteCode",
+      "SiteName",
+      "SMSInstallDir",
+      "SDKServer",
+      "PrerequisiteComp",
+      "PrerequisitePath",
+      "AdminConsole",
+      "JoinCEIP",
+      "MobileDeviceLanguage",
+      "RoleCommunicationProtocol",
+      "ClientsUsePKICertificate",
+    ]) {
       expect(ini.Options[key] === undefined ? `Options.${key} missing` : key).toBe(key);
     }
     expect(ini.Options.MobileDeviceLanguage).toBe("0");
@@ -60,13 +72,16 @@ describe("the DC forwards DNS to a resolver that exists", () => {
     const spec = clone(stackSpec("dev"));
     spec.domain!.forwarders = ["192.168.56.1"];
     expect(() => dnsSettings(spec)).toThrow(
-      'homelab:domain.forwarders[0] = "192.168.56.1": 192.168.56.1 is the gateway of lab-net, where the DC serves DHCP and libvirt runs no DNS: '
-      + "set homelab:domain.forwarders to 192.168.122.1 (libvirt's DNS on default), or to a resolver outside the lab");
+      'homelab:domain.forwarders[0] = "192.168.56.1": 192.168.56.1 is the gateway of lab-net, where the DC serves DHCP and libvirt runs no DNS: ' +
+        "set homelab:domain.forwarders to 192.168.122.1 (libvirt's DNS on default), or to a resolver outside the lab",
+    );
   });
   test("an address inside a lab network that is not its gateway is refused", () => {
     const spec = clone(stackSpec("dev"));
     spec.domain!.forwarders = ["192.168.122.53"];
-    expect(() => dnsSettings(spec)).toThrow('homelab:domain.forwarders[0] = "192.168.122.53": 192.168.122.53 is inside network default but is not its gateway 192.168.122.1');
+    expect(() => dnsSettings(spec)).toThrow(
+      'homelab:domain.forwarders[0] = "192.168.122.53": 192.168.122.53 is inside network default but is not its gateway 192.168.122.1',
+    );
   });
   test("a network the DC has no address on is refused", () => {
     const spec = clone(stackSpec("split-sql"));
@@ -83,8 +98,16 @@ describe("the DC forwards DNS to a resolver that exists", () => {
 
 describe("installers and ConfigMgr cmdlets run as the domain admin through the runner", () => {
   test.each([
-    ["dev", ["sccm01-sql-install", "sccm01-sccm-prerequisites", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-site-install", "sccm01-sccm-site-settings"], "CORP\\Administrator"],
-    ["split-sql", ["sql01-sql-install", "sccm01-sccm-prerequisites", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-site-install", "sccm01-sccm-site-settings"], "SPLIT\\Administrator"],
+    [
+      "dev",
+      ["sccm01-sql-install", "sccm01-sccm-prerequisites", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-site-install", "sccm01-sccm-site-settings"],
+      "CORP\\Administrator",
+    ],
+    [
+      "split-sql",
+      ["sql01-sql-install", "sccm01-sccm-prerequisites", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-site-install", "sccm01-sccm-site-settings"],
+      "SPLIT\\Administrator",
+    ],
   ])("%s", (stack, ids, user) => {
     const graph = buildPhaseGraph(stackSpec(stack));
     for (const id of ids) {
@@ -102,10 +125,18 @@ describe("per-phase time bounds", () => {
   test("the long installers have literal bounds (KVM); their scripts get the installer's own share", () => {
     const bounds = Object.fromEntries(dev.phases.filter((p) => p.vm === "SCCM01").map((p) => [p.id, [p.timeoutSeconds, p.params.TimeoutSeconds ?? null]]));
     expect(bounds).toEqual({
-      "sccm01-winrm": [3600, null], "sccm01-rename": [3600, null], "sccm01-network": [3600, null], "sccm01-join": [3600, null],
-      "sccm01-sql-install": [7200, "5400"], "sccm01-sql-site-server-access": [3600, null], "sccm01-sccm-prerequisites": [5400, "1800"],
-      "sccm01-adk": [6000, "2700"], "sccm01-sccm-prereq-download": [7800, "1800"], "sccm01-sccm-site-install": [10800, "9000"],
-      "sccm01-sccm-site-settings": [7200, "3600"], "sccm01-no-secrets": [3600, null],
+      "sccm01-winrm": [3600, null],
+      "sccm01-rename": [3600, null],
+      "sccm01-network": [3600, null],
+      "sccm01-join": [3600, null],
+      "sccm01-sql-install": [7200, "5400"],
+      "sccm01-sql-site-server-access": [3600, null],
+      "sccm01-sccm-prerequisites": [5400, "1800"],
+      "sccm01-adk": [6000, "2700"],
+      "sccm01-sccm-prereq-download": [7800, "1800"],
+      "sccm01-sccm-site-install": [10800, "9000"],
+      "sccm01-sccm-site-settings": [7200, "3600"],
+      "sccm01-no-secrets": [3600, null],
     });
   });
   test("under domainType qemu (TCG) every bound is ten times longer", () => {
@@ -131,13 +162,26 @@ describe("checkpoints and reruns after a reboot", () => {
     ["split-sql", ["sql01-sql-install", "sccm01-sccm-site-install"]],
     ["minimal", []],
   ])("%s marks exactly SQL setup and the site install for a checkpoint", (stack, ids) => {
-    expect(buildPhaseGraph(stackSpec(stack)).phases.filter((p) => p.checkpoint).map((p) => p.id)).toEqual(ids);
+    expect(
+      buildPhaseGraph(stackSpec(stack))
+        .phases.filter((p) => p.checkpoint)
+        .map((p) => p.id),
+    ).toEqual(ids);
   });
   test("a phase that may reboot may run three times in a row; the others once", () => {
     const dev = buildPhaseGraph(stackSpec("dev"));
     expect(dev.phases.filter((p) => p.maxRuns === 3).map((p) => p.id)).toEqual([
-      "dc01-rename", "sccm01-rename", "client01-rename", "client02-rename", "dc01-ad-forest", "sccm01-join", "client01-join", "client02-join",
-      "sccm01-sql-install", "sccm01-sccm-prerequisites", "sccm01-sccm-site-install",
+      "dc01-rename",
+      "sccm01-rename",
+      "client01-rename",
+      "client02-rename",
+      "dc01-ad-forest",
+      "sccm01-join",
+      "client01-join",
+      "client02-join",
+      "sccm01-sql-install",
+      "sccm01-sccm-prerequisites",
+      "sccm01-sccm-site-install",
     ]);
     for (const p of dev.phases) expect([p.id, p.maxRuns]).toEqual([p.id, p.expectsReboot ? 3 : 1]);
   });
@@ -158,12 +202,18 @@ describe("joins and the closing secret scan", () => {
     const last = (vm: string) => dev.phases.filter((p) => p.vm === vm).slice(-1)[0];
     expect([last("DC01").id, last("DC01").script]).toEqual(["dc01-no-secrets", "scripts/common/Test-LabNoSecrets.ps1"]);
     expect(last("DC01").secretParams).toEqual({
-      AdminPassword: "adminPassword", ClientPushPassword: "clientPushPassword", DsrmPassword: "dsrmPassword", NetworkAccessPassword: "networkAccessPassword",
+      AdminPassword: "adminPassword",
+      ClientPushPassword: "clientPushPassword",
+      DsrmPassword: "dsrmPassword",
+      NetworkAccessPassword: "networkAccessPassword",
       SqlServicePassword: "sqlServicePassword",
     });
     expect(last("SCCM01").id).toBe("sccm01-no-secrets");
     expect(last("SCCM01").secretParams).toEqual({
-      AdminPassword: "adminPassword", ClientPushPassword: "clientPushPassword", NetworkAccessPassword: "networkAccessPassword", SqlServicePassword: "sqlServicePassword",
+      AdminPassword: "adminPassword",
+      ClientPushPassword: "clientPushPassword",
+      NetworkAccessPassword: "networkAccessPassword",
+      SqlServicePassword: "sqlServicePassword",
     });
     expect(last("CLIENT01").id).toBe("client01-no-secrets");
     expect(last("CLIENT01").secretParams).toEqual({ AdminPassword: "adminPassword" });
@@ -177,7 +227,18 @@ describe("joins and the closing secret scan", () => {
 
 describe("a graph read from a file is checked for the new fields", () => {
   const base = (): Phase => ({
-    id: "a", vm: "X", host: "h", title: "a", script: "s", params: {}, secretParams: {}, after: [], expectsReboot: false, maxRuns: 1, timeoutSeconds: 3600, checkpoint: false,
+    id: "a",
+    vm: "X",
+    host: "h",
+    title: "a",
+    script: "s",
+    params: {},
+    secretParams: {},
+    after: [],
+    expectsReboot: false,
+    maxRuns: 1,
+    timeoutSeconds: 3600,
+    checkpoint: false,
   });
   test("a complete phase passes", () => {
     expect(() => checkPhaseGraph({ phases: [base()] })).not.toThrow();
@@ -186,7 +247,7 @@ describe("a graph read from a file is checked for the new fields", () => {
     ["maxRuns 0", { maxRuns: 0 }, "phase a has maxRuns 0: it must be a whole number of at least 1 (render the graph again)"],
     ["no maxRuns", { maxRuns: undefined }, "phase a has maxRuns undefined"],
     ["timeoutSeconds 5", { timeoutSeconds: 5 }, "phase a has timeoutSeconds 5: it must be a whole number of at least 60"],
-    ["checkpoint \"yes\"", { checkpoint: "yes" }, 'phase a has checkpoint "yes": it must be true or false'],
+    ['checkpoint "yes"', { checkpoint: "yes" }, 'phase a has checkpoint "yes": it must be true or false'],
     ["a rebooting phase that may run once", { expectsReboot: true, maxRuns: 1 }, "phase a may reboot but maxRuns is 1: it needs at least 2 runs"],
   ])("%s is refused", (_what, change, message) => {
     expect(() => checkPhaseGraph({ phases: [{ ...base(), ...change } as unknown as Phase] })).toThrow(message);
@@ -198,6 +259,14 @@ test("the README's Guest phases section states the bounds the graph uses", () =>
   const dev = buildPhaseGraph(stackSpec("dev"));
   const stated = /SQL (\d+), ADK (\d+), setupdl (\d+), prerequisites (\d+), site install (\d+), site\s+settings (\d+), client (\d+)\)/.exec(readme);
   expect(stated).not.toBeNull();
-  const ids = ["sccm01-sql-install", "sccm01-adk", "sccm01-sccm-prereq-download", "sccm01-sccm-prerequisites", "sccm01-sccm-site-install", "sccm01-sccm-site-settings", "client01-sccm-client"];
+  const ids = [
+    "sccm01-sql-install",
+    "sccm01-adk",
+    "sccm01-sccm-prereq-download",
+    "sccm01-sccm-prerequisites",
+    "sccm01-sccm-site-install",
+    "sccm01-sccm-site-settings",
+    "client01-sccm-client",
+  ];
   expect(stated!.slice(1).map(Number)).toEqual(ids.map((id) => phase(dev, id).timeoutSeconds));
 });

@@ -9,8 +9,13 @@ const dev = buildPhaseGraph(stackSpec("dev"));
 const scripts = [...new Set(dev.phases.map((p) => p.script))];
 // The scripts that run installers or ConfigMgr cmdlets through the domain-admin runner.
 const RUNNER_SCRIPTS = new Set([
-  "scripts/sql/Install-SqlServer.ps1", "scripts/sccm/Install-SccmPrerequisites.ps1", "scripts/sccm/Install-Adk.ps1", "scripts/sccm/Invoke-SetupDownload.ps1",
-  "scripts/sccm/Install-SccmSite.ps1", "scripts/sccm/Set-SccmSiteSettings.ps1", "scripts/common/Test-LabNoSecrets.ps1",
+  "scripts/sql/Install-SqlServer.ps1",
+  "scripts/sccm/Install-SccmPrerequisites.ps1",
+  "scripts/sccm/Install-Adk.ps1",
+  "scripts/sccm/Invoke-SetupDownload.ps1",
+  "scripts/sccm/Install-SccmSite.ps1",
+  "scripts/sccm/Set-SccmSiteSettings.ps1",
+  "scripts/common/Test-LabNoSecrets.ps1",
 ]);
 
 // What homelab-winrm sends: the script with its modules inlined (its own bundler, the real part).
@@ -21,7 +26,11 @@ describe.each(scripts)("%s as sent over WinRM", (script) => {
     expect(text).not.toMatch(/\$PSScriptRoot/);
     const tree = parser.parse(text)!;
     expect(checkRules(tree.rootNode, script).filter((f) => f.rule !== "imports the Logger module")).toEqual([]);
-    expect(text.match(/New-Module -Name '(\w+)'/g)).toEqual(["New-Module -Name 'Logger'", "New-Module -Name 'Validator'", ...(RUNNER_SCRIPTS.has(script) ? ["New-Module -Name 'Runner'"] : [])]);
+    expect(text.match(/New-Module -Name '(\w+)'/g)).toEqual([
+      "New-Module -Name 'Logger'",
+      "New-Module -Name 'Validator'",
+      ...(RUNNER_SCRIPTS.has(script) ? ["New-Module -Name 'Runner'"] : []),
+    ]);
     expect(tree.rootNode.children.find((c) => c?.type !== "comment")?.type).toBe("param_block");
   });
 });
@@ -39,9 +48,29 @@ test("secrets travel as environment variable names, never values; parameters nev
   expect(secretEnvVar("sqlServicePassword")).toBe("HOMELAB_SQL_SERVICE_PASSWORD");
   const forest = dev.phases.find((p) => p.id === "dc01-ad-forest")!;
   const call = winrmInvocation(forest, { projectDir: "/repo/", user: "Administrator", transport: "ntlm", port: 5985 });
-  expect(call.args).toEqual(["run", "--host", "192.168.56.10", "--port", "5985", "--transport", "ntlm", "--user", "Administrator", "--name", "DC01",
-    "--script", "/repo/scripts/dc/Install-AdForest.ps1", "--params-env", PHASE_PARAMS_ENV, "--timeout", "3600", "--max-runs", "3",
-    "--secret-param", "DsrmPassword=HOMELAB_DSRM_PASSWORD"]);
+  expect(call.args).toEqual([
+    "run",
+    "--host",
+    "192.168.56.10",
+    "--port",
+    "5985",
+    "--transport",
+    "ntlm",
+    "--user",
+    "Administrator",
+    "--name",
+    "DC01",
+    "--script",
+    "/repo/scripts/dc/Install-AdForest.ps1",
+    "--params-env",
+    PHASE_PARAMS_ENV,
+    "--timeout",
+    "3600",
+    "--max-runs",
+    "3",
+    "--secret-param",
+    "DsrmPassword=HOMELAB_DSRM_PASSWORD",
+  ]);
   expect(JSON.parse(call.env[PHASE_PARAMS_ENV])).toEqual({ DomainName: "corp.homelab.test", DomainNetbios: "CORP" });
   expect(call.secretEnv).toEqual({ HOMELAB_DSRM_PASSWORD: "dsrmPassword" });
 });

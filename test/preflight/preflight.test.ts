@@ -80,21 +80,31 @@ describe("preflight", () => {
     populate(dir);
     rmSync(join(dir, "images"), { recursive: true });
     const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
-    expect(problems).toEqual([{ what: "the parent folder of pool homelab", where: join(dir, "images"), fix: expect.stringContaining(`mkdir -p ${join(dir, "images")}`) }]);
+    expect(problems).toEqual([
+      { what: "the parent folder of pool homelab", where: join(dir, "images"), fix: expect.stringContaining(`mkdir -p ${join(dir, "images")}`) },
+    ]);
   });
 
   it("names a missing NVRAM folder, which libvirt does not create", () => {
     const dir = join(root, "no-nvram");
     populate(dir, ["nvram"]);
     const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
-    expect(problems).toEqual([{ what: "the UEFI variable store folder (homelab:nvramDir)", where: join(dir, "nvram"), fix: expect.stringContaining(`mkdir -p ${join(dir, "nvram")}`) }]);
+    expect(problems).toEqual([
+      { what: "the UEFI variable store folder (homelab:nvramDir)", where: join(dir, "nvram"), fix: expect.stringContaining(`mkdir -p ${join(dir, "nvram")}`) },
+    ]);
   });
 
   it("names missing Secure Boot firmware and how to install it per distribution", () => {
     const dir = join(root, "no-firmware");
     populate(dir);
     const { problems } = preflight(devSpecUnder(dir), hostWith(dir, noFirmware));
-    expect(problems).toEqual([{ what: "UEFI firmware with Secure Boot and enrolled keys", where: expect.stringContaining("/usr/share/qemu/firmware"), fix: expect.stringContaining("apt install ovmf") }]);
+    expect(problems).toEqual([
+      {
+        what: "UEFI firmware with Secure Boot and enrolled keys",
+        where: expect.stringContaining("/usr/share/qemu/firmware"),
+        fix: expect.stringContaining("apt install ovmf"),
+      },
+    ]);
   });
 
   it("names a missing swtpm", () => {

@@ -12,8 +12,16 @@ import { PROJECT_DIR } from "../support/stacks";
 jest.setTimeout(600_000);
 
 const virsh = (uri: string, ...args: string[]) => execFileSync("virsh", ["-c", uri, ...args], { encoding: "utf8" });
-const ops = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`).sort();
-const customNames = (r: RunResult) => r.steps.filter((s) => !s.type.startsWith("homelab:") && s.type !== "pulumi:pulumi:Stack").map((s) => s.name).sort();
+const ops = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => `${s.op} ${s.name}`)
+    .sort();
+const customNames = (r: RunResult) =>
+  r.steps
+    .filter((s) => !s.type.startsWith("homelab:") && s.type !== "pulumi:pulumi:Stack")
+    .map((s) => s.name)
+    .sort();
 
 /** What each variant registers: the stack, the components and the libvirt objects, by name. */
 const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: string[]; dcMemoryMiB: number }> = {
@@ -27,8 +35,19 @@ const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: str
     dcMemoryMiB: 2048,
     vms: ["CLIENT01", "CLIENT02", "DC01", "SCCM01"],
     networks: ["default", "lab-net"],
-    customs: ["dev-CLIENT01-disk", "dev-CLIENT01-domain", "dev-CLIENT02-disk", "dev-CLIENT02-domain", "dev-DC01-disk", "dev-DC01-domain",
-      "dev-SCCM01-disk", "dev-SCCM01-domain", "dev-default-net", "dev-lab-net-net", "dev-storage-pool"],
+    customs: [
+      "dev-CLIENT01-disk",
+      "dev-CLIENT01-domain",
+      "dev-CLIENT02-disk",
+      "dev-CLIENT02-domain",
+      "dev-DC01-disk",
+      "dev-DC01-domain",
+      "dev-SCCM01-disk",
+      "dev-SCCM01-domain",
+      "dev-default-net",
+      "dev-lab-net-net",
+      "dev-storage-pool",
+    ],
   },
 };
 
@@ -44,7 +63,9 @@ describe.each(["nokvm", "dev"])("%s under the engine protocol", (stack) => {
     const state = join(mkdtempSync(join(daemon.dir, "state-")), "stack.json");
     engine = () => engineFor(PROJECT_DIR, stack, input, state);
   });
-  afterAll(async () => { await daemon?.stop(); });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
 
   test("an empty stack previews every resource as a create and touches nothing", async () => {
     const r = await engine().preview();

@@ -14,8 +14,12 @@ const virsh = (uri: string, ...args: string[]) => execFileSync("virsh", ["-c", u
 
 describe("a lab made from one checkout, after the project moved", () => {
   let daemon: PrivateLibvirtd;
-  beforeAll(async () => { daemon = await startPrivateLibvirtd(); });
-  afterAll(async () => { await daemon?.stop(); });
+  beforeAll(async () => {
+    daemon = await startPrivateLibvirtd();
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
 
   test("stores no path of the checkout in the serialized providers, and destroys cleanly from the new folder", async () => {
     const input = stackUnder("nokvm", daemon.uri, daemon.dir);
@@ -25,7 +29,9 @@ describe("a lab made from one checkout, after the project moved", () => {
     expect(up.error).toBeUndefined();
     expect(virsh(daemon.uri, "list", "--all", "--name").split("\n").filter(Boolean).sort()).toEqual(["CLIENT01", "DC01"]);
 
-    const providers = readState(state).resources.filter((r) => r.type.startsWith("pulumi-nodejs:")).map((r) => String(r.outputs.__provider));
+    const providers = readState(state)
+      .resources.filter((r) => r.type.startsWith("pulumi-nodejs:"))
+      .map((r) => String(r.outputs.__provider));
     expect(providers).toHaveLength(6);
     for (const p of providers) expect(p).not.toContain(first);
     expect(readFileSync(state, "utf8")).not.toContain(join(first, "libvirt"));
@@ -49,7 +55,9 @@ describe("a lab made from one checkout, after the project moved", () => {
     // The plugin still starts (node_modules is there) but the project's code is not.
     renameSync(join(project, "libvirt"), join(project, "libvirt-elsewhere"));
     const destroy = await engineFor(project, "nokvm", input, state).destroy();
-    expect(destroy.error).toContain(`the homelab libvirt provider code was not found under ${project} (looked for libvirt/providers/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules`);
+    expect(destroy.error).toContain(
+      `the homelab libvirt provider code was not found under ${project} (looked for libvirt/providers/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules`,
+    );
     renameSync(join(project, "libvirt-elsewhere"), join(project, "libvirt"));
     expect((await engineFor(project, "nokvm", input, state).destroy()).error).toBeUndefined();
   });

@@ -17,11 +17,18 @@ import { PROJECT_DIR, stackSpec } from "../support/stacks";
 jest.setTimeout(900_000);
 
 const PASSWORDS = {
-  adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
-  networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+  adminPassword: "Adm1n-Secret-Value",
+  dsrmPassword: "Dsrm-Secret-Value",
+  sqlServicePassword: "Sql-Secret-Value",
+  networkAccessPassword: "Naa-Secret-Value",
+  clientPushPassword: "Push-Secret-Value",
 };
 const MIB = 1024 * 1024;
-const ops = (r: RunResult) => r.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`).sort();
+const ops = (r: RunResult) =>
+  r.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => `${s.op} ${s.name}`)
+    .sort();
 
 describe("the dev phase graph under the engine protocol", () => {
   const spec = stackSpec("dev");
@@ -54,14 +61,26 @@ describe("the dev phase graph under the engine protocol", () => {
     const nsPid = namespacePid(daemon.pid);
     prefix = ["nsenter", "-t", String(nsPid), "-n", "--"];
     guests = await startGuestStandIns({
-      nsPid, dir: daemon.dir, repoDir: PROJECT_DIR, port: spec.guest.port, password: PASSWORDS.adminPassword,
+      nsPid,
+      dir: daemon.dir,
+      repoDir: PROJECT_DIR,
+      port: spec.guest.port,
+      password: PASSWORDS.adminPassword,
       forbidden: Object.values(PASSWORDS).concat("Dsrm-Second-Value"),
       guests: spec.vms.map((vm) => ({ vm: vm.name, ip: vm.managementIp! })),
       outcomes: {
         // An installer that prints 1 MiB, and a phase that asks for a reboot.
         SCCM01: [{ synopsis: synopsis("scripts/sql/Install-SqlServer.ps1"), outcome: { exitCode: 0, stdout: `${"x".repeat(1023)}\n`.repeat(1024) } }],
         // Run again after the reboot (--max-runs from the graph), the rename is done.
-        DC01: [{ synopsis: synopsis("scripts/common/Rename-LabComputer.ps1"), outcome: [{ exitCode: 3010, stdout: "renamed; a restart completes it\r\n" }, { exitCode: 0, stdout: "already done\r\n" }] }],
+        DC01: [
+          {
+            synopsis: synopsis("scripts/common/Rename-LabComputer.ps1"),
+            outcome: [
+              { exitCode: 3010, stdout: "renamed; a restart completes it\r\n" },
+              { exitCode: 0, stdout: "already done\r\n" },
+            ],
+          },
+        ],
       },
     });
   });
@@ -75,7 +94,9 @@ describe("the dev phase graph under the engine protocol", () => {
     expect(r.error).toBeUndefined();
     for (const vm of spec.vms) {
       // dc01-rename asks for a reboot on its first run: homelab-winrm reboots and runs it once more.
-      expect(await ranOn(vm.name)).toEqual(graph.phases.filter((p) => p.vm === vm.name).flatMap((p) => (p.id === "dc01-rename" ? [synopsis(p.script), synopsis(p.script)] : [synopsis(p.script)])));
+      expect(await ranOn(vm.name)).toEqual(
+        graph.phases.filter((p) => p.vm === vm.name).flatMap((p) => (p.id === "dc01-rename" ? [synopsis(p.script), synopsis(p.script)] : [synopsis(p.script)])),
+      );
       for (const rec of await guests.phaseRuns(vm.name)) expect(rec.forbiddenSeen).toBe(false);
     }
     expect(r.commandRuns).toHaveLength(graph.phases.length);
@@ -135,7 +156,7 @@ describe("the dev phase graph under the engine protocol", () => {
       "environment.HOMELAB_DSRM_PASSWORD: [secret] => [secret]",
       expect.stringMatching(/^triggers\[3\]: "secret dsrmPassword: scrypt [0-9a-f]{32}" => "secret dsrmPassword: scrypt [0-9a-f]{32}"$/),
     ]);
-    expect(preview.printed).toContain("~ triggers[3]: \"secret dsrmPassword: scrypt ");
+    expect(preview.printed).toContain('~ triggers[3]: "secret dsrmPassword: scrypt ');
     const before = (await ranOn("DC01")).length;
     const r = await engine(first).up();
     expect(r.error).toBeUndefined();

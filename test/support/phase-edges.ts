@@ -6,19 +6,26 @@ export type Edge = [string, string[]];
 
 // The edges shared by both layouts: each member's network and join wait for the DC's DNS and DHCP.
 const memberEdges = (members: string[]): Edge[] =>
-  members.flatMap((m): Edge[] => [[`${m}-network`, [`${m}-rename`, "dc01-dns"]], [`${m}-join`, [`${m}-network`, "dc01-dns", "dc01-dhcp-lab-net"]]]);
+  members.flatMap((m): Edge[] => [
+    [`${m}-network`, [`${m}-rename`, "dc01-dns"]],
+    [`${m}-join`, [`${m}-network`, "dc01-dns", "dc01-dhcp-lab-net"]],
+  ]);
 
 export const DEV_EDGES: Edge[] = [
-  ["dc01-winrm", []], ["dc01-rename", ["dc01-winrm"]],
-  ["sccm01-winrm", []], ["sccm01-rename", ["sccm01-winrm"]],
-  ["client01-winrm", []], ["client01-rename", ["client01-winrm"]],
-  ["client02-winrm", []], ["client02-rename", ["client02-winrm"]],
+  ["dc01-winrm", []],
+  ["dc01-rename", ["dc01-winrm"]],
+  ["sccm01-winrm", []],
+  ["sccm01-rename", ["sccm01-winrm"]],
+  ["client01-winrm", []],
+  ["client01-rename", ["client01-winrm"]],
+  ["client02-winrm", []],
+  ["client02-rename", ["client02-winrm"]],
   ["dc01-network", ["dc01-rename"]],
   ["dc01-ad-forest", ["dc01-network"]],
   ["dc01-domain-ready", ["dc01-ad-forest"]],
   ["dc01-dns", ["dc01-domain-ready"]],
   ["dc01-dhcp-lab-net", ["dc01-dns"]],
-    ...memberEdges(["sccm01", "client01", "client02"]),
+  ...memberEdges(["sccm01", "client01", "client02"]),
   ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
   ["dc01-schema-extension", ["dc01-accounts"]],
   ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
@@ -27,23 +34,37 @@ export const DEV_EDGES: Edge[] = [
   ["sccm01-sccm-prerequisites", ["sccm01-sql-site-server-access", "sccm01-join"]],
   ["sccm01-adk", ["sccm01-sccm-prerequisites"]],
   ["sccm01-sccm-prereq-download", ["sccm01-adk"]],
-  ["sccm01-sccm-site-install", ["sccm01-sccm-prereq-download", "sccm01-sql-site-server-access", "dc01-schema-extension", "dc01-system-management", "sccm01-sccm-prerequisites", "sccm01-adk"]],
+  [
+    "sccm01-sccm-site-install",
+    [
+      "sccm01-sccm-prereq-download",
+      "sccm01-sql-site-server-access",
+      "dc01-schema-extension",
+      "dc01-system-management",
+      "sccm01-sccm-prerequisites",
+      "sccm01-adk",
+    ],
+  ],
   ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
   ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
   ["client02-sccm-client", ["client02-join", "sccm01-sccm-site-settings"]],
-  ];
+];
 
 export const SPLIT_SQL_EDGES: Edge[] = [
-  ["dc01-winrm", []], ["dc01-rename", ["dc01-winrm"]],
-  ["sql01-winrm", []], ["sql01-rename", ["sql01-winrm"]],
-  ["sccm01-winrm", []], ["sccm01-rename", ["sccm01-winrm"]],
-  ["client01-winrm", []], ["client01-rename", ["client01-winrm"]],
+  ["dc01-winrm", []],
+  ["dc01-rename", ["dc01-winrm"]],
+  ["sql01-winrm", []],
+  ["sql01-rename", ["sql01-winrm"]],
+  ["sccm01-winrm", []],
+  ["sccm01-rename", ["sccm01-winrm"]],
+  ["client01-winrm", []],
+  ["client01-rename", ["client01-winrm"]],
   ["dc01-network", ["dc01-rename"]],
   ["dc01-ad-forest", ["dc01-network"]],
   ["dc01-domain-ready", ["dc01-ad-forest"]],
   ["dc01-dns", ["dc01-domain-ready"]],
   ["dc01-dhcp-lab-net", ["dc01-dns"]],
-    ...memberEdges(["sql01", "sccm01", "client01"]),
+  ...memberEdges(["sql01", "sccm01", "client01"]),
   ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
   ["dc01-schema-extension", ["dc01-accounts"]],
   ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
@@ -52,7 +73,17 @@ export const SPLIT_SQL_EDGES: Edge[] = [
   ["sccm01-sccm-prerequisites", ["sccm01-join"]],
   ["sccm01-adk", ["sccm01-sccm-prerequisites"]],
   ["sccm01-sccm-prereq-download", ["sccm01-adk"]],
-  ["sccm01-sccm-site-install", ["sccm01-sccm-prereq-download", "sql01-sql-site-server-access", "dc01-schema-extension", "dc01-system-management", "sccm01-sccm-prerequisites", "sccm01-adk"]],
+  [
+    "sccm01-sccm-site-install",
+    [
+      "sccm01-sccm-prereq-download",
+      "sql01-sql-site-server-access",
+      "dc01-schema-extension",
+      "dc01-system-management",
+      "sccm01-sccm-prerequisites",
+      "sccm01-adk",
+    ],
+  ],
   ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
   ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
-  ];
+];

@@ -74,7 +74,13 @@ const running = new Set<ChildProcess>();
 process.once("exit", () => {
   // SIGTERM, not SIGKILL: `timeout` passes TERM on to unshare, whose --kill-child then ends the
   // namespace; a killed `timeout` would leave unshare and the daemons behind.
-  for (const child of running) if (child.pid) try { process.kill(child.pid, "SIGTERM"); } catch { /* already gone */ }
+  for (const child of running)
+    if (child.pid)
+      try {
+        process.kill(child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
 });
 
 function prepare(dir: string): void {
@@ -108,26 +114,60 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 export async function startPrivateLibvirtd(options: StartOptions = {}): Promise<PrivateLibvirtd> {
   if (process.getuid?.() !== 0) throw new Error("a private libvirtd needs root (unshare, bind mounts): run the libvirt tests as root");
-  requireTools({ virsh: "libvirt-clients", libvirtd: "libvirt-daemon-system", virtlogd: "libvirt-daemon-system", unshare: "util-linux", ip: "iproute2", "qemu-system-x86_64": "qemu-system-x86", swtpm: "swtpm" });
+  requireTools({
+    virsh: "libvirt-clients",
+    libvirtd: "libvirt-daemon-system",
+    virtlogd: "libvirt-daemon-system",
+    unshare: "util-linux",
+    ip: "iproute2",
+    "qemu-system-x86_64": "qemu-system-x86",
+    swtpm: "swtpm",
+  });
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const dir = mkdtempSync(join(tmpdir(), "homelab-libvirtd-"));
   // qemu runs as libvirt-qemu: it must be able to walk into pools and NVRAM dirs made under here.
   chmodSync(dir, 0o755);
   prepare(dir);
   const log = openSync(join(dir, "daemon.log"), "a");
-  const child = spawn("timeout", [String(options.maxLifetimeSeconds ?? 1800),
-    "unshare", "--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private",
-    "bash", "-c", insideScript(bindMounts(options.hostHasKvm ?? existsSync("/dev/kvm"))), "_", dir], { stdio: ["ignore", log, log] });
+  const child = spawn(
+    "timeout",
+    [
+      String(options.maxLifetimeSeconds ?? 1800),
+      "unshare",
+      "--net",
+      "--mount",
+      "--pid",
+      "--fork",
+      "--kill-child",
+      "--mount-proc",
+      "--propagation",
+      "private",
+      "bash",
+      "-c",
+      insideScript(bindMounts(options.hostHasKvm ?? existsSync("/dev/kvm"))),
+      "_",
+      dir,
+    ],
+    { stdio: ["ignore", log, log] },
+  );
   closeSync(log);
   running.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => { running.delete(child); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   const uri = `qemu:///system?socket=${dir}/run/libvirt-sock`;
 
   const stop = async ({ keep = false }: { keep?: boolean } = {}): Promise<void> => {
     if (running.has(child) && child.pid) {
       process.kill(child.pid, "SIGTERM");
       const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!done) { process.kill(child.pid, "SIGKILL"); await Promise.race([exited, sleep(5_000)]); }
+      if (!done) {
+        process.kill(child.pid, "SIGKILL");
+        await Promise.race([exited, sleep(5_000)]);
+      }
     }
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };

@@ -7,7 +7,12 @@ import { delimiter, join } from "node:path";
 export function findOnPath(tool: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
     const file = join(dir, tool);
-    try { accessSync(file, constants.X_OK); return file; } catch { /* not here */ }
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }

@@ -45,11 +45,15 @@ function problems({ packages, nodeVersion, uid, env, exists }) {
     out.push(`Node.js ${nodeVersion} is not supported: use a maintained LTS line, ${MIN_NODE_MAJOR} or 24 (sudo bash .ci/run installs the pinned one)`);
   }
   if (uid !== 0) {
-    out.push("the tests start a private libvirtd in its own network, mount and pid namespaces (unshare), which needs root: run them as root (sudo bash .ci/run, or sudo npm test)");
+    out.push(
+      "the tests start a private libvirtd in its own network, mount and pid namespaces (unshare), which needs root: run them as root (sudo bash .ci/run, or sudo npm test)",
+    );
   }
   const missing = [...new Set(packages.filter((p) => !probeFound(p.probe, env, exists)).map((p) => p.pkg))];
   if (missing.length) {
-    out.push(`missing Debian packages: ${missing.join(" ")}\n  install them with: sudo apt-get install -y --no-install-recommends ${missing.join(" ")}\n  (or run sudo bash .ci/run, which installs every package the tests use and runs them)`);
+    out.push(
+      `missing Debian packages: ${missing.join(" ")}\n  install them with: sudo apt-get install -y --no-install-recommends ${missing.join(" ")}\n  (or run sudo bash .ci/run, which installs every package the tests use and runs them)`,
+    );
   }
   return out.length ? `the tests cannot run on this machine:\n- ${out.join("\n- ")}` : undefined;
 }

@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { isWindows } from "../../lab";
 import {
-  AnswerFileError, checkComputerName, firstLogonCommand, labAdminName, PASSWORD_PLACEHOLDER, renderAnswerFile, windowsMac,
+  AnswerFileError,
+  checkComputerName,
+  firstLogonCommand,
+  labAdminName,
+  PASSWORD_PLACEHOLDER,
+  renderAnswerFile,
+  windowsMac,
 } from "../../unattend/answer-file";
 import { checkAnswerFile } from "../../unattend/check";
 import { decodeUnattendPassword, encodeUnattendPassword } from "../../unattend/password";
@@ -20,7 +26,9 @@ const cases = STACKS.flatMap((stack) => {
 });
 
 test("every variant with Windows VMs has answer files to check", () => {
-  expect(cases.map((c) => `${c.stack}/${c.vm}`)).toEqual(expect.arrayContaining(["dev/DC01", "dev/SCCM01", "dev/CLIENT01", "dev/CLIENT02", "minimal/DC01", "nokvm/CLIENT01", "split-sql/SQL01"]));
+  expect(cases.map((c) => `${c.stack}/${c.vm}`)).toEqual(
+    expect.arrayContaining(["dev/DC01", "dev/SCCM01", "dev/CLIENT01", "dev/CLIENT02", "minimal/DC01", "nokvm/CLIENT01", "split-sql/SQL01"]),
+  );
 });
 
 describe.each(cases.map((c) => [`${c.stack}/${c.vm}`, c] as const))("%s", (_id, c) => {
@@ -52,7 +60,9 @@ describe.each(cases.map((c) => [`${c.stack}/${c.vm}`, c] as const))("%s", (_id, 
 
 test("no golden file is left over from a VM or variant that no longer exists", () => {
   const expected = cases.map((c) => `${c.stack}/${c.vm}.xml`).sort();
-  const present = readdirSync(GOLDEN).flatMap((stack) => readdirSync(join(GOLDEN, stack)).map((f) => `${stack}/${f}`)).sort();
+  const present = readdirSync(GOLDEN)
+    .flatMap((stack) => readdirSync(join(GOLDEN, stack)).map((f) => `${stack}/${f}`))
+    .sort();
   expect(present).toEqual(expected);
 });
 
@@ -78,17 +88,64 @@ describe("the allow-list check can fail", () => {
   const spec = stackSpec("dev");
   const good = renderAnswerFile(spec, spec.vms[0], { adminPassword: "x" });
   test.each([
-    ["an undocumented setting", good.replace("<TimeZone>UTC</TimeZone>", "<TimeZones>UTC</TimeZones>"), "specialize/Microsoft-Windows-Shell-Setup/TimeZones: not a documented setting"],
-    ["a setting in the wrong pass", good.replace("<TimeZone>UTC</TimeZone>", "<TimeZone>UTC</TimeZone><AutoLogon><Enabled>true</Enabled></AutoLogon>"), "specialize/Microsoft-Windows-Shell-Setup/AutoLogon: not a documented setting"],
-    ["a wrong publicKeyToken", good.replace('name="Microsoft-Windows-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35"', 'name="Microsoft-Windows-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e36"'), 'windowsPE/Microsoft-Windows-Setup: publicKeyToken="31bf3856ad364e36", expected "31bf3856ad364e35"'],
-    ["x86 instead of amd64", good.replace('name="Microsoft-Windows-TCPIP" processorArchitecture="amd64"', 'name="Microsoft-Windows-TCPIP" processorArchitecture="x86"'), 'specialize/Microsoft-Windows-TCPIP: processorArchitecture="x86", expected "amd64"'],
-    ["a product key element", good.replace("<AcceptEula>true</AcceptEula>", "<AcceptEula>true</AcceptEula><ProductKey><Key></Key></ProductKey>"), "windowsPE/Microsoft-Windows-Setup/UserData/ProductKey: not a documented setting"],
-    ["a plain-text password", good.replace("<PlainText>false</PlainText>", "<PlainText>true</PlainText>"), "/AutoLogon/Password/PlainText: passwords are written encoded"],
-    ["Identifier after UnicastIpAddresses", good.replace(/(<Identifier>52-54-00-69-1B-44<\/Identifier>)(\s*)(<UnicastIpAddresses>[\s\S]*?<\/UnicastIpAddresses>)/, "$3$2$1"), "are not in the documented order"],
-    ["a list item without wcm:action", good.replace('<CreatePartition wcm:action="add">', "<CreatePartition>"), 'CreatePartition: a list item without wcm:action="add"'],
-    ["an AdministratorPassword encoded with the Password suffix", good.replace(encodeUnattendPassword("x", "AdministratorPassword"), encodeUnattendPassword("x", "Password")), 'UserAccounts/AdministratorPassword/Value: not base64 of UTF-16LE password + "AdministratorPassword"'],
-    ["a 16-character computer name", good.replace("<ComputerName>DC01</ComputerName>", "<ComputerName>ABCDEFGHIJKLMNOP</ComputerName>"), '"ABCDEFGHIJKLMNOP" is not a computer name'],
-    ["a component not allowed in the pass", good.replace('name="Microsoft-Windows-International-Core-WinPE"', 'name="Microsoft-Windows-International-Core"'), "windowsPE: component Microsoft-Windows-International-Core is not allowed in this pass"],
+    [
+      "an undocumented setting",
+      good.replace("<TimeZone>UTC</TimeZone>", "<TimeZones>UTC</TimeZones>"),
+      "specialize/Microsoft-Windows-Shell-Setup/TimeZones: not a documented setting",
+    ],
+    [
+      "a setting in the wrong pass",
+      good.replace("<TimeZone>UTC</TimeZone>", "<TimeZone>UTC</TimeZone><AutoLogon><Enabled>true</Enabled></AutoLogon>"),
+      "specialize/Microsoft-Windows-Shell-Setup/AutoLogon: not a documented setting",
+    ],
+    [
+      "a wrong publicKeyToken",
+      good.replace(
+        'name="Microsoft-Windows-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35"',
+        'name="Microsoft-Windows-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e36"',
+      ),
+      'windowsPE/Microsoft-Windows-Setup: publicKeyToken="31bf3856ad364e36", expected "31bf3856ad364e35"',
+    ],
+    [
+      "x86 instead of amd64",
+      good.replace('name="Microsoft-Windows-TCPIP" processorArchitecture="amd64"', 'name="Microsoft-Windows-TCPIP" processorArchitecture="x86"'),
+      'specialize/Microsoft-Windows-TCPIP: processorArchitecture="x86", expected "amd64"',
+    ],
+    [
+      "a product key element",
+      good.replace("<AcceptEula>true</AcceptEula>", "<AcceptEula>true</AcceptEula><ProductKey><Key></Key></ProductKey>"),
+      "windowsPE/Microsoft-Windows-Setup/UserData/ProductKey: not a documented setting",
+    ],
+    [
+      "a plain-text password",
+      good.replace("<PlainText>false</PlainText>", "<PlainText>true</PlainText>"),
+      "/AutoLogon/Password/PlainText: passwords are written encoded",
+    ],
+    [
+      "Identifier after UnicastIpAddresses",
+      good.replace(/(<Identifier>52-54-00-69-1B-44<\/Identifier>)(\s*)(<UnicastIpAddresses>[\s\S]*?<\/UnicastIpAddresses>)/, "$3$2$1"),
+      "are not in the documented order",
+    ],
+    [
+      "a list item without wcm:action",
+      good.replace('<CreatePartition wcm:action="add">', "<CreatePartition>"),
+      'CreatePartition: a list item without wcm:action="add"',
+    ],
+    [
+      "an AdministratorPassword encoded with the Password suffix",
+      good.replace(encodeUnattendPassword("x", "AdministratorPassword"), encodeUnattendPassword("x", "Password")),
+      'UserAccounts/AdministratorPassword/Value: not base64 of UTF-16LE password + "AdministratorPassword"',
+    ],
+    [
+      "a 16-character computer name",
+      good.replace("<ComputerName>DC01</ComputerName>", "<ComputerName>ABCDEFGHIJKLMNOP</ComputerName>"),
+      '"ABCDEFGHIJKLMNOP" is not a computer name',
+    ],
+    [
+      "a component not allowed in the pass",
+      good.replace('name="Microsoft-Windows-International-Core-WinPE"', 'name="Microsoft-Windows-International-Core"'),
+      "windowsPE: component Microsoft-Windows-International-Core is not allowed in this pass",
+    ],
   ])("finds %s", (_what, xml, message) => {
     expect(checkAnswerFile(xml).join("\n")).toContain(message);
   });
@@ -123,9 +180,9 @@ describe("limits and bad input", () => {
   });
   test.each([
     ["ABCDEFGHIJKLMNOP", 'homelab:vms[0].hostname: "ABCDEFGHIJKLMNOP" is 16 characters; a Windows computer name has at most 15: set a shorter hostname'],
-    ["SCCM_01", 'homelab:vms[0].hostname: "SCCM_01" is not a Windows computer name: use letters, digits and \'-\' only, not digits alone'],
-    ["12345", 'homelab:vms[0].hostname: "12345" is not a Windows computer name: use letters, digits and \'-\' only, not digits alone'],
-    ["DC 01", 'homelab:vms[0].hostname: "DC 01" is not a Windows computer name: use letters, digits and \'-\' only, not digits alone'],
+    ["SCCM_01", "homelab:vms[0].hostname: \"SCCM_01\" is not a Windows computer name: use letters, digits and '-' only, not digits alone"],
+    ["12345", "homelab:vms[0].hostname: \"12345\" is not a Windows computer name: use letters, digits and '-' only, not digits alone"],
+    ["DC 01", "homelab:vms[0].hostname: \"DC 01\" is not a Windows computer name: use letters, digits and '-' only, not digits alone"],
   ])("computer name %s is refused", (name, message) => {
     expect(() => checkComputerName(name, "homelab:vms[0].hostname")).toThrow(message);
   });
@@ -137,7 +194,11 @@ describe("limits and bad input", () => {
   test("a VirtIO disk is refused: Setup has no in-box driver for it", () => {
     const spec = clone(stackSpec("dev"));
     spec.vms[2].diskBus = "virtio";
-    expect(() => renderAnswerFile(spec, spec.vms[2], "placeholder")).toThrow(new AnswerFileError("homelab:vms[2].diskBus: virtio needs the VirtIO storage driver in Windows Setup, which the unattended install does not load: use sata, or set homelab:install to manual"));
+    expect(() => renderAnswerFile(spec, spec.vms[2], "placeholder")).toThrow(
+      new AnswerFileError(
+        "homelab:vms[2].diskBus: virtio needs the VirtIO storage driver in Windows Setup, which the unattended install does not load: use sata, or set homelab:install to manual",
+      ),
+    );
   });
   test("a VirtIO NIC is refused", () => {
     const spec = clone(stackSpec("dev"));

@@ -25,8 +25,12 @@ import { fakeInstallerIso } from "./fake-media";
 
 jest.setTimeout(900_000);
 let daemon: PrivateLibvirtd;
-beforeAll(async () => { daemon = await startPrivateLibvirtd({ maxLifetimeSeconds: 1500 }); });
-afterAll(async () => { await daemon?.stop(); });
+beforeAll(async () => {
+  daemon = await startPrivateLibvirtd({ maxLifetimeSeconds: 1500 });
+});
+afterAll(async () => {
+  await daemon?.stop();
+});
 
 const quiet = { info: () => undefined };
 // eslint-disable-next-line no-control-regex -- OVMF's console output carries ANSI escapes (ESC) to strip
@@ -59,11 +63,20 @@ function virsh(...args: string[]): string {
 
 function mediaInputs(spec: LabSpec, vm: VmSpec) {
   return {
-    uri: daemon.uri, name: vm.name, hostname: vm.hostname, os: "windows-server-2022" as const, configPath: "homelab:vms[0].iso",
-    sourceIso: vm.isos.install!, pool: spec.pool.name, volume: vm.volume, answerIso: answerIsoPath(spec.pool, vm),
+    uri: daemon.uri,
+    name: vm.name,
+    hostname: vm.hostname,
+    os: "windows-server-2022" as const,
+    configPath: "homelab:vms[0].iso",
+    sourceIso: vm.isos.install!,
+    pool: spec.pool.name,
+    volume: vm.volume,
+    answerIso: answerIsoPath(spec.pool, vm),
     // The private daemon's /var/log/libvirt is its own log folder: the same file, as this host sees it.
     serialLog: join(daemon.dir, "log", "qemu", `${vm.name}-serial.log`),
-    readableXml: renderAnswerFile(spec, vm, "placeholder"), adminPassword: "Lab-Test-Only-1", scriptsDir: join(PROJECT_DIR, "scripts"),
+    readableXml: renderAnswerFile(spec, vm, "placeholder"),
+    adminPassword: "Lab-Test-Only-1",
+    scriptsDir: join(PROJECT_DIR, "scripts"),
   };
 }
 
@@ -113,12 +126,31 @@ test("Secure Boot: the empty disk is skipped, the DVD's unsigned EFI loader is r
   const diskSkipped = at(/BdsDxe: failed to load Boot\d{4} "UEFI QEMU HARDDISK[^"]*" from .*: Not Found/);
   const dvdLoading = at(/BdsDxe: loading Boot\d{4} "UEFI QEMU DVD-ROM[^"]*" from /);
   const dvdRefused = at(/BdsDxe: failed to load Boot\d{4} "UEFI QEMU DVD-ROM[^"]*" from .*: Access Denied/);
-  expect({ diskSkipped: diskSkipped >= 0, dvdLoading: dvdLoading > diskSkipped, dvdRefused: dvdRefused > dvdLoading }).toEqual({ diskSkipped: true, dvdLoading: true, dvdRefused: true });
+  expect({ diskSkipped: diskSkipped >= 0, dvdLoading: dvdLoading > diskSkipped, dvdRefused: dvdRefused > dvdLoading }).toEqual({
+    diskSkipped: true,
+    dvdLoading: true,
+    dvdRefused: true,
+  });
 
-  const waitInputs = { uri: daemon.uri, name: vm.name, hostname: vm.hostname, serialLog: serial, answerIso: outs.answerIso, adopted: "", timeoutMs: 3_000, domainUuid: vm.uuid, pollMs: 500 };
-  const err = await wait.create(waitInputs, quiet).then(() => undefined, (e: unknown) => e);
+  const waitInputs = {
+    uri: daemon.uri,
+    name: vm.name,
+    hostname: vm.hostname,
+    serialLog: serial,
+    answerIso: outs.answerIso,
+    adopted: "",
+    timeoutMs: 3_000,
+    domainUuid: vm.uuid,
+    pollMs: 500,
+  };
+  const err = await wait.create(waitInputs, quiet).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InstallWaitError);
-  expect((err as Error).message).toMatch(/^DC01: no install marker after 0 min \(homelab:installTimeoutMinutes; last stage: firmware: trying boot options\)\. Last serial lines of \S+DC01-serial\.log:\n/);
+  expect((err as Error).message).toMatch(
+    /^DC01: no install marker after 0 min \(homelab:installTimeoutMinutes; last stage: firmware: trying boot options\)\. Last serial lines of \S+DC01-serial\.log:\n/,
+  );
   expect((err as Error).message).toContain(": Access Denied");
   expect((err as Error).message).toContain(`look at its console: virt-viewer -c '${daemon.uri}' DC01`);
   expect(existsSync(outs.answerIso)).toBe(true);
@@ -127,7 +159,8 @@ test("Secure Boot: the empty disk is skipped, the DVD's unsigned EFI loader is r
 
 test("the wait flow end to end (Secure Boot off): marker seen, answer ISO deleted, the VM adopted next time and bootable without it", async () => {
   const { spec, vm } = labUnder(join(daemon.dir, "e2e"), false, {
-    imageNames: SERVER_EVAL, volumeId: "SSS_X64FREE_EN-US_DV9",
+    imageNames: SERVER_EVAL,
+    volumeId: "SSS_X64FREE_EN-US_DV9",
     loader: Buffer.from("not an EFI application"),
     startupNsh: "echo HOMELAB-INSTALL-DONE DC01\r\nreset -s\r\n",
   });
@@ -135,7 +168,20 @@ test("the wait flow end to end (Secure Boot off): marker seen, answer ISO delete
   expect(existsSync(outs.answerIso)).toBe(true);
   const serial = mediaInputs(spec, vm).serialLog;
   const progress: string[] = [];
-  const done = await wait.create({ uri: daemon.uri, name: vm.name, hostname: vm.hostname, serialLog: serial, answerIso: outs.answerIso, adopted: outs.adopted, timeoutMs: 600_000, domainUuid: vm.uuid, pollMs: 1000 }, { info: (m) => progress.push(m) });
+  const done = await wait.create(
+    {
+      uri: daemon.uri,
+      name: vm.name,
+      hostname: vm.hostname,
+      serialLog: serial,
+      answerIso: outs.answerIso,
+      adopted: outs.adopted,
+      timeoutMs: 600_000,
+      domainUuid: vm.uuid,
+      pollMs: 1000,
+    },
+    { info: (m) => progress.push(m) },
+  );
   expect(done.outs).toMatchObject({ installed: true, marker: "HOMELAB-INSTALL-DONE DC01" });
   expect(progress.at(-1)).toMatch(/^DC01: installed \(HOMELAB-INSTALL-DONE DC01\) after \d+ min; answer ISO ejected and deleted$/);
   expect(existsSync(outs.answerIso)).toBe(false);
@@ -149,7 +195,19 @@ test("the wait flow end to end (Secure Boot off): marker seen, answer ISO delete
   const again = await media.update("DC01-media", outs, mediaInputs(spec, vm), quiet);
   expect(again.outs.adopted).toBe(`its serial log ${serial} holds the install marker`);
   expect(existsSync(outs.answerIso)).toBe(false);
-  const adopted = await wait.create({ uri: daemon.uri, name: vm.name, hostname: vm.hostname, serialLog: serial, answerIso: outs.answerIso, adopted: again.outs.adopted, timeoutMs: 1_000, domainUuid: vm.uuid }, quiet);
+  const adopted = await wait.create(
+    {
+      uri: daemon.uri,
+      name: vm.name,
+      hostname: vm.hostname,
+      serialLog: serial,
+      answerIso: outs.answerIso,
+      adopted: again.outs.adopted,
+      timeoutMs: 1_000,
+      domainUuid: vm.uuid,
+    },
+    quiet,
+  );
   expect(adopted.outs).toMatchObject({ installed: true, marker: "", waitedSeconds: 0 });
 
   // The persistent XML still names the deleted answer ISO; startupPolicy optional lets the domain start without it.

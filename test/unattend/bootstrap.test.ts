@@ -15,7 +15,13 @@ test("writes the markers the host reads, the completion last", () => {
   expect(INSTALL_FAILED).toBe("HOMELAB-INSTALL-FAILED");
   expect(body).toContain(`("HOMELAB-INSTALL-DONE {0}" -f $env:COMPUTERNAME)`);
   expect(body).toContain(`("HOMELAB-INSTALL-FAILED {0} {1}" -f $env:COMPUTERNAME, $reason)`);
-  const order = ["Set-NetConnectionProfile", "Enable-LabWinRM.ps1", "AutoAdminLogon -Value '0'", "Remove-Item -LiteralPath $copy.FullName", "HOMELAB-INSTALL-DONE"].map((s) => body.indexOf(s));
+  const order = [
+    "Set-NetConnectionProfile",
+    "Enable-LabWinRM.ps1",
+    "AutoAdminLogon -Value '0'",
+    "Remove-Item -LiteralPath $copy.FullName",
+    "HOMELAB-INSTALL-DONE",
+  ].map((s) => body.indexOf(s));
   expect(order.every((p) => p >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
@@ -46,11 +52,20 @@ describe("reading the serial log", () => {
   test.each([
     ["", { kind: "waiting", stage: "firmware: no boot line on the serial port yet", boots: 0 }],
     [firmware, { kind: "waiting", stage: "Windows Setup running from the installer DVD", boots: 1 }],
-    [`${firmware}\r\nBdsDxe: starting Boot0003 "Windows Boot Manager" from HD(1,GPT,...)\r\n`, { kind: "waiting", stage: "Windows booting from its disk (setup passes, then first logon)", boots: 2 }],
-    [`${firmware}\r\nBdsDxe: starting Boot0003 "EFI Internal Shell" from Fv(7CB8BDC9)/FvFile(7C04A583)\r\n`, { kind: "waiting", stage: "firmware: trying boot options", boots: 2 }],
+    [
+      `${firmware}\r\nBdsDxe: starting Boot0003 "Windows Boot Manager" from HD(1,GPT,...)\r\n`,
+      { kind: "waiting", stage: "Windows booting from its disk (setup passes, then first logon)", boots: 2 },
+    ],
+    [
+      `${firmware}\r\nBdsDxe: starting Boot0003 "EFI Internal Shell" from Fv(7CB8BDC9)/FvFile(7C04A583)\r\n`,
+      { kind: "waiting", stage: "firmware: trying boot options", boots: 2 },
+    ],
     [`${firmware}\r\nHOMELAB-INSTALL-DONE DC01\r\n`, { kind: "done", line: "HOMELAB-INSTALL-DONE DC01" }],
     [`${firmware}\nHOMELAB-INSTALL-DONE dc01\n`, { kind: "done", line: "HOMELAB-INSTALL-DONE dc01" }],
-    [`${firmware}\nHOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\n`, { kind: "failed", line: "HOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1", reason: "Enable-LabWinRM.ps1 exited with 1" }],
+    [
+      `${firmware}\nHOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\n`,
+      { kind: "failed", line: "HOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1", reason: "Enable-LabWinRM.ps1 exited with 1" },
+    ],
     [`HOMELAB-INSTALL-DONE SCCM01\n`, { kind: "waiting", stage: "firmware: no boot line on the serial port yet", boots: 0 }],
   ])("%j", (log, state) => {
     expect(readInstallState(log, "DC01")).toEqual(state);

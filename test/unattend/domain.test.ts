@@ -8,11 +8,28 @@ import { clone, stackSpec } from "../support/stacks";
 import { validateLibvirtXml } from "../support/xml-validate";
 
 type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false, isArray: (n) => ["disk", "serial", "boot"].includes(n) });
-const domainOf = (spec: LabSpec, name: string): Node => parser.parse(renderDomainXml(spec.vms.find((v) => v.name === name)!, spec)).domain;
-const cdroms = (d: Node) => (d.devices.disk as Node[]).filter((x) => x["@device"] === "cdrom").map((x) => ({
-  file: x.source["@file"], policy: x.source["@startupPolicy"], dev: x.target["@dev"], boot: x.boot?.[0]?.["@order"],
-}));
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  parseTagValue: false,
+  isArray: (n) => ["disk", "serial", "boot"].includes(n),
+});
+const domainOf = (spec: LabSpec, name: string): Node =>
+  parser.parse(
+    renderDomainXml(
+      spec.vms.find((v) => v.name === name)!,
+      spec,
+    ),
+  ).domain;
+const cdroms = (d: Node) =>
+  (d.devices.disk as Node[])
+    .filter((x) => x["@device"] === "cdrom")
+    .map((x) => ({
+      file: x.source["@file"],
+      policy: x.source["@startupPolicy"],
+      dev: x.target["@dev"],
+      boot: x.boot?.[0]?.["@order"],
+    }));
 
 const dev = stackSpec("dev");
 const manual: LabSpec = { ...clone(dev), guest: { ...dev.guest, install: "manual" } };
@@ -38,15 +55,23 @@ test("CLIENT01, unattended: no media ISO, so the answer CD is sdd", () => {
 });
 
 test("every Windows domain logs COM1 to a file the host reads; Linux domains do not", () => {
-  expect(domainOf(dev, "SCCM01").devices.serial).toEqual([{ "@type": "file", source: { "@path": "/var/log/libvirt/qemu/SCCM01-serial.log" }, target: { "@port": "0" } }]);
-  expect(domainOf(manual, "DC01").devices.serial).toEqual([{ "@type": "file", source: { "@path": "/var/log/libvirt/qemu/DC01-serial.log" }, target: { "@port": "0" } }]);
+  expect(domainOf(dev, "SCCM01").devices.serial).toEqual([
+    { "@type": "file", source: { "@path": "/var/log/libvirt/qemu/SCCM01-serial.log" }, target: { "@port": "0" } },
+  ]);
+  expect(domainOf(manual, "DC01").devices.serial).toEqual([
+    { "@type": "file", source: { "@path": "/var/log/libvirt/qemu/DC01-serial.log" }, target: { "@port": "0" } },
+  ]);
   const linux = stackSpec("linux");
   expect(domainOf(linux, linux.vms[0].name).devices.serial).toBeUndefined();
 });
 
 test("manual: the installer ISO as given, no answer CD, the same boot order", () => {
   const d = domainOf(manual, "DC01");
-  expect(cdroms(d).map((c) => c.file)).toEqual(["/var/lib/libvirt/iso/windows-server-2022.iso", "/var/lib/libvirt/iso/virtio-win.iso", "/var/lib/libvirt/iso/homelab-media.iso"]);
+  expect(cdroms(d).map((c) => c.file)).toEqual([
+    "/var/lib/libvirt/iso/windows-server-2022.iso",
+    "/var/lib/libvirt/iso/virtio-win.iso",
+    "/var/lib/libvirt/iso/homelab-media.iso",
+  ]);
   expect(d.devices.disk[0].boot).toEqual([{ "@order": "1" }]);
   expect(cdroms(d)[0].boot).toBe("2");
 });
@@ -57,7 +82,10 @@ test("a Windows VM without an installer ISO gets no answer CD", () => {
   expect(cdroms(domainOf(spec, "DC01")).map((c) => c.dev)).toEqual(["sdb", "sdc"]);
 });
 
-test.each([["unattended", dev], ["manual", manual]] as const)("%s domains validate against libvirt's schema", async (_mode, spec) => {
+test.each([
+  ["unattended", dev],
+  ["manual", manual],
+] as const)("%s domains validate against libvirt's schema", async (_mode, spec) => {
   for (const vm of spec.vms) {
     const result = await validateLibvirtXml(renderDomainXml(vm, spec), "domain");
     expect({ vm: vm.name, ...result }).toEqual({ vm: vm.name, ok: true, output: expect.any(String) });

@@ -91,12 +91,37 @@ export function fakeInstallerIso(dir: string, options: FakeMediaOptions): string
   fakeWim(join(tree, "sources", "install.wim"), options.imageNames);
   writeFileSync(join(tree, "setup.exe"), "not really setup");
   const iso = join(dir, "source.iso");
-  execFileSync("xorriso", [
-    "-as", "mkisofs", "-iso-level", "3", "-J", "-joliet-long", "-V", options.volumeId,
-    "-b", "boot/etfsboot.com", "-no-emul-boot", "-boot-load-size", "8",
-    "-eltorito-alt-boot", "-e", "efi/microsoft/boot/efisys.bin", "-no-emul-boot",
-    "-m", "*.image*", "-m", "*.loader", "-m", "*.nsh",
-    "-o", iso, tree,
-  ], { stdio: "ignore" });
+  execFileSync(
+    "xorriso",
+    [
+      "-as",
+      "mkisofs",
+      "-iso-level",
+      "3",
+      "-J",
+      "-joliet-long",
+      "-V",
+      options.volumeId,
+      "-b",
+      "boot/etfsboot.com",
+      "-no-emul-boot",
+      "-boot-load-size",
+      "8",
+      "-eltorito-alt-boot",
+      "-e",
+      "efi/microsoft/boot/efisys.bin",
+      "-no-emul-boot",
+      "-m",
+      "*.image*",
+      "-m",
+      "*.loader",
+      "-m",
+      "*.nsh",
+      "-o",
+      iso,
+      tree,
+    ],
+    { stdio: "ignore" },
+  );
   return iso;
 }

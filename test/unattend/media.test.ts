@@ -18,9 +18,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const run = (tool: string, args: string[]) => execFileSync(tool, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 /** 7-Zip's file list of an ISO: it reads the Joliet names when the ISO has them. */
-const listIso = (iso: string): string[] => run("7z", ["l", "-slt", iso]).split("\n").filter((l) => l.startsWith("Path = ")).map((l) => l.slice(7)).filter((p) => p !== iso);
+const listIso = (iso: string): string[] =>
+  run("7z", ["l", "-slt", iso])
+    .split("\n")
+    .filter((l) => l.startsWith("Path = "))
+    .map((l) => l.slice(7))
+    .filter((p) => p !== iso);
 
-const SERVER_EVAL = ["Windows Server 2022 Standard Evaluation", "Windows Server 2022 Standard Evaluation (Desktop Experience)", "Windows Server 2022 Datacenter Evaluation", "Windows Server 2022 Datacenter Evaluation (Desktop Experience)"];
+const SERVER_EVAL = [
+  "Windows Server 2022 Standard Evaluation",
+  "Windows Server 2022 Standard Evaluation (Desktop Experience)",
+  "Windows Server 2022 Datacenter Evaluation",
+  "Windows Server 2022 Datacenter Evaluation (Desktop Experience)",
+];
 
 describe("the answer ISO", () => {
   const dir = join(tmp, "answers");
@@ -29,13 +39,22 @@ describe("the answer ISO", () => {
 
   test("holds autounattend.xml at the root by its Joliet name, and the bootstrap with what it calls", () => {
     expect(listIso(iso).sort()).toEqual([
-      "autounattend.xml", "homelab", "homelab/bootstrap", "homelab/bootstrap/Start-LabBootstrap.ps1", "homelab/common", "homelab/common/Enable-LabWinRM.ps1",
-      "homelab/modules", "homelab/modules/Logger.psm1", "homelab/modules/Validator.psm1",
+      "autounattend.xml",
+      "homelab",
+      "homelab/bootstrap",
+      "homelab/bootstrap/Start-LabBootstrap.ps1",
+      "homelab/common",
+      "homelab/common/Enable-LabWinRM.ps1",
+      "homelab/modules",
+      "homelab/modules/Logger.psm1",
+      "homelab/modules/Validator.psm1",
     ]);
     const out = join(tmp, "answer-extract");
     run("7z", ["x", "-y", `-o${out}`, iso]);
     expect(readFileSync(join(out, "autounattend.xml"), "utf8")).toBe("<unattend>test</unattend>\n");
-    expect(readFileSync(join(out, "homelab", "bootstrap", "Start-LabBootstrap.ps1"), "utf8")).toBe(readFileSync(join(PROJECT_DIR, "scripts", "bootstrap", "Start-LabBootstrap.ps1"), "utf8"));
+    expect(readFileSync(join(out, "homelab", "bootstrap", "Start-LabBootstrap.ps1"), "utf8")).toBe(
+      readFileSync(join(PROJECT_DIR, "scripts", "bootstrap", "Start-LabBootstrap.ps1"), "utf8"),
+    );
   });
 
   test("the Joliet directory stores the name as UTF-16BE, the form Windows reads", () => {
@@ -78,16 +97,31 @@ describe("the installer ISO rebuilt without the boot prompt", () => {
     expect(report).toMatch(/^El Torito img path :\s+2\s+\/efi\/microsoft\/boot\/efisys_noprompt\.bin$/m);
     expect(run("xorriso", ["-indev", out, "-pvd_info"])).toMatch(/^Volume Id\s*:\s*SSS_X64FREE_EN-US_DV9\s*$/m);
     // The source's tree, without 7-Zip's [BOOT] listing of the boot images.
-    expect(listIso(out).filter((p) => !p.startsWith("[BOOT]")).sort()).toEqual([
-      "boot", "boot.catalog", "boot/etfsboot.com", "efi", "efi/microsoft", "efi/microsoft/boot", "efi/microsoft/boot/efisys.bin",
-      "efi/microsoft/boot/efisys_noprompt.bin", "setup.exe", "sources", "sources/install.wim",
+    expect(
+      listIso(out)
+        .filter((p) => !p.startsWith("[BOOT]"))
+        .sort(),
+    ).toEqual([
+      "boot",
+      "boot.catalog",
+      "boot/etfsboot.com",
+      "efi",
+      "efi/microsoft",
+      "efi/microsoft/boot",
+      "efi/microsoft/boot/efisys.bin",
+      "efi/microsoft/boot/efisys_noprompt.bin",
+      "setup.exe",
+      "sources",
+      "sources/install.wim",
     ]);
   });
 
   test("a Windows 11 ISO given for a Server VM is refused naming the config path and what the WIM holds", () => {
     const client = fakeInstallerIso(join(dir, "client"), { imageNames: ["Windows 11 Enterprise Evaluation"], volumeId: "CCCOMA_X64FRE_EN-US_DV9" });
     expect(() => rebuildInstallMedia(client, join(tmp, "wrong.iso"), "windows-server-2022", "homelab:vms[1].iso")).toThrow(
-      new ImageMismatchError(`homelab:vms[1].iso: ${client} does not hold "Windows Server 2022 Standard Evaluation (Desktop Experience)" at image index 2 (it holds 1: Windows 11 Enterprise Evaluation); point it at the windows-server-2022 evaluation ISO from Microsoft's Evaluation Center`),
+      new ImageMismatchError(
+        `homelab:vms[1].iso: ${client} does not hold "Windows Server 2022 Standard Evaluation (Desktop Experience)" at image index 2 (it holds 1: Windows 11 Enterprise Evaluation); point it at the windows-server-2022 evaluation ISO from Microsoft's Evaluation Center`,
+      ),
     );
     expect(existsSync(join(tmp, "wrong.iso"))).toBe(false);
   });
@@ -95,8 +129,9 @@ describe("the installer ISO rebuilt without the boot prompt", () => {
   test("an ISO without efisys_noprompt.bin is refused", () => {
     const other = join(dir, "other.iso");
     run("xorriso", ["-as", "mkisofs", "-J", "-V", "OTHER", "-o", other, join(PROJECT_DIR, "docs")]);
-    expect(() => rebuildInstallMedia(other, join(tmp, "other-out.iso"), "windows-11", "homelab:vms[2].iso"))
-      .toThrow(`homelab:vms[2].iso: ${other} has no efi/microsoft/boot/efisys_noprompt.bin: it is not Windows installation media`);
+    expect(() => rebuildInstallMedia(other, join(tmp, "other-out.iso"), "windows-11", "homelab:vms[2].iso")).toThrow(
+      `homelab:vms[2].iso: ${other} has no efi/microsoft/boot/efisys_noprompt.bin: it is not Windows installation media`,
+    );
   });
 
   test("an ISO that already carries an answer file is refused: only one may exist across the attached media", () => {
@@ -105,8 +140,9 @@ describe("the installer ISO rebuilt without the boot prompt", () => {
     require("node:fs").writeFileSync(join(tree, "Autounattend.xml"), "<unattend/>");
     const own = join(dir, "own-answer.iso");
     run("xorriso", ["-as", "mkisofs", "-iso-level", "3", "-J", "-joliet-long", "-V", "SSS_X64FREE_EN-US_DV9", "-o", own, tree]);
-    expect(() => rebuildInstallMedia(own, join(tmp, "own-out.iso"), "windows-server-2022", "homelab:vms[0].iso"))
-      .toThrow(`homelab:vms[0].iso: ${own} carries its own Autounattend.xml at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`);
+    expect(() => rebuildInstallMedia(own, join(tmp, "own-out.iso"), "windows-server-2022", "homelab:vms[0].iso")).toThrow(
+      `homelab:vms[0].iso: ${own} carries its own Autounattend.xml at the root, which would compete with the lab's answer file: use the unmodified evaluation ISO, or set homelab:install to manual`,
+    );
   });
 
   test("is rebuilt once per source hash: a second call reuses it, a changed source rebuilds", async () => {

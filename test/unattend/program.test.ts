@@ -13,8 +13,11 @@ jest.setTimeout(180_000);
 const MEDIA = "pulumi-nodejs:dynamic/homelab:InstallMedia";
 const WAIT = "pulumi-nodejs:dynamic/homelab:InstallWait";
 const PASSWORDS = {
-  adminPassword: "Adm1n-Secret-Value", dsrmPassword: "Dsrm-Secret-Value", sqlServicePassword: "Sql-Secret-Value",
-  networkAccessPassword: "Naa-Secret-Value", clientPushPassword: "Push-Secret-Value",
+  adminPassword: "Adm1n-Secret-Value",
+  dsrmPassword: "Dsrm-Secret-Value",
+  sqlServicePassword: "Sql-Secret-Value",
+  networkAccessPassword: "Naa-Secret-Value",
+  clientPushPassword: "Push-Secret-Value",
 };
 const nameOf = (urn: string) => urn.split("::").pop()!;
 
@@ -23,7 +26,15 @@ describe("dev, unattended (the default), guest phases on", () => {
   const input = readStackConfig(PROJECT_DIR, "dev");
   stageHostFiles(input);
   const spec = requireLabSpec(input).spec;
-  beforeAll(async () => { run = await runProgram("dev", (c) => { c.guestPhases = true; }, PASSWORDS); });
+  beforeAll(async () => {
+    run = await runProgram(
+      "dev",
+      (c) => {
+        c.guestPhases = true;
+      },
+      PASSWORDS,
+    );
+  });
 
   test("registers without error", () => expect(run.error).toBeUndefined());
 
@@ -36,7 +47,10 @@ describe("dev, unattended (the default), guest phases on", () => {
       expect(reg("install-wait").dependencies.map(nameOf)).toEqual([`dev-${vm}-domain`]);
       const first = graph.phases.find((p) => p.vm === vm)!;
       expect(first.after).toEqual([]);
-      expect(run.registrations.find((r) => r.name === `dev-phases-${first.id}`)!.dependencies.map(nameOf)).toEqual(["dev-phases-logon-guard", `dev-${vm}-install-wait`]);
+      expect(run.registrations.find((r) => r.name === `dev-phases-${first.id}`)!.dependencies.map(nameOf)).toEqual([
+        "dev-phases-logon-guard",
+        `dev-${vm}-install-wait`,
+      ]);
     }
   });
 
@@ -45,9 +59,16 @@ describe("dev, unattended (the default), guest phases on", () => {
     expect(media.type).toBe(MEDIA);
     expect(media.inputs.readableXml).toBe(readFileSync(join(__dirname, "golden", "dev", "DC01.xml"), "utf8"));
     expect(media.inputs).toMatchObject({
-      uri: "qemu:///system", name: "DC01", hostname: "DC01", os: "windows-server-2022", configPath: "homelab:vms[0].iso",
-      sourceIso: spec.vms[0].isos.install, pool: "homelab", volume: "DC01.qcow2",
-      answerIso: `${spec.pool.path}-answers/DC01-autounattend.iso`, serialLog: "/var/log/libvirt/qemu/DC01-serial.log",
+      uri: "qemu:///system",
+      name: "DC01",
+      hostname: "DC01",
+      os: "windows-server-2022",
+      configPath: "homelab:vms[0].iso",
+      sourceIso: spec.vms[0].isos.install,
+      pool: "homelab",
+      volume: "DC01.qcow2",
+      answerIso: `${spec.pool.path}-answers/DC01-autounattend.iso`,
+      serialLog: "/var/log/libvirt/qemu/DC01-serial.log",
       scriptsDir: join(PROJECT_DIR, "scripts"),
     });
     expect(run.isSecret(media.inputs.adminPassword)).toBe(true);
@@ -62,12 +83,25 @@ describe("dev, unattended (the default), guest phases on", () => {
   test("InstallWait waits 40 minutes (4 Windows VMs on KVM) and is replaced with its domain", () => {
     const wait = run.registrations.find((r) => r.name === "dev-CLIENT02-install-wait")!;
     expect(wait.type).toBe(WAIT);
-    expect(wait.inputs).toMatchObject({ name: "CLIENT02", hostname: "CLIENT02", timeoutMs: 40 * 60_000, domainUuid: spec.vms[3].uuid, serialLog: "/var/log/libvirt/qemu/CLIENT02-serial.log" });
+    expect(wait.inputs).toMatchObject({
+      name: "CLIENT02",
+      hostname: "CLIENT02",
+      timeoutMs: 40 * 60_000,
+      domainUuid: spec.vms[3].uuid,
+      serialLog: "/var/log/libvirt/qemu/CLIENT02-serial.log",
+    });
   });
 });
 
 test("install: manual keeps today's flow: no install resources, phases after the domain", async () => {
-  const run = await runProgram("dev", (c) => { c.guestPhases = true; c.install = "manual"; }, PASSWORDS);
+  const run = await runProgram(
+    "dev",
+    (c) => {
+      c.guestPhases = true;
+      c.install = "manual";
+    },
+    PASSWORDS,
+  );
   expect(run.error).toBeUndefined();
   expect([...run.byType(MEDIA), ...run.byType(WAIT)]).toEqual([]);
   expect(run.registrations.find((r) => r.name === "dev-phases-dc01-winrm")!.dependencies.map(nameOf)).toEqual(["dev-phases-logon-guard", "dev-DC01-domain"]);

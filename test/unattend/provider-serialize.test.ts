@@ -19,7 +19,9 @@ provider[method](...args).then((out) => console.log(JSON.stringify(out)), (err) 
 `;
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "unattend-provider-host-")); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "unattend-provider-host-"));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PROJECT = join(__dirname, "..", "..");
@@ -41,16 +43,32 @@ async function callInHost(provider: pulumi.dynamic.ResourceProvider, call: unkno
 
 test("InstallMedia's check names homelab:adminPassword when it is not set", async () => {
   const result = await callInHost(installMediaProvider, ["check", {}, { name: "DC01", adminPassword: "" }]);
-  expect(result.failures).toEqual([{ property: "adminPassword", reason: "homelab:adminPassword is not set: the unattended install writes it into DC01's answer file. Run pulumi config set --secret homelab:adminPassword, or set homelab:install to manual" }]);
+  expect(result.failures).toEqual([
+    {
+      property: "adminPassword",
+      reason:
+        "homelab:adminPassword is not set: the unattended install writes it into DC01's answer file. Run pulumi config set --secret homelab:adminPassword, or set homelab:install to manual",
+    },
+  ]);
 });
 
 test("InstallWait of an adopted VM returns at once, from the provider host", async () => {
-  const inputs = { uri: "qemu:///system?socket=/nonexistent/sock", name: "DC01", hostname: "DC01", serialLog: "/nonexistent/DC01-serial.log", answerIso: "/nonexistent/DC01.iso", adopted: "its disk already holds 20.0 GiB", timeoutMs: 1000, domainUuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01" };
+  const inputs = {
+    uri: "qemu:///system?socket=/nonexistent/sock",
+    name: "DC01",
+    hostname: "DC01",
+    serialLog: "/nonexistent/DC01-serial.log",
+    answerIso: "/nonexistent/DC01.iso",
+    adopted: "its disk already holds 20.0 GiB",
+    timeoutMs: 1000,
+    domainUuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
+  };
   const result = await callInHost(installWaitProvider, ["create", inputs]);
   expect(result).toEqual({ id: "DC01-install", outs: { ...inputs, installed: true, marker: "", waitedSeconds: 0 } });
 });
 
 test("a provider host started outside a project says where it looked", async () => {
   await expect(callInHost(installMediaProvider, ["check", {}, { name: "DC01", adminPassword: "" }], tmpdir())).rejects.toThrow(
-    "Error: the homelab install provider code was not found under /tmp (looked for unattend/provider/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules");
+    "Error: the homelab install provider code was not found under /tmp (looked for unattend/provider/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules",
+  );
 });

@@ -39,7 +39,10 @@ test("homelab:install: manual writes no answer files", async () => {
   const project = join(tmp, "manual-project");
   mkdirSync(project);
   copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
-  writeFileSync(join(project, "Pulumi.manual.yaml"), readFileSync(join(PROJECT_DIR, "Pulumi.minimal.yaml"), "utf8").replace("config:\n", "config:\n  homelab:install: manual\n"));
+  writeFileSync(
+    join(project, "Pulumi.manual.yaml"),
+    readFileSync(join(PROJECT_DIR, "Pulumi.minimal.yaml"), "utf8").replace("config:\n", "config:\n  homelab:install: manual\n"),
+  );
   const out = join(tmp, "manual-out");
   await render(["--stack", "manual", "--out", out, "--project", project]);
   expect(readdirSync(out)).toContain("domain-DC01.xml");

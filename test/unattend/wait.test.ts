@@ -6,7 +6,8 @@ import { renderAnswerFile } from "../../unattend/answer-file";
 import { installTimeoutMinutes, InstallWaitError, waitForInstall, WaitIo } from "../../unattend/wait";
 import { clone, STACKS, stackSpec } from "../support/stacks";
 
-const FIRMWARE = 'BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\r\nBdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\r\n';
+const FIRMWARE =
+  'BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\r\nBdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\r\n';
 
 /** A guest whose serial log is `logAt(minute)`; each sleep advances a fake clock. */
 function scripted(logAt: (minute: number) => string | undefined, state: (minute: number) => string = () => "running") {
@@ -16,15 +17,26 @@ function scripted(logAt: (minute: number) => string | undefined, state: (minute:
   const io: WaitIo = {
     readSerialLog: async () => logAt(t / 60_000),
     domainState: async () => state(t / 60_000),
-    removeAnswerMedia: async () => { removed++; },
+    removeAnswerMedia: async () => {
+      removed++;
+    },
     log: (m) => lines.push(`[${(t / 60_000).toFixed(1)}] ${m}`),
     now: () => t,
-    sleep: async (ms) => { t += ms; },
+    sleep: async (ms) => {
+      t += ms;
+    },
   };
   return { io, lines, removed: () => removed };
 }
 
-const options = { vm: "DC01", hostname: "DC01", uri: "qemu:///system", serialLog: "/var/log/libvirt/qemu/DC01-serial.log", timeoutMs: 10 * 60_000, pollMs: 5_000 };
+const options = {
+  vm: "DC01",
+  hostname: "DC01",
+  uri: "qemu:///system",
+  serialLog: "/var/log/libvirt/qemu/DC01-serial.log",
+  timeoutMs: 10 * 60_000,
+  pollMs: 5_000,
+};
 
 test("returns on the marker, removes the answer media, and reported progress every minute before", async () => {
   const g = scripted((m) => (m < 0.5 ? undefined : m < 7 ? FIRMWARE : `${FIRMWARE}HOMELAB-INSTALL-DONE DC01\r\n`));
@@ -45,25 +57,34 @@ test("returns on the marker, removes the answer media, and reported progress eve
 
 test("times out naming the VM, the stage, the last serial lines and how to open the console", async () => {
   const g = scripted(() => FIRMWARE);
-  await expect(waitForInstall(options, g.io)).rejects.toThrow(new InstallWaitError(
-    "DC01: no install marker after 10 min (homelab:installTimeoutMinutes; last stage: Windows Setup running from the installer DVD). Last serial lines of /var/log/libvirt/qemu/DC01-serial.log:\n" +
-    '    BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\n' +
-    '    BdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\n' +
-    "To see what Setup shows, look at its console: virt-viewer -c 'qemu:///system' DC01 (or virsh -c 'qemu:///system' domdisplay DC01 for the VNC address)",
-  ));
+  await expect(waitForInstall(options, g.io)).rejects.toThrow(
+    new InstallWaitError(
+      "DC01: no install marker after 10 min (homelab:installTimeoutMinutes; last stage: Windows Setup running from the installer DVD). Last serial lines of /var/log/libvirt/qemu/DC01-serial.log:\n" +
+        '    BdsDxe: loading Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\n' +
+        '    BdsDxe: starting Boot0001 "UEFI QEMU DVD-ROM QM00003 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)\n' +
+        "To see what Setup shows, look at its console: virt-viewer -c 'qemu:///system' DC01 (or virsh -c 'qemu:///system' domdisplay DC01 for the VNC address)",
+    ),
+  );
   expect(g.removed()).toBe(0);
   expect(g.lines.filter((l) => l.includes("of at most")).length).toBe(9);
 });
 
 test("a failure marker stops the wait at once with the bootstrap's reason", async () => {
   const g = scripted((m) => (m < 2 ? FIRMWARE : `${FIRMWARE}HOMELAB-INSTALL-FAILED DC01 Enable-LabWinRM.ps1 exited with 1\r\n`));
-  await expect(waitForInstall(options, g.io)).rejects.toThrow(/^DC01: the first-logon bootstrap failed: Enable-LabWinRM\.ps1 exited with 1\. Last serial lines:\n {4}BdsDxe: loading/);
+  await expect(waitForInstall(options, g.io)).rejects.toThrow(
+    /^DC01: the first-logon bootstrap failed: Enable-LabWinRM\.ps1 exited with 1\. Last serial lines:\n {4}BdsDxe: loading/,
+  );
   expect(g.removed()).toBe(0);
 });
 
 test("a domain that shuts off without the marker is an error, not a long wait", async () => {
-  const g = scripted(() => FIRMWARE, (m) => (m < 3 ? "running" : "shut off"));
-  await expect(waitForInstall(options, g.io)).rejects.toThrow(/^DC01: the domain is shut off and no install marker was written \(Windows Setup running from the installer DVD\)/);
+  const g = scripted(
+    () => FIRMWARE,
+    (m) => (m < 3 ? "running" : "shut off"),
+  );
+  await expect(waitForInstall(options, g.io)).rejects.toThrow(
+    /^DC01: the domain is shut off and no install marker was written \(Windows Setup running from the installer DVD\)/,
+  );
 });
 
 test("another VM's marker does not count", async () => {
@@ -87,7 +108,10 @@ test("homelab:installTimeoutMinutes overrides the default", () => {
 });
 
 describe("filling the readable answer file gives exactly the file rendered with the password", () => {
-  const cases = STACKS.flatMap((s) => { const spec = stackSpec(s); return spec.vms.filter(isWindows).map((vm) => [`${s}/${vm.name}`, spec, vm] as const); });
+  const cases = STACKS.flatMap((s) => {
+    const spec = stackSpec(s);
+    return spec.vms.filter(isWindows).map((vm) => [`${s}/${vm.name}`, spec, vm] as const);
+  });
   test.each(cases)("%s", (_id, spec, vm) => {
     for (const password of ["Lab-Test-Only-1", "a<b&c>\"d'é€"]) {
       expect(fillAnswerPasswords(renderAnswerFile(spec, vm, "placeholder"), password)).toBe(renderAnswerFile(spec, vm, { adminPassword: password }));

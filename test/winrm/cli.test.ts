@@ -57,7 +57,14 @@ describe("homelab-winrm CLI", () => {
     script = join(dir, "s.ps1");
     writeFileSync(
       script,
-      ["param([string]$Who, [string[]]$Forwarders, [switch]$Force, [int]$Port, [string]$Dsrm)", "Write-Output \"hello $Who\"", "[Console]::Error.WriteLine('warn 1')", "Write-Output 'Grüße 🚀'", "Write-Error 'warn 2'", "exit 7"].join("\r\n"),
+      [
+        "param([string]$Who, [string[]]$Forwarders, [switch]$Force, [int]$Port, [string]$Dsrm)",
+        'Write-Output "hello $Who"',
+        "[Console]::Error.WriteLine('warn 1')",
+        "Write-Output 'Grüße 🚀'",
+        "Write-Error 'warn 2'",
+        "exit 7",
+      ].join("\r\n"),
     );
   });
   afterAll(async () => {
@@ -99,7 +106,10 @@ describe("homelab-winrm CLI", () => {
   });
 
   it("wrong password: exit 3, one clear line naming host and user, no stack, no password", async () => {
-    const r = await runBin(["run", ...common(), "--script", script, "--name", "DC01", "--auth-retry", "0"], { ...baseEnv(), WINRM_PASSWORD: "Wrong-Secret-123" });
+    const r = await runBin(["run", ...common(), "--script", script, "--name", "DC01", "--auth-retry", "0"], {
+      ...baseEnv(),
+      WINRM_PASSWORD: "Wrong-Secret-123",
+    });
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain(`127.0.0.1:${srv.port}`);
@@ -129,8 +139,26 @@ describe("homelab-winrm CLI", () => {
   it("takes typed parameters from --params-env and secrets from --secret-param, and echoes no secret", async () => {
     const secret = "Dsrm-S3cret!'\"$x";
     const r = await runMain(
-      ["run", ...common(), "--script", script, "--name", "DC01", "--operation-timeout", "2", "--params-env", "PHASE_PARAMS", "--secret-param", "Dsrm=PHASE_SECRET"],
-      { ...baseEnv(), WINRM_PASSWORD: srv.password, PHASE_PARAMS: JSON.stringify({ Who: "json", Forwarders: ["192.0.2.1", "192.0.2.2"], Force: true, Port: 1433 }), PHASE_SECRET: secret },
+      [
+        "run",
+        ...common(),
+        "--script",
+        script,
+        "--name",
+        "DC01",
+        "--operation-timeout",
+        "2",
+        "--params-env",
+        "PHASE_PARAMS",
+        "--secret-param",
+        "Dsrm=PHASE_SECRET",
+      ],
+      {
+        ...baseEnv(),
+        WINRM_PASSWORD: srv.password,
+        PHASE_PARAMS: JSON.stringify({ Who: "json", Forwarders: ["192.0.2.1", "192.0.2.2"], Force: true, Port: 1433 }),
+        PHASE_SECRET: secret,
+      },
     );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("[DC01] hello json\n");
@@ -165,7 +193,9 @@ describe("homelab-winrm CLI", () => {
     const { inlineScriptModules } = require("../../winrm/bundle");
     const bundled: string = inlineScriptModules(require("fs").readFileSync(withModule, "utf8"), withModule);
     expect(bundled).not.toContain("$PSScriptRoot");
-    expect(bundled).toMatch(/^New-Module -Name 'Greeter' -ScriptBlock \(\[ScriptBlock\]::Create\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('([A-Za-z0-9+/=]+)'\)\)\)\) \| Import-Module -Force\r$/m);
+    expect(bundled).toMatch(
+      /^New-Module -Name 'Greeter' -ScriptBlock \(\[ScriptBlock\]::Create\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('([A-Za-z0-9+/=]+)'\)\)\)\) \| Import-Module -Force\r$/m,
+    );
     const b64 = /FromBase64String\('([A-Za-z0-9+/=]+)'\)/.exec(bundled)![1];
     expect(Buffer.from(b64, "base64").toString("utf8")).toBe("function Get-Greeting { 'hi' }\r\n");
     const missing = join(sub, "q.ps1");

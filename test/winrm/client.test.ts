@@ -103,9 +103,7 @@ describe("client against the test server (NTLM, sealed)", () => {
       const shell = await RemoteShell.open(client);
       await expect(shell.command("cmd.exe", ["/c", "x".repeat(8200)])).rejects.toThrow(/8191/);
       const shellId = parseShellId(await client.invoke(createShellEnvelope(client.header())));
-      await expect(client.invoke(commandEnvelope(client.header(), shellId, "cmd.exe", ["/c", "x".repeat(8200)]))).rejects.toThrow(
-        /command line is too long/,
-      );
+      await expect(client.invoke(commandEnvelope(client.header(), shellId, "cmd.exe", ["/c", "x".repeat(8200)]))).rejects.toThrow(/command line is too long/);
     } finally {
       client.close();
     }
@@ -123,9 +121,7 @@ describe("client against the test server (NTLM, sealed)", () => {
   });
 
   it("names host and user on a wrong password, without a stack trace", async () => {
-    const err = await runScript({ ...clientFor(srv), password: "not-the-password", script: "Write-Output 'x'\n", timeoutMs: 5000 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runScript({ ...clientFor(srv), password: "not-the-password", script: "Write-Output 'x'\n", timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationError);
     const msg = (err as Error).message;
     expect(msg).toContain(`127.0.0.1:${srv.port}`);
@@ -262,9 +258,7 @@ describe("reboots and readiness", () => {
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const err = await waitForReady({ host: "127.0.0.1", port, user: "u", password: "p" }, { timeoutMs: 800, pollIntervalMs: 100 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await waitForReady({ host: "127.0.0.1", port, user: "u", password: "p" }, { timeoutMs: 800, pollIntervalMs: 100 }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(new RegExp(`waiting for TCP port 127\\.0\\.0\\.1:${port}; last error: .*ECONNREFUSED`));
   });
 });
@@ -283,9 +277,9 @@ describe("Basic transports", () => {
 
   it("a server with AllowUnencrypted=false refuses Basic over HTTP", async () => {
     const srv = await server();
-    await expect(
-      runScript({ ...clientFor(srv), kind: "basic", allowUnencrypted: true, script: "Write-Output 'x'\n", timeoutMs: 5000 }),
-    ).rejects.toThrow(AuthenticationError);
+    await expect(runScript({ ...clientFor(srv), kind: "basic", allowUnencrypted: true, script: "Write-Output 'x'\n", timeoutMs: 5000 })).rejects.toThrow(
+      AuthenticationError,
+    );
   });
 
   describe("over HTTPS", () => {

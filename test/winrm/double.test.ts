@@ -8,13 +8,21 @@ import { sessionDirections } from "./double/ntlm-server";
 import { openSealedBody, sealBody } from "./double/framing";
 import { WinRmTestServer, startWinrmTestServer } from "./server";
 
-function post(port: number, headers: Record<string, string>, body: string, host = "127.0.0.1"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function post(
+  port: number,
+  headers: Record<string, string>,
+  body: string,
+  host = "127.0.0.1",
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path: "/wsman", method: "POST", headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-      let b = "";
-      res.on("data", (d: Buffer) => (b += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
-    });
+    const req = http.request(
+      { host, port, path: "/wsman", method: "POST", headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) }, agent: false },
+      (res) => {
+        let b = "";
+        res.on("data", (d: Buffer) => (b += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -151,10 +159,10 @@ function createXml(timeoutSec: number): string {
   return (
     '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" ' +
     'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><env:Header>' +
-    "<w:ResourceURI env:mustUnderstand=\"true\">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>" +
+    '<w:ResourceURI env:mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>' +
     "<a:To>http://127.0.0.1/wsman</a:To><a:MessageID>uuid:00000000-0000-0000-0000-000000000001</a:MessageID>" +
     `<w:OperationTimeout>PT${timeoutSec}S</w:OperationTimeout><w:MaxEnvelopeSize>153600</w:MaxEnvelopeSize>` +
-    "<a:Action env:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/09/transfer/Create</a:Action></env:Header>" +
+    '<a:Action env:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/09/transfer/Create</a:Action></env:Header>' +
     "<env:Body><rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell></env:Body></env:Envelope>"
   );
 }

@@ -139,8 +139,8 @@ describe("NTLM HTTP framing", () => {
 
 describe("small pieces", () => {
   it("stdin is the parameters as one JSON line, then the script; no value is ever in script text", () => {
-    const script = "param($A)\nWrite-Output \"$A\"\n";
-    const params = { A: "it's \"x\"\r\n$(y)", B: "" };
+    const script = 'param($A)\nWrite-Output "$A"\n';
+    const params = { A: 'it\'s "x"\r\n$(y)', B: "" };
     expect(buildStdin(script, params).toString("utf8")).toBe('{"A":"it\'s \\"x\\"\\r\\n$(y)","B":""}\nparam($A)\nWrite-Output "$A"\n');
     expect(BOOTSTRAP).not.toContain("FromBase64String");
   });
@@ -207,10 +207,11 @@ describe("HttpConnection", () => {
 
   it("keeps one connection alive, decodes chunked bodies, and reconnects after Connection: close", async () => {
     const conn = new HttpConnection(
-      () => new Promise((resolve, reject) => {
-        const s = net.connect({ host: "127.0.0.1", port }, () => resolve(s));
-        s.once("error", reject);
-      }),
+      () =>
+        new Promise((resolve, reject) => {
+          const s = net.connect({ host: "127.0.0.1", port }, () => resolve(s));
+          s.once("error", reject);
+        }),
       `127.0.0.1:${port}`,
       "local",
     );

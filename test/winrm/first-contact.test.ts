@@ -50,7 +50,18 @@ async function runMain(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: 
   return { code, stdout, stderr };
 }
 
-const common = (srv: WinRmTestServer): string[] => ["--host", "127.0.0.1", "--port", String(srv.port), "--user", srv.user, "--name", "VM", "--operation-timeout", "2"];
+const common = (srv: WinRmTestServer): string[] => [
+  "--host",
+  "127.0.0.1",
+  "--port",
+  String(srv.port),
+  "--user",
+  srv.user,
+  "--name",
+  "VM",
+  "--operation-timeout",
+  "2",
+];
 
 describe("output through a pipe", () => {
   it("`homelab-winrm run ... | head -c 100000000 > out` keeps every byte of 10 MiB", async () => {
@@ -120,7 +131,7 @@ describe("the exit-code table", () => {
 describe("what reaches PowerShell", () => {
   it("a UTF-8 BOM at the start of a script file is stripped (U+FEFF is not whitespace to PowerShell)", async () => {
     const srv = await server();
-    const bom = scriptFile("bom.ps1", "\uFEFFparam([string]$Who)\r\nWrite-Output \"hi $Who\"\r\n");
+    const bom = scriptFile("bom.ps1", '\uFEFFparam([string]$Who)\r\nWrite-Output "hi $Who"\r\n');
     const r = await runMain(["run", ...common(srv), "--script", bom, "--param", "Who=lab"], { WINRM_PASSWORD: srv.password });
     expect(r).toEqual({ code: 0, stdout: "[VM] hi lab\n", stderr: "" });
     expect(srv.lastScript.startsWith("param(")).toBe(true);
@@ -152,7 +163,7 @@ describe("what reaches PowerShell", () => {
     const srv = await server();
     const secret = "Dsrm-S3cret!'\"$(x)é";
     const other = "Sql-Svc-P@ss";
-    const script = scriptFile("sec.ps1", "param([string]$Dsrm, [string]$SqlPassword, [string]$Site)\r\nWrite-Output \"site $Site\"\r\n");
+    const script = scriptFile("sec.ps1", 'param([string]$Dsrm, [string]$SqlPassword, [string]$Site)\r\nWrite-Output "site $Site"\r\n');
     const r = await runMain(["run", ...common(srv), "--script", script, "--secret-param", "Dsrm=S1", "--params-env", "P"], {
       WINRM_PASSWORD: srv.password,
       S1: secret,
@@ -175,7 +186,7 @@ describe("what reaches PowerShell", () => {
     const srv = await server();
     const r = await runScript({
       ...clientFor(srv),
-      script: "param([string]$S, [int]$N, [switch]$B, [string[]]$A)\nWrite-Output \"$S $N $B $A\"\n",
+      script: 'param([string]$S, [int]$N, [switch]$B, [string[]]$A)\nWrite-Output "$S $N $B $A"\n',
       params: { S: "text", N: 1433, B: true, A: ["192.0.2.1", "192.0.2.2"] },
       onStdout: () => undefined,
       timeoutMs: 10000,

@@ -43,8 +43,26 @@ interface Ran {
 }
 
 function argsFor(srv: WinRmTestServer, extra: string[]): string[] {
-  return ["run", "--host", "127.0.0.1", "--port", String(srv.port), "--user", srv.user, "--name", "VM", "--script", script,
-    "--param", "Who=lab", "--secret-param", "Dsrm=PHASE_SECRET", "--operation-timeout", "2", ...extra];
+  return [
+    "run",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(srv.port),
+    "--user",
+    srv.user,
+    "--name",
+    "VM",
+    "--script",
+    script,
+    "--param",
+    "Who=lab",
+    "--secret-param",
+    "Dsrm=PHASE_SECRET",
+    "--operation-timeout",
+    "2",
+    ...extra,
+  ];
 }
 
 function envFor(srv: WinRmTestServer): NodeJS.ProcessEnv {
@@ -63,7 +81,11 @@ async function run(srv: WinRmTestServer, extra: string[]): Promise<Ran> {
 function runBin(srv: WinRmTestServer, extra: string[]): Promise<Ran> {
   const root = join(__dirname, "..", "..");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bin", "homelab-winrm.js"), ...argsFor(srv, extra)], { cwd: root, env: envFor(srv), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(root, "bin", "homelab-winrm.js"), ...argsFor(srv, extra)], {
+      cwd: root,
+      env: envFor(srv),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -75,7 +97,10 @@ function runBin(srv: WinRmTestServer, extra: string[]): Promise<Ran> {
 
 /** The phase script's runs as the double saw them (the readiness and restart commands are other scripts). */
 function phaseRuns(srv: WinRmTestServer): Array<Record<string, unknown>> {
-  return srv.records.flatMap((r) => r.runs).filter((r) => r.script.includes(MARKER)).map((r) => r.params);
+  return srv.records
+    .flatMap((r) => r.runs)
+    .filter((r) => r.script.includes(MARKER))
+    .map((r) => r.params);
 }
 
 function runLines(stderr: string): string[] {
@@ -99,7 +124,10 @@ function expectSecretNeverScriptText(srv: WinRmTestServer, out: Ran): void {
 
 describe("homelab-winrm run --max-runs", () => {
   it("3010 then 0 with --max-runs 3: exit 0 after two runs and one reboot, same parameters both times", async () => {
-    const srv = await guest([{ exitCode: 3010, stdout: "installed, reboot needed\r\n" }, { exitCode: 0, stdout: "already done\r\n" }]);
+    const srv = await guest([
+      { exitCode: 3010, stdout: "installed, reboot needed\r\n" },
+      { exitCode: 0, stdout: "already done\r\n" },
+    ]);
     const bootBefore = srv.bootTime;
     const r = await run(srv, ["--max-runs", "3"]);
     expect(r.code).toBe(0);
@@ -186,7 +214,15 @@ describe("homelab-winrm run --max-runs", () => {
     // Each run takes about 4 s (the script's delay), the reboot about 1 s: each run fits in 8 s, the two together do not.
     const srv = await startWinrmTestServer({
       rebootDowntimeMs: 1000,
-      outcomes: [{ match: MARKER, outcome: [{ exitCode: 3010, delayMs: 4000 }, { exitCode: 0, delayMs: 4000 }] }],
+      outcomes: [
+        {
+          match: MARKER,
+          outcome: [
+            { exitCode: 3010, delayMs: 4000 },
+            { exitCode: 0, delayMs: 4000 },
+          ],
+        },
+      ],
     });
     servers.push(srv);
     const started = Date.now();

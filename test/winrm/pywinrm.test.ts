@@ -127,7 +127,13 @@ describe("pywinrm (python3-winrm) against the test double", () => {
     try {
       const srv = await startWinrmTestServer({ tls: { key: cert.key, cert: cert.cert } });
       servers.push(srv);
-      const r = await runPywinrm({ endpoint: `https://127.0.0.1:${srv.port}/wsman`, transport: "basic", user: srv.user, password: srv.password, insecure: true });
+      const r = await runPywinrm({
+        endpoint: `https://127.0.0.1:${srv.port}/wsman`,
+        transport: "basic",
+        user: srv.user,
+        password: srv.password,
+        insecure: true,
+      });
       expectAllCases(r);
       expect(srv.stats.sealedRequests).toBe(0);
     } finally {

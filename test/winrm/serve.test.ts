@@ -45,7 +45,10 @@ it("serves on the given address, plays scripted outcomes by synopsis, and record
     child.kill("SIGTERM");
     await closed;
   }
-  const records = readFileSync(recordsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const records = readFileSync(recordsFile, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const runs = records.flatMap((r: { runs: unknown[] }) => r.runs);
   expect(runs).toContainEqual({ synopsis: "Phase one.", params: ["Secret"] });
   expect(runs).toContainEqual({ synopsis: "Phase two.", params: [] });

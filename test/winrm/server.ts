@@ -47,7 +47,22 @@ import * as net from "net";
 import { isSealedRequest, mediaType, MULTIPART_ENCRYPTED, openSealedBody, sealBody, SOAP_UTF8 } from "./double/framing";
 import { NtlmServerExchange, ServerSession } from "./double/ntlm-server";
 import { Outcome, OutcomeRule, ProcessIo, ProcessRecord, runCommandLine, ScriptRun, StreamName } from "./double/processes";
-import { ACTIONS, CMD_SHELL_URI, faultXml, identifyXml, kid, kids, parseDocument, readRequest, responseXml, STATE_DONE, STATE_RUNNING, URI, WsRequest, esc } from "./double/wsman";
+import {
+  ACTIONS,
+  CMD_SHELL_URI,
+  faultXml,
+  identifyXml,
+  kid,
+  kids,
+  parseDocument,
+  readRequest,
+  responseXml,
+  STATE_DONE,
+  STATE_RUNNING,
+  URI,
+  WsRequest,
+  esc,
+} from "./double/wsman";
 
 export type { Outcome, OutcomeRule, ProcessRecord, ScriptRun } from "./double/processes";
 
@@ -420,19 +435,39 @@ export class WinRmTestServer {
     try {
       r = readRequest(xml);
     } catch (e) {
-      return this.fault("", "w:SchemaValidationError", 2150858817, `The SOAP XML in the message does not match the corresponding XML schema definition: ${(e as Error).message}`);
+      return this.fault(
+        "",
+        "w:SchemaValidationError",
+        2150858817,
+        `The SOAP XML in the message does not match the corresponding XML schema definition: ${(e as Error).message}`,
+      );
     }
     if (r.resourceUri !== CMD_SHELL_URI) {
-      return this.fault(r.messageId, "w:DestinationUnreachable", 2150858770, `The WS-Management service cannot process the request. The resource URI ${r.resourceUri} is not supported.`);
+      return this.fault(
+        r.messageId,
+        "w:DestinationUnreachable",
+        2150858770,
+        `The WS-Management service cannot process the request. The resource URI ${r.resourceUri} is not supported.`,
+      );
     }
     if (r.operationTimeoutMs !== undefined && r.operationTimeoutMs > this.o.maxTimeoutMs) {
       // The double's choice of subcode; Windows refuses an OperationTimeout above MaxTimeoutms.
-      return this.fault(r.messageId, "w:InvalidOptions", 2150858882, `The OperationTimeout ${r.operationTimeoutMs} ms exceeds MaxTimeoutms ${this.o.maxTimeoutMs}.`);
+      return this.fault(
+        r.messageId,
+        "w:InvalidOptions",
+        2150858882,
+        `The OperationTimeout ${r.operationTimeoutMs} ms exceeds MaxTimeoutms ${this.o.maxTimeoutMs}.`,
+      );
     }
     if (r.action === ACTIONS.create) return this.create(r, user);
     const shell = this.shells.get(r.selectors.ShellId ?? "");
     if (!shell) {
-      return this.fault(r.messageId, "w:InvalidSelectors", 2150858843, `The request for the Windows Remote Shell with ShellId ${r.selectors.ShellId ?? ""} failed because the shell was not found on the server.`);
+      return this.fault(
+        r.messageId,
+        "w:InvalidSelectors",
+        2150858843,
+        `The request for the Windows Remote Shell with ShellId ${r.selectors.ShellId ?? ""} failed because the shell was not found on the server.`,
+      );
     }
     switch (r.action) {
       case ACTIONS.delete:
@@ -532,7 +567,8 @@ export class WinRmTestServer {
     const s = kid(kid(r.body, URI.shell, "Send"), URI.shell, "Stream");
     const cmd = shell.commands.get(s?.attrs.CommandId ?? "");
     if (!s || !cmd) return this.fault(r.messageId, "w:InvalidParameter", 2150858882, "The CommandId is not valid.");
-    if (s.attrs.Name !== "stdin") return this.fault(r.messageId, "w:InvalidParameter", 2150858882, `Stream ${s.attrs.Name ?? ""} is not an input stream of this shell.`);
+    if (s.attrs.Name !== "stdin")
+      return this.fault(r.messageId, "w:InvalidParameter", 2150858882, `Stream ${s.attrs.Name ?? ""} is not an input stream of this shell.`);
     cmd.stdin.push(Buffer.from(s.text, "base64"));
     if (s.attrs.End === "true" || s.attrs.End === "1") {
       cmd.stdinEnded = true;
@@ -575,7 +611,12 @@ export class WinRmTestServer {
     if (this.stopped || this.down) return { status: 503, xml: "" };
     if (cmd.events.length === 0 && !cmd.done) {
       this.stats.timedOut++;
-      return this.fault(r.messageId, "w:TimedOut", TIMED_OUT_CODE, "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.");
+      return this.fault(
+        r.messageId,
+        "w:TimedOut",
+        TIMED_OUT_CODE,
+        "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
+      );
     }
     // Keep the response under the smaller of the client's MaxEnvelopeSize and ours (base64 + XML overhead).
     const limit = Math.min(r.maxEnvelopeSize ?? this.o.maxEnvelopeSize, this.o.maxEnvelopeSize);

@@ -17,8 +17,10 @@ function loadUnattendOps(): typeof Ops {
       require(require.resolve("ts-node", { paths: [cwd] })).register({ transpileOnly: true, projectSearchDir: cwd });
       return require(require.resolve(ops, { paths: [cwd] }));
     } catch (e) {
-      throw new Error(`the homelab install provider code was not found under ${cwd} (looked for unattend/provider/ops and ts-node there): ` +
-        `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+      throw new Error(
+        `the homelab install provider code was not found under ${cwd} (looked for unattend/provider/ops and ts-node there): ` +
+          `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+      );
     }
   }
 }

@@ -81,10 +81,19 @@ async function applyMedia(i: MediaInputs, log: Log): Promise<MediaOutputs> {
 export const media = {
   async check(_olds: object, news: MediaInputs) {
     if (typeof news.adminPassword !== "string" || news.adminPassword === "") {
-      return { inputs: news, failures: [{ property: "adminPassword", reason: `homelab:adminPassword is not set: the unattended install writes it into ${news.name}'s answer file. Run pulumi config set --secret homelab:adminPassword, or set homelab:install to manual` }] };
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: "adminPassword",
+            reason: `homelab:adminPassword is not set: the unattended install writes it into ${news.name}'s answer file. Run pulumi config set --secret homelab:adminPassword, or set homelab:install to manual`,
+          },
+        ],
+      };
     }
     const failures = (["uri", "name", "hostname", "os", "sourceIso", "pool", "volume", "answerIso", "serialLog", "readableXml", "scriptsDir"] as const)
-      .filter((k) => typeof news[k] !== "string" || news[k] === "").map((property) => ({ property, reason: `${property} must be a non-empty string` }));
+      .filter((k) => typeof news[k] !== "string" || news[k] === "")
+      .map((property) => ({ property, reason: `${property} must be a non-empty string` }));
     return { inputs: news, failures };
   },
   async diff(_id: string, olds: MediaOutputs, news: MediaInputs) {
@@ -158,7 +167,8 @@ export const wait = {
         removeAnswerMedia: async () => {
           try {
             const target = await cdTarget(virsh, i.name, i.answerIso);
-            if (target) await virsh.run(["change-media", i.name, target, "--eject", "--live"], { kind: "domain", name: i.name, operation: "eject the answer CD of" });
+            if (target)
+              await virsh.run(["change-media", i.name, target, "--eject", "--live"], { kind: "domain", name: i.name, operation: "eject the answer CD of" });
           } catch (e) {
             // A domain that powered off has nothing to eject: libvirt drops the missing ISO at its next start (startupPolicy optional).
             if (!(e instanceof VirshError)) throw e;

@@ -24,7 +24,13 @@ const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>
   ["client01-join", "scripts/common/Join-LabDomain.ps1", "CLIENT01: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
   ["client02-network", "scripts/common/Set-LabNetwork.ps1", "CLIENT02: static addresses and the DC as DNS server", false, {}],
   ["client02-join", "scripts/common/Join-LabDomain.ps1", "CLIENT02: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
-  ["dc01-accounts", "scripts/dc/New-LabAccounts.ps1", "DC01: OUs and service accounts", false, { SqlServicePassword: "sqlServicePassword", NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" }],
+  [
+    "dc01-accounts",
+    "scripts/dc/New-LabAccounts.ps1",
+    "DC01: OUs and service accounts",
+    false,
+    { SqlServicePassword: "sqlServicePassword", NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
+  ],
   ["dc01-schema-extension", "scripts/dc/Invoke-SchemaExtension.ps1", "DC01: AD schema extension for ConfigMgr", false, {}],
   ["dc01-system-management", "scripts/dc/Set-SystemManagementContainer.ps1", "DC01: System Management container, full control for SCCM01$", false, {}],
   ["sccm01-sql-install", "scripts/sql/Install-SqlServer.ps1", "SCCM01: SQL Server 2022", true, { SqlServicePassword: "sqlServicePassword" }],
@@ -33,13 +39,21 @@ const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>
   ["sccm01-adk", "scripts/sccm/Install-Adk.ps1", "SCCM01: ADK and WinPE add-on", false, {}],
   ["sccm01-sccm-prereq-download", "scripts/sccm/Invoke-SetupDownload.ps1", "SCCM01: ConfigMgr setup prerequisites (setupdl)", false, {}],
   ["sccm01-sccm-site-install", "scripts/sccm/Install-SccmSite.ps1", "SCCM01: ConfigMgr primary site PS1", true, { InstallPassword: "adminPassword" }],
-  ["sccm01-sccm-site-settings", "scripts/sccm/Set-SccmSiteSettings.ps1", "SCCM01: boundaries, AD System Discovery, accounts", false, { NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" }],
+  [
+    "sccm01-sccm-site-settings",
+    "scripts/sccm/Set-SccmSiteSettings.ps1",
+    "SCCM01: boundaries, AD System Discovery, accounts",
+    false,
+    { NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
+  ],
   ["client01-sccm-client", "scripts/client/Install-SccmClient.ps1", "CLIENT01: ConfigMgr client for site PS1", false, { SharePassword: "adminPassword" }],
   ["client02-sccm-client", "scripts/client/Install-SccmClient.ps1", "CLIENT02: ConfigMgr client for site PS1", false, { SharePassword: "adminPassword" }],
 ];
 
 let dev: Phase[];
-beforeEach(() => { dev = buildPhaseGraph(stackSpec("dev")).phases; });
+beforeEach(() => {
+  dev = buildPhaseGraph(stackSpec("dev")).phases;
+});
 const byId = (id: string) => dev.find((p) => p.id === id)!;
 
 test("dev: every phase's script, title, reboot flag and secret parameters", () => {
@@ -47,7 +61,10 @@ test("dev: every phase's script, title, reboot flag and secret parameters", () =
 });
 
 test("dev: the VM, host and files of each phase", () => {
-  expect(dev.filter((p) => p.files).map((p) => [p.id, Object.keys(p.files!)])).toEqual([["sccm01-sql-install", ["ConfigurationIni"]], ["sccm01-sccm-site-install", ["SetupIni"]]]);
+  expect(dev.filter((p) => p.files).map((p) => [p.id, Object.keys(p.files!)])).toEqual([
+    ["sccm01-sql-install", ["ConfigurationIni"]],
+    ["sccm01-sccm-site-install", ["SetupIni"]],
+  ]);
   expect([byId("client02-join").vm, byId("client02-join").host, byId("dc01-dns").host]).toEqual(["CLIENT02", "192.168.122.102", "192.168.56.10"]);
 });
 
@@ -57,23 +74,51 @@ test("dev: parameters of the DC, SQL and site-server phases", () => {
   expect(byId("dc01-dns").params).toEqual({ Forwarder: ["192.168.56.1"], ReverseZone: ["56.168.192.in-addr.arpa", "122.168.192.in-addr.arpa"] });
   // One default gateway per guest (two equal default routes make Windows pick one at random).
   expect(byId("dc01-network").params).toEqual({ Nic: ["52:54:00:69:1b:44|192.168.56.10/24|192.168.56.1", "52:54:00:e8:af:93|192.168.122.10/24|"] });
-  expect(byId("sccm01-network").params).toEqual({ Nic: ["52:54:00:e8:6b:4c|192.168.56.11/24|192.168.56.1", "52:54:00:e9:18:a9|192.168.122.11/24|"], DnsServer: ["192.168.56.10"] });
+  expect(byId("sccm01-network").params).toEqual({
+    Nic: ["52:54:00:e8:6b:4c|192.168.56.11/24|192.168.56.1", "52:54:00:e9:18:a9|192.168.122.11/24|"],
+    DnsServer: ["192.168.56.10"],
+  });
   expect(byId("client01-network").params).toEqual({ Nic: ["52:54:00:0d:5a:b7|dhcp|", "52:54:00:3a:5e:3d|dhcp|"], DnsServer: ["192.168.56.10"] });
   expect(byId("client01-join").params).toEqual({ DomainName: "corp.homelab.test", JoinUser: "CORP\\Administrator" });
   expect(byId("dc01-accounts").params).toEqual({
-    DomainDn: "DC=corp,DC=homelab,DC=test", DomainNetbios: "CORP", BaseOu: "Homelab", ChildOu: ["Servers", "Workstations", "Service Accounts"],
-    ServiceAccountOu: "Service Accounts", SqlServiceAccount: "svc-sql", SqlHost: "SCCM01", SqlHostFqdn: "SCCM01.corp.homelab.test",
-    NetworkAccessAccount: "svc-cm-naa", ClientPushAccount: "svc-cm-push",
+    DomainDn: "DC=corp,DC=homelab,DC=test",
+    DomainNetbios: "CORP",
+    BaseOu: "Homelab",
+    ChildOu: ["Servers", "Workstations", "Service Accounts"],
+    ServiceAccountOu: "Service Accounts",
+    SqlServiceAccount: "svc-sql",
+    SqlHost: "SCCM01",
+    SqlHostFqdn: "SCCM01.corp.homelab.test",
+    NetworkAccessAccount: "svc-cm-naa",
+    ClientPushAccount: "svc-cm-push",
   });
   expect(byId("dc01-schema-extension").params).toEqual({ ExtadschPath: "configmgr\\SMSSETUP\\BIN\\X64\\extadsch.exe" });
   expect(byId("sccm01-sql-install").params).toEqual({ MediaPath: "sql2022" });
-  expect(byId("sccm01-sccm-prerequisites").params).toEqual({ VcRedistX64Path: "vcredist\\vc_redist.x64.exe", VcRedistX86Path: "vcredist\\vc_redist.x86.exe", OdbcMsiPath: "odbc\\msodbcsql.msi", OdbcVersionPrefix: "18.5." });
+  expect(byId("sccm01-sccm-prerequisites").params).toEqual({
+    VcRedistX64Path: "vcredist\\vc_redist.x64.exe",
+    VcRedistX86Path: "vcredist\\vc_redist.x86.exe",
+    OdbcMsiPath: "odbc\\msodbcsql.msi",
+    OdbcVersionPrefix: "18.5.",
+  });
   expect(byId("sccm01-adk").params).toEqual({ AdkSetupPath: "adk\\adksetup.exe", WinPeSetupPath: "adkwinpe\\adkwinpesetup.exe" });
-  expect(byId("sccm01-sccm-prereq-download").params).toEqual({ SetupDlPath: "configmgr\\SMSSETUP\\BIN\\X64\\setupdl.exe", PrerequisitePath: "C:\\Lab\\cm-prereqs", MediaPrerequisitePath: "configmgr-prereqs" });
-  expect(byId("sccm01-sccm-site-install").params).toEqual({ SiteCode: "PS1", SetupPath: "configmgr\\SMSSETUP\\BIN\\X64\\setup.exe", InstallUser: "CORP\\Administrator" });
+  expect(byId("sccm01-sccm-prereq-download").params).toEqual({
+    SetupDlPath: "configmgr\\SMSSETUP\\BIN\\X64\\setupdl.exe",
+    PrerequisitePath: "C:\\Lab\\cm-prereqs",
+    MediaPrerequisitePath: "configmgr-prereqs",
+  });
+  expect(byId("sccm01-sccm-site-install").params).toEqual({
+    SiteCode: "PS1",
+    SetupPath: "configmgr\\SMSSETUP\\BIN\\X64\\setup.exe",
+    InstallUser: "CORP\\Administrator",
+  });
   expect(byId("sccm01-sccm-site-settings").params).toEqual({
-    SiteCode: "PS1", SiteServerFqdn: "SCCM01.corp.homelab.test", BoundaryRange: ["dev lab-net|192.168.56.1-192.168.56.254", "dev default|192.168.122.1-192.168.122.254"],
-    BoundaryGroup: "dev PS1", DomainDn: "DC=corp,DC=homelab,DC=test", NetworkAccessAccount: "CORP\\svc-cm-naa", ClientPushAccount: "CORP\\svc-cm-push",
+    SiteCode: "PS1",
+    SiteServerFqdn: "SCCM01.corp.homelab.test",
+    BoundaryRange: ["dev lab-net|192.168.56.1-192.168.56.254", "dev default|192.168.122.1-192.168.122.254"],
+    BoundaryGroup: "dev PS1",
+    DomainDn: "DC=corp,DC=homelab,DC=test",
+    NetworkAccessAccount: "CORP\\svc-cm-naa",
+    ClientPushAccount: "CORP\\svc-cm-push",
   });
 });
 
@@ -127,7 +172,20 @@ test("the ODBC version prefix comes from the manifest, 18.5. when it names none"
 
 describe("topologicalLevels on its own", () => {
   const { topologicalLevels } = require("../../../phases") as typeof import("../../../phases");
-  const p = (id: string, after: string[]): Phase => ({ id, vm: "X", host: "h", title: id, script: "s", params: {}, secretParams: {}, after, expectsReboot: false, maxRuns: 1, timeoutSeconds: 3600, checkpoint: false });
+  const p = (id: string, after: string[]): Phase => ({
+    id,
+    vm: "X",
+    host: "h",
+    title: id,
+    script: "s",
+    params: {},
+    secretParams: {},
+    after,
+    expectsReboot: false,
+    maxRuns: 1,
+    timeoutSeconds: 3600,
+    checkpoint: false,
+  });
   test("names a missing after and the phase that wants it", () => {
     expect(() => topologicalLevels({ phases: [p("a", []), p("b", ["a", "nope"])] })).toThrow("phase b runs after nope, which is not a phase");
   });

@@ -1,13 +1,28 @@
 // The ini reader and writer and the lab facts the phases derive, case by case (added for mutation testing of phases/).
 import { clone, stackSpec } from "../../support/stacks";
 import { IniError, parseIni, writeIni } from "../../../phases/ini";
-import { dcAddressOn, dnsServerFor, domainController, managementHost, networkNamed, requireDomain, requireSccm, reverseZoneOf, vmNamed } from "../../../phases/lab-facts";
+import {
+  dcAddressOn,
+  dnsServerFor,
+  domainController,
+  managementHost,
+  networkNamed,
+  requireDomain,
+  requireSccm,
+  reverseZoneOf,
+  vmNamed,
+} from "../../../phases/lab-facts";
 import { boundaryRanges, dhcpScopes, dnsSettings } from "../../../phases";
 
 describe("writeIni", () => {
   test("an empty document is one line end; sections are separated by one blank line", () => {
     expect(writeIni([])).toBe("\r\n");
-    expect(writeIni([["A", []], ["B", []]])).toBe("[A]\r\n\r\n[B]\r\n");
+    expect(
+      writeIni([
+        ["A", []],
+        ["B", []],
+      ]),
+    ).toBe("[A]\r\n\r\n[B]\r\n");
   });
   test.each([
     ["a section name with a symbol", [["A-B", []]], 'ini section name "A-B" is not usable'],
@@ -25,7 +40,12 @@ describe("writeIni", () => {
     expect(writeIni([["Sec tion_1", [["k_1", " ~"]]]])).toBe("[Sec tion_1]\r\nk_1= ~\r\n");
   });
   test("the same key in two sections is fine", () => {
-    expect(writeIni([["A", [["k", 1]]], ["B", [["k", 2]]]])).toBe("[A]\r\nk=1\r\n\r\n[B]\r\nk=2\r\n");
+    expect(
+      writeIni([
+        ["A", [["k", 1]]],
+        ["B", [["k", 2]]],
+      ]),
+    ).toBe("[A]\r\nk=1\r\n\r\n[B]\r\nk=2\r\n");
   });
 });
 
@@ -49,7 +69,9 @@ describe("lab facts", () => {
     expect(() => networkNamed(dev, "nope")).toThrow("network nope is not in homelab:networks");
     expect(() => requireDomain({ ...dev, domain: undefined })).toThrow("the phases need homelab:domain for this step");
     expect(() => requireSccm({ ...dev, sccm: undefined })).toThrow("the phases need homelab:sccm for this step");
-    expect(() => managementHost({ ...dev.vms[0], managementIp: undefined })).toThrow("DC01 has no management address: give one NIC a static ip:, or a reserve: on a network where libvirt answers DHCP");
+    expect(() => managementHost({ ...dev.vms[0], managementIp: undefined })).toThrow(
+      "DC01 has no management address: give one NIC a static ip:, or a reserve: on a network where libvirt answers DHCP",
+    );
     expect(() => reverseZoneOf({ ...dev.networks[0], subnet: "bad" })).toThrow("network lab-net has an unusable subnet bad");
   });
   test("the DC, its addresses per network, and the DNS server a member uses", () => {
@@ -72,11 +94,23 @@ describe("lab facts", () => {
 
 describe("generated parameters, literally", () => {
   test("dev's DHCP scope on lab-net", () => {
-    expect(dhcpScopes(stackSpec("dev"))).toEqual([{
-      network: "lab-net", ScopeName: "lab-net", ScopeId: "192.168.56.0", SubnetMask: "255.255.255.0", StartRange: "192.168.56.100", EndRange: "192.168.56.200",
-      Router: "192.168.56.1", DnsServer: ["192.168.56.10"], DnsDomain: "corp.homelab.test", DcFqdn: "DC01.corp.homelab.test", DcAddress: "192.168.56.10",
-      Exclusion: [], Reservation: ["52:54:00:0d:5a:b7|192.168.56.101|CLIENT01", "52:54:00:e5:4f:46|192.168.56.102|CLIENT02"],
-    }]);
+    expect(dhcpScopes(stackSpec("dev"))).toEqual([
+      {
+        network: "lab-net",
+        ScopeName: "lab-net",
+        ScopeId: "192.168.56.0",
+        SubnetMask: "255.255.255.0",
+        StartRange: "192.168.56.100",
+        EndRange: "192.168.56.200",
+        Router: "192.168.56.1",
+        DnsServer: ["192.168.56.10"],
+        DnsDomain: "corp.homelab.test",
+        DcFqdn: "DC01.corp.homelab.test",
+        DcAddress: "192.168.56.10",
+        Exclusion: [],
+        Reservation: ["52:54:00:0d:5a:b7|192.168.56.101|CLIENT01", "52:54:00:e5:4f:46|192.168.56.102|CLIENT02"],
+      },
+    ]);
   });
   test("a static address inside the DC's range is excluded from the scope; no domain, no scopes", () => {
     const spec = clone(stackSpec("dev"));

@@ -98,12 +98,17 @@ export class CommandProvider {
         return;
       }
       const stream = (which: "stdout" | "stderr") => (d: string) => {
-        if (which === "stdout") stdout += d; else stderr += d;
-        if (logging === "stdoutAndStderr" || logging === which) for (const line of d.split("\n").filter((l) => l !== "")) this.opts.log(urn, which === "stdout" ? "info" : "error", line);
+        if (which === "stdout") stdout += d;
+        else stderr += d;
+        if (logging === "stdoutAndStderr" || logging === which)
+          for (const line of d.split("\n").filter((l) => l !== "")) this.opts.log(urn, which === "stdout" ? "info" : "error", line);
       };
       child.stdout!.setEncoding("utf8").on("data", stream("stdout"));
       child.stderr!.setEncoding("utf8").on("data", stream("stderr"));
-      child.once("error", (e) => { record.ended = Date.now(); reject(new Error(`${e.message}: running ${JSON.stringify(command)}`)); });
+      child.once("error", (e) => {
+        record.ended = Date.now();
+        reject(new Error(`${e.message}: running ${JSON.stringify(command)}`));
+      });
       child.once("close", (code) => {
         record.ended = Date.now();
         record.exitCode = code;

@@ -27,7 +27,11 @@ export class DynamicProviderHost {
   /** What Configure answered: the SDK's host says false, so the engine strips secrets before each call. */
   acceptsSecrets = false;
 
-  private constructor(private readonly child: ChildProcess, private readonly client: any, readonly output: string[]) {} // eslint-disable-line @typescript-eslint/no-explicit-any
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: any,
+    readonly output: string[],
+  ) {} // eslint-disable-line @typescript-eslint/no-explicit-any
 
   /** What the plugin printed on stderr: the engine shows it as plugin output, attached to no resource. */
   static async start(projectDir: string, engineAddress: string): Promise<DynamicProviderHost> {
@@ -56,7 +60,9 @@ export class DynamicProviderHost {
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => this.client[method](req, (err: grpc.ServiceError | null, res: T) => (err ? reject(new Error(err.details || err.message)) : resolve(res))));
+    return new Promise((resolve, reject) =>
+      this.client[method](req, (err: grpc.ServiceError | null, res: T) => (err ? reject(new Error(err.details || err.message)) : resolve(res))),
+    );
   }
 
   async check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<{ inputs: PropertyMap; failures: { property: string; reason: string }[] }> {

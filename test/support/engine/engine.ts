@@ -146,7 +146,8 @@ export class Engine {
     // One plugin process per run, however many registrations ask for it at once.
     let starting: Promise<DynamicProviderHost> | undefined;
     let host: DynamicProviderHost | undefined;
-    const dynamicHost = (): Promise<DynamicProviderHost> => (starting ??= DynamicProviderHost.start(this.opts.projectDir, engineAddress.value).then((h) => (host = h)));
+    const dynamicHost = (): Promise<DynamicProviderHost> =>
+      (starting ??= DynamicProviderHost.start(this.opts.projectDir, engineAddress.value).then((h) => (host = h)));
 
     const register = async (req: any): Promise<{ urn: string; id: string; outputs: PropertyMap }> => {
       const type: string = req.getType();
@@ -170,10 +171,12 @@ export class Engine {
       const step: Step = { op: "same", urn, type, name, diff: [], detail: [], started: Date.now(), ended: 0 };
       steps.push(step);
       try {
-        const state = type === COMMAND_TYPE
-          ? await this.commandStep(commands, req, base, inputs, prior, step, dryRun)
-          : type.startsWith("pulumi-nodejs:") ? await this.dynamicStep(await dynamicHost(), base, inputs, prior, step, dryRun)
-          : undefined;
+        const state =
+          type === COMMAND_TYPE
+            ? await this.commandStep(commands, req, base, inputs, prior, step, dryRun)
+            : type.startsWith("pulumi-nodejs:")
+              ? await this.dynamicStep(await dynamicHost(), base, inputs, prior, step, dryRun)
+              : undefined;
         if (!state) throw new Error(`the test engine has no provider for ${type}`);
         registered.set(urn, state);
         return { urn, id: state.id, outputs: state.outputs };
@@ -243,12 +246,16 @@ export class Engine {
         cb(null, new engproto.SetRootResourceResponse());
       },
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
     engineAddress.value = `127.0.0.1:${port}`;
 
     let programOutput = "";
     try {
-      const code = await this.launch(engineAddress.value, dryRun, (s) => { programOutput += s; });
+      const code = await this.launch(engineAddress.value, dryRun, (s) => {
+        programOutput += s;
+      });
       if (code !== 0) failed ??= `the program exited with ${code}`;
       // Deletes of what the program no longer registers, in reverse order of the old state (dependents first).
       if (!failed) {
@@ -276,7 +283,9 @@ export class Engine {
     if (!dryRun) {
       // What failed to register keeps its old state; the order is registration order (dependencies first).
       const kept = failed ? old.resources.filter((r) => !registered.has(r.urn)) : [];
-      writeState(this.opts.stateFile, { resources: [...kept, ...order.filter((u, i) => order.indexOf(u) === i && registered.has(u)).map((u) => registered.get(u)!)] });
+      writeState(this.opts.stateFile, {
+        resources: [...kept, ...order.filter((u, i) => order.indexOf(u) === i && registered.has(u)).map((u) => registered.get(u)!)],
+      });
     }
     return {
       ok: !failed,
@@ -294,9 +303,19 @@ export class Engine {
   /** The program as pulumi-language-nodejs starts it: node on @pulumi/pulumi/cmd/run in the project folder. */
   private launch(engine: string, dryRun: boolean, output: (s: string) => void): Promise<number> {
     const run = require.resolve("@pulumi/pulumi/cmd/run", { paths: [this.opts.projectDir] });
-    const args = [run, `--monitor=${engine}`, `--engine=${engine}`, `--organization=organization`, `--project=${this.opts.project}`,
-      `--stack=${this.opts.stack}`, `--pwd=${this.opts.projectDir}`, `--root-directory=${this.opts.projectDir}`, "--parallel=16",
-      ...(dryRun ? ["--dry-run"] : []), "."];
+    const args = [
+      run,
+      `--monitor=${engine}`,
+      `--engine=${engine}`,
+      `--organization=organization`,
+      `--project=${this.opts.project}`,
+      `--stack=${this.opts.stack}`,
+      `--pwd=${this.opts.projectDir}`,
+      `--root-directory=${this.opts.projectDir}`,
+      "--parallel=16",
+      ...(dryRun ? ["--dry-run"] : []),
+      ".",
+    ];
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       ...this.opts.env,
@@ -319,7 +338,14 @@ export class Engine {
     });
   }
 
-  private async dynamicStep(host: DynamicProviderHost, base: Omit<ResourceState, "id" | "inputs" | "outputs">, inputs: PropertyMap, prior: ResourceState | undefined, step: Step, dryRun: boolean): Promise<ResourceState> {
+  private async dynamicStep(
+    host: DynamicProviderHost,
+    base: Omit<ResourceState, "id" | "inputs" | "outputs">,
+    inputs: PropertyMap,
+    prior: ResourceState | undefined,
+    step: Step,
+    dryRun: boolean,
+  ): Promise<ResourceState> {
     const plain = (m: PropertyMap) => (host.acceptsSecrets ? m : revealMap(m));
     const checked = await host.check(base.urn, prior ? plain(prior.inputs) : {}, plain(inputs));
     if (checked.failures.length > 0) throw new Error(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
@@ -355,7 +381,15 @@ export class Engine {
     return { ...base, id: prior.id, inputs: news, outputs: resecret(outs, news) };
   }
 
-  private async commandStep(provider: CommandProvider, req: any, base: Omit<ResourceState, "id" | "inputs" | "outputs">, inputs: PropertyMap, prior: ResourceState | undefined, step: Step, dryRun: boolean): Promise<ResourceState> {
+  private async commandStep(
+    provider: CommandProvider,
+    req: any,
+    base: Omit<ResourceState, "id" | "inputs" | "outputs">,
+    inputs: PropertyMap,
+    prior: ResourceState | undefined,
+    step: Step,
+    dryRun: boolean,
+  ): Promise<ResourceState> {
     const version: string = req.getVersion();
     if (version && version !== COMMAND_VERSION) throw new Error(`the test engine emulates pulumi-command ${COMMAND_VERSION}, not ${version}`);
     if (containsUnknown(inputs) && !dryRun) throw new Error("an input is still unknown during an update");
@@ -413,14 +447,21 @@ export class Engine {
     return this.withoutProgram("Refreshing", async (state, ctx) => {
       const kept: ResourceState[] = [];
       for (const r of state.resources) {
-        if (!r.custom || r.type === COMMAND_TYPE) { kept.push(r); continue; }
+        if (!r.custom || r.type === COMMAND_TYPE) {
+          kept.push(r);
+          continue;
+        }
         const step: Step = { op: "refresh", urn: r.urn, type: r.type, name: r.name, diff: [], detail: [], started: Date.now(), ended: 0 };
         ctx.steps.push(step);
         try {
           const host = await ctx.dynamicHost();
           const plain = (m: PropertyMap) => (host.acceptsSecrets ? m : revealMap(m));
           const read = await host.read(r.urn, r.id, plain(r.outputs), plain(r.inputs));
-          if (!read.id) { step.op = "delete"; step.ended = Date.now(); continue; }
+          if (!read.id) {
+            step.op = "delete";
+            step.ended = Date.now();
+            continue;
+          }
           const outputs = resecret(read.outputs, r.inputs);
           step.diff = changedKeys(r.outputs, outputs, ["__provider"]);
           kept.push({ ...r, id: read.id, outputs, inputs: read.inputs ? resecret(read.inputs, r.inputs) : r.inputs });
@@ -435,7 +476,13 @@ export class Engine {
     });
   }
 
-  private async withoutProgram(title: string, body: (state: StateFile, ctx: { steps: Step[]; diagnostics: Diagnostic[]; commands: CommandProvider; dynamicHost: () => Promise<DynamicProviderHost> }) => Promise<StateFile>): Promise<RunResult> {
+  private async withoutProgram(
+    title: string,
+    body: (
+      state: StateFile,
+      ctx: { steps: Step[]; diagnostics: Diagnostic[]; commands: CommandProvider; dynamicHost: () => Promise<DynamicProviderHost> },
+    ) => Promise<StateFile>,
+  ): Promise<RunResult> {
     const state = readState(this.opts.stateFile);
     const steps: Step[] = [];
     const diagnostics: Diagnostic[] = [];
@@ -446,10 +493,16 @@ export class Engine {
         cb(null, new emptyproto.Empty());
       },
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
     let starting: Promise<DynamicProviderHost> | undefined;
     let host: DynamicProviderHost | undefined;
-    const commands = new CommandProvider({ cwd: this.opts.projectDir, prefix: this.opts.commandPrefix ?? [], log: (urn, severity, message) => diagnostics.push({ severity, message, urn }) });
+    const commands = new CommandProvider({
+      cwd: this.opts.projectDir,
+      prefix: this.opts.commandPrefix ?? [],
+      log: (urn, severity, message) => diagnostics.push({ severity, message, urn }),
+    });
     try {
       const dynamicHost = () => (starting ??= DynamicProviderHost.start(this.opts.projectDir, `127.0.0.1:${port}`).then((h) => (host = h)));
       const next = await body(state, { steps, diagnostics, commands, dynamicHost });
@@ -460,8 +513,15 @@ export class Engine {
     }
     const failed = steps.find((s) => s.error);
     return {
-      ok: !failed, steps, diagnostics, pluginOutput: host?.output ?? [], programOutput: "", outputs: {},
-      printed: printSteps(title, this.opts, steps, diagnostics), commandRuns: commands.runs, error: failed ? `${failed.urn}: ${failed.error}` : undefined,
+      ok: !failed,
+      steps,
+      diagnostics,
+      pluginOutput: host?.output ?? [],
+      programOutput: "",
+      outputs: {},
+      printed: printSteps(title, this.opts, steps, diagnostics),
+      commandRuns: commands.runs,
+      error: failed ? `${failed.urn}: ${failed.error}` : undefined,
     };
   }
 }
@@ -476,7 +536,9 @@ export function printSteps(title: string, opts: Pick<EngineOptions, "project" | 
     const plan = s.op === "replace" && s.deleteBeforeReplace ? "replace (delete before replace)" : VERB[s.op];
     const diff = s.diff.length > 0 ? ` [diff: ${s.diff.map((k) => `~${k}`).join(",")}]` : "";
     const depth = s.urn.split("::")[2].split("$").length - 1;
-    lines.push(` ${SYMBOL[s.op].padEnd(3)} ${`${"  ".repeat(depth)}${depth > 0 ? "└─ " : ""}${s.type}`.padEnd(48)} ${s.name.padEnd(36)} ${plan}${diff}${s.error ? "  **failed**" : ""}`);
+    lines.push(
+      ` ${SYMBOL[s.op].padEnd(3)} ${`${"  ".repeat(depth)}${depth > 0 ? "└─ " : ""}${s.type}`.padEnd(48)} ${s.name.padEnd(36)} ${plan}${diff}${s.error ? "  **failed**" : ""}`,
+    );
     for (const c of s.changes ?? []) lines.push(`       ~ ${c}`);
   }
   const attached = diagnostics.filter((d) => d.severity !== "debug");
@@ -489,7 +551,12 @@ export function printSteps(title: string, opts: Pick<EngineOptions, "project" | 
   }
   const count = (op: StepOp) => steps.filter((s) => s.op === op).length;
   lines.push("", "Resources:");
-  for (const [op, label] of [["create", "to create"], ["update", "to update"], ["replace", "to replace"], ["delete", "to delete"]] as [StepOp, string][]) {
+  for (const [op, label] of [
+    ["create", "to create"],
+    ["update", "to update"],
+    ["replace", "to replace"],
+    ["delete", "to delete"],
+  ] as [StepOp, string][]) {
     if (count(op) > 0) lines.push(`    ${SYMBOL[op]} ${count(op)} ${label}`);
   }
   if (count("same") > 0) lines.push(`    ${count("same")} unchanged`);

@@ -33,7 +33,9 @@ export function namespacePid(holderPid: number): number {
     const pid = queue.shift()!;
     try {
       if (readlinkSync(`/proc/${pid}/ns/net`) !== ownNet) return pid;
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     queue.push(...children(pid));
   }
   throw new Error(`no process in another network namespace under pid ${holderPid}`);
@@ -72,14 +74,30 @@ export async function startGuestStandIns(opts: {
   try {
     for (const g of opts.guests) {
       const config = join(opts.dir, `winrm-${g.vm}.json`);
-      writeFileSync(config, JSON.stringify({
-        host: g.ip, port: opts.port, user: "Administrator", password: opts.password, computerName: g.vm, rebootDowntimeMs: 200,
-        defaultOutcome: { exitCode: 0 }, outcomes: opts.outcomes[g.vm] ?? [], recordsFile: recordsOf(g.vm), forbidden: opts.forbidden,
-      }));
-      const child = spawn("nsenter", ["-t", String(opts.nsPid), "-n", "--", process.execPath, "-e", LAUNCH, config], { cwd: opts.repoDir, stdio: ["ignore", "pipe", "inherit"] });
+      writeFileSync(
+        config,
+        JSON.stringify({
+          host: g.ip,
+          port: opts.port,
+          user: "Administrator",
+          password: opts.password,
+          computerName: g.vm,
+          rebootDowntimeMs: 200,
+          defaultOutcome: { exitCode: 0 },
+          outcomes: opts.outcomes[g.vm] ?? [],
+          recordsFile: recordsOf(g.vm),
+          forbidden: opts.forbidden,
+        }),
+      );
+      const child = spawn("nsenter", ["-t", String(opts.nsPid), "-n", "--", process.execPath, "-e", LAUNCH, config], {
+        cwd: opts.repoDir,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       children.push(child);
       await new Promise<void>((resolve, reject) => {
-        child.stdout!.setEncoding("utf8").on("data", (d: string) => { if (d.includes('"port"')) resolve(); });
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+          if (d.includes('"port"')) resolve();
+        });
         child.once("exit", (code) => reject(new Error(`the WinRM double for ${g.vm} exited (${code})`)));
       });
     }
@@ -91,15 +109,25 @@ export async function startGuestStandIns(opts: {
     phaseRuns: async (vm) => {
       // The double appends its records every 200 ms.
       await new Promise((r) => setTimeout(r, 500));
-      return (existsSync(recordsOf(vm)) ? readFileSync(recordsOf(vm), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as GuestRecord) : [])
-      .filter((r) => r.runs.some((run) => run.synopsis !== null));
+      return (
+        existsSync(recordsOf(vm))
+          ? readFileSync(recordsOf(vm), "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as GuestRecord)
+          : []
+      ).filter((r) => r.runs.some((run) => run.synopsis !== null));
     },
     stop: async () => {
-      await Promise.all(children.filter((c) => c.exitCode === null).map((c) => {
-        const gone = new Promise((r) => c.once("exit", r));
-        c.kill("SIGTERM");
-        return gone;
-      }));
+      await Promise.all(
+        children
+          .filter((c) => c.exitCode === null)
+          .map((c) => {
+            const gone = new Promise((r) => c.once("exit", r));
+            c.kill("SIGTERM");
+            return gone;
+          }),
+      );
     },
   };
 }

@@ -54,7 +54,12 @@ export function cliConfig(input: StackInput): Pick<EngineOptions, "config" | "se
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.config)) config[`homelab:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(input.secrets)) config[`homelab:${k}`] = v;
-  return { config, secretKeys: Object.keys(input.secrets).map((k) => `homelab:${k}`).sort() };
+  return {
+    config,
+    secretKeys: Object.keys(input.secrets)
+      .map((k) => `homelab:${k}`)
+      .sort(),
+  };
 }
 
 /**
@@ -63,7 +68,9 @@ export function cliConfig(input: StackInput): Pick<EngineOptions, "config" | "se
  */
 export function copyProject(to: string): string {
   mkdirSync(to, { recursive: true });
-  const files = execFileSync("git", ["ls-files", "-z"], { cwd: PROJECT_DIR, encoding: "utf8" }).split("\0").filter((f) => f && !f.startsWith("test/"));
+  const files = execFileSync("git", ["ls-files", "-z"], { cwd: PROJECT_DIR, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f && !f.startsWith("test/"));
   for (const f of files) {
     if (!existsSync(join(PROJECT_DIR, f))) continue;
     mkdirSync(join(to, f, ".."), { recursive: true });

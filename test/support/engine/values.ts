@@ -69,11 +69,17 @@ export function changedPaths(olds: Value | undefined, news: Value | undefined, p
 
 /** Each changed path with its old and new value as `pulumi preview --diff` prints them; a secret shows as [secret]. */
 export function describeChanges(olds: Value | undefined, news: Value | undefined, prefix = ""): string[] {
-  const show = (v: Value | undefined, secret: boolean) => (secret ? "[secret]" : v === undefined ? "(none)" : JSON.stringify(v).length > 120 ? "(long value)" : JSON.stringify(v));
+  const show = (v: Value | undefined, secret: boolean) =>
+    secret ? "[secret]" : v === undefined ? "(none)" : JSON.stringify(v).length > 120 ? "(long value)" : JSON.stringify(v);
   return changes(olds, news, prefix).map((c) => `${c.path}: ${show(c.old, c.secret)} => ${show(c.new, c.secret)}`);
 }
 
-interface Change { path: string; old: Value | undefined; new: Value | undefined; secret: boolean }
+interface Change {
+  path: string;
+  old: Value | undefined;
+  new: Value | undefined;
+  secret: boolean;
+}
 
 function changes(olds: Value | undefined, news: Value | undefined, prefix: string, secret = false): Change[] {
   const hidden = secret || isSecret(olds) || isSecret(news);

@@ -16,7 +16,11 @@ export function mediaType(header: string | undefined): { type: string; params: R
   const params: Record<string, string> = {};
   for (const p of rest) {
     const i = p.indexOf("=");
-    if (i > 0) params[p.slice(0, i).trim().toLowerCase()] = p.slice(i + 1).trim().replace(/^"(.*)"$/, "$1");
+    if (i > 0)
+      params[p.slice(0, i).trim().toLowerCase()] = p
+        .slice(i + 1)
+        .trim()
+        .replace(/^"(.*)"$/, "$1");
   }
   return { type: type.trim().toLowerCase(), params };
 }

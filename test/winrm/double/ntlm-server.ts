@@ -62,7 +62,7 @@ function avPairs(pairs: Array<[number, Buffer]>): Buffer {
 
 function readAvPairs(buf: Buffer): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  for (let at = 0; at + 4 <= buf.length; ) {
+  for (let at = 0; at + 4 <= buf.length;) {
     const id = buf.readUInt16LE(at);
     const len = buf.readUInt16LE(at + 2);
     if (id === AV.EOL) break;
@@ -77,7 +77,10 @@ export class SealingDirection {
   private readonly rc4: Rc4Stream;
   seq = 0;
 
-  constructor(private readonly signingKey: Buffer, sealingKey: Buffer) {
+  constructor(
+    private readonly signingKey: Buffer,
+    sealingKey: Buffer,
+  ) {
     this.rc4 = new Rc4Stream(sealingKey);
   }
 
@@ -130,7 +133,10 @@ export class NtlmServerExchange {
   private readonly serverChallenge = randomBytes(8);
   private flags = 0;
 
-  constructor(private readonly passwordFor: (user: string) => string | undefined, private readonly computer: string) {}
+  constructor(
+    private readonly passwordFor: (user: string) => string | undefined,
+    private readonly computer: string,
+  ) {}
 
   /** MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE. */
   challenge(negotiate: Buffer): Buffer {
@@ -139,7 +145,8 @@ export class NtlmServerExchange {
     }
     this.negotiateMsg = Buffer.from(negotiate);
     const asked = negotiate.readUInt32LE(12);
-    const supported = FLAG.UNICODE | FLAG.SIGN | FLAG.SEAL | FLAG.NTLM | FLAG.ALWAYS_SIGN | FLAG.EXTENDED_SESSIONSECURITY | FLAG.VERSION | FLAG.N128 | FLAG.KEY_EXCH | FLAG.N56;
+    const supported =
+      FLAG.UNICODE | FLAG.SIGN | FLAG.SEAL | FLAG.NTLM | FLAG.ALWAYS_SIGN | FLAG.EXTENDED_SESSIONSECURITY | FLAG.VERSION | FLAG.N128 | FLAG.KEY_EXCH | FLAG.N56;
     this.flags = ((asked & supported) | FLAG.REQUEST_TARGET | FLAG.TARGET_INFO | FLAG.TARGET_TYPE_DOMAIN | FLAG.NTLM | FLAG.UNICODE) >>> 0;
     const target = utf16("WORKGROUP");
     const filetime = Buffer.alloc(8);

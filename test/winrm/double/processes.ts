@@ -177,12 +177,20 @@ class PowerShell {
   private readonly vars = new Map<string, Value>();
   private lastExitCode = 0;
 
-  constructor(private readonly io: ProcessIo, private readonly cfg: StandInConfig, private readonly rec: ProcessRecord, private readonly clixmlErrors: boolean) {}
+  constructor(
+    private readonly io: ProcessIo,
+    private readonly cfg: StandInConfig,
+    private readonly rec: ProcessRecord,
+    private readonly clixmlErrors: boolean,
+  ) {}
 
   private error(text: string): void {
     if (this.clixmlErrors) {
       const body = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-      this.io.write("stderr", `#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">${body}_x000D__x000A_</S></Objs>`);
+      this.io.write(
+        "stderr",
+        `#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">${body}_x000D__x000A_</S></Objs>`,
+      );
     } else {
       this.io.write("stderr", `${text}\r\n`);
     }
@@ -365,18 +373,20 @@ export function parseScript(script: string): { declared?: Declared[]; body: stri
   if (pm) {
     const open = pm[0].length - 1;
     const close = closing(rest, open);
-    declared = topLevelSplit(rest.slice(open + 1, close)).map((piece) => {
-      const attrs: string[] = [];
-      let p = piece.trim();
-      while (p.startsWith("[")) {
-        const c = closing(p, 0);
-        attrs.push(p.slice(0, c + 1));
-        p = p.slice(c + 1).trim();
-      }
-      const name = /^\$(\w+)/.exec(p)?.[1];
-      if (!name) throw new Terminating(`stand-in: cannot read parameter declaration ${piece.trim().slice(0, 80)}`);
-      return { name, mandatory: attrs.some((a) => /\bMandatory\b(?!\s*=\s*\$false)/i.test(a)) };
-    }).filter((d) => d.name !== "");
+    declared = topLevelSplit(rest.slice(open + 1, close))
+      .map((piece) => {
+        const attrs: string[] = [];
+        let p = piece.trim();
+        while (p.startsWith("[")) {
+          const c = closing(p, 0);
+          attrs.push(p.slice(0, c + 1));
+          p = p.slice(c + 1).trim();
+        }
+        const name = /^\$(\w+)/.exec(p)?.[1];
+        if (!name) throw new Terminating(`stand-in: cannot read parameter declaration ${piece.trim().slice(0, 80)}`);
+        return { name, mandatory: attrs.some((a) => /\bMandatory\b(?!\s*=\s*\$false)/i.test(a)) };
+      })
+      .filter((d) => d.name !== "");
     rest = rest.slice(close + 1);
   }
   const body = rest
