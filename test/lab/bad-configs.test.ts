@@ -29,7 +29,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).name = "SCCM 01";
     },
     "homelab:vms[1].name",
-    "is not a libvirt-safe name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit",
+    "\"SCCM 01\" is not a libvirt-safe name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit",
   ],
   [
     "duplicate VM name",
@@ -70,7 +70,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 3).hostname = "client01";
     },
     "homelab:vms[3].hostname",
-    "hostname client01 is already used at homelab:vms[2].hostname: each must be unique (case does not count)",
+    "hostname client01 is already used at homelab:vms[2].name: each must be unique (case does not count)",
   ],
   [
     "network name with a slash",
@@ -78,7 +78,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).name = "lab/net";
     },
     "homelab:networks[0].name",
-    "is not a libvirt-safe name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit",
+    "\"lab/net\" is not a libvirt-safe name: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit",
   ],
   [
     "duplicate network name",
@@ -110,7 +110,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).subnet = "192.168.56.0";
     },
     "homelab:networks[0].subnet",
-    "is not a subnet: write it in CIDR form like 192.168.56.0/24",
+    '"192.168.56.0" is not a subnet: write it in CIDR form like 192.168.56.0/24',
   ],
   [
     "subnet with host bits set",
@@ -136,7 +136,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).gateway = "192.168.57.1";
     },
     "homelab:networks[0].gateway",
-    "192.168.57.1 is not a host address of lab-net 192.168.56.0/24: pick one inside the subnet",
+    "192.168.57.1 is outside lab-net 192.168.56.0/24, not a host address of it: pick one inside the subnet",
   ],
   [
     "gateway is the broadcast address",
@@ -144,7 +144,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).gateway = "192.168.56.255";
     },
     "homelab:networks[0].gateway",
-    "192.168.56.255 is not a host address of lab-net 192.168.56.0/24: pick one inside the subnet",
+    "192.168.56.255 is the broadcast address of lab-net 192.168.56.0/24, not a host address of it: pick one inside the subnet",
   ],
   [
     "DHCP start outside the subnet",
@@ -152,7 +152,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).dhcp.start = "192.168.55.100";
     },
     "homelab:networks[0].dhcp.start",
-    "192.168.55.100 is outside lab-net 192.168.56.0/24: the DHCP range must lie inside the subnet",
+    "192.168.55.100 is outside lab-net 192.168.56.0/24: the DHCP range must lie inside the subnet, between its network and broadcast addresses",
   ],
   [
     "DHCP end outside the subnet",
@@ -160,7 +160,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).dhcp.end = "192.168.57.10";
     },
     "homelab:networks[0].dhcp.end",
-    "192.168.57.10 is outside lab-net 192.168.56.0/24: the DHCP range must lie inside the subnet",
+    "192.168.57.10 is outside lab-net 192.168.56.0/24: the DHCP range must lie inside the subnet, between its network and broadcast addresses",
   ],
   [
     "DHCP range backwards",
@@ -184,7 +184,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).dhcp.server = "windows";
     },
     "homelab:networks[0].dhcp.server",
-    "must be libvirt (dnsmasq answers) or dc (the domain controller's DHCP answers)",
+    '"windows" must be libvirt (dnsmasq answers) or dc (the domain controller\'s DHCP answers)',
   ],
   [
     "unknown network mode",
@@ -192,7 +192,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).mode = "bridge";
     },
     "homelab:networks[0].mode",
-    "must be nat, route or isolated",
+    '"bridge" must be nat, route or isolated',
   ],
   [
     "malformed network MAC",
@@ -200,7 +200,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       net(c, 0).mac = "52:54:00:zz:00:01";
     },
     "homelab:networks[0].mac",
-    "is not a MAC address: write six hex pairs like 52:54:00:12:34:56, or leave it out to derive one",
+    '"52:54:00:zz:00:01" is not a MAC address: write six hex pairs like 52:54:00:12:34:56, or leave it out to derive one',
   ],
   [
     "malformed NIC MAC",
@@ -208,7 +208,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 0).nics[0].mac = "52-54-00-00-00-01";
     },
     "homelab:vms[0].nics[0].mac",
-    "is not a MAC address: write six hex pairs like 52:54:00:12:34:56, or leave it out to derive one",
+    '"52-54-00-00-00-01" is not a MAC address: write six hex pairs like 52:54:00:12:34:56, or leave it out to derive one',
   ],
   [
     "multicast NIC MAC",
@@ -233,7 +233,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 0).uuid = "not-a-uuid";
     },
     "homelab:vms[0].uuid",
-    "is not a UUID: write it like 8-4-4-4-12 hex digits, or leave it out to derive one",
+    '"not-a-uuid" is not a UUID: write it like 8-4-4-4-12 hex digits, or leave it out to derive one',
   ],
   [
     "duplicate UUID",
@@ -289,7 +289,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).nics[0].ip = "192.168.56.300";
     },
     "homelab:vms[1].nics[0].ip",
-    "is not an IPv4 address: write it like 192.168.56.10",
+    '"192.168.56.300" is not an IPv4 address: write it like 192.168.56.10',
   ],
   [
     "both ip and reserve",
@@ -321,7 +321,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.pool.path = "images/homelab";
     },
     "homelab:pool.path",
-    "must be an absolute path (start with /)",
+    '"images/homelab" must be an absolute path (start with /)',
   ],
   [
     "relative install ISO",
@@ -329,7 +329,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 0).iso = "iso/server.iso";
     },
     "homelab:vms[0].iso",
-    "must be an absolute path (start with /)",
+    '"iso/server.iso" must be an absolute path (start with /)',
   ],
   [
     "relative VirtIO ISO",
@@ -337,7 +337,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 0).virtioIso = "virtio-win.iso";
     },
     "homelab:vms[0].virtioIso",
-    "must be an absolute path (start with /)",
+    '"virtio-win.iso" must be an absolute path (start with /)',
   ],
   [
     "relative NVRAM folder",
@@ -345,7 +345,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.nvramDir = "nvram";
     },
     "homelab:nvramDir",
-    "must be an absolute path (start with /)",
+    '"nvram" must be an absolute path (start with /)',
   ],
   [
     "memory without a unit",
@@ -353,7 +353,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).memory = "8192";
     },
     "homelab:vms[1].memory",
-    'is not a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
+    '"8192" is not a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
   ],
   [
     "memory with an unknown unit",
@@ -361,7 +361,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).memory = "8 Gigs";
     },
     "homelab:vms[1].memory",
-    'is not a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
+    '"8 Gigs" is not a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
   ],
   [
     "memory as a number",
@@ -369,7 +369,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).memory = 8;
     },
     "homelab:vms[1].memory",
-    'is required: expected a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
+    '8 is a number: expected a size: write a number and a unit, e.g. "8GiB", "512MiB" or "64GB" (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)',
   ],
   [
     "memory not a whole MiB",
@@ -393,7 +393,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).vcpus = 0;
     },
     "homelab:vms[1].vcpus",
-    "must be at least 1",
+    "0 must be at least 1",
   ],
   [
     "fractional vCPUs",
@@ -401,7 +401,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).vcpus = 1.5;
     },
     "homelab:vms[1].vcpus",
-    "is required: must be a whole number of virtual CPUs",
+    "1.5 is a number: must be a whole number of virtual CPUs, like 4",
   ],
   [
     "unknown role",
@@ -409,7 +409,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).role = "mp";
     },
     "homelab:vms[1].role",
-    "must be one of dc, sql, site-server, client, windows, linux",
+    '"mp" must be one of dc, sql, site-server, client, windows, linux',
   ],
   [
     "unknown OS",
@@ -417,7 +417,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       vm(c, 1).os = "windows-7";
     },
     "homelab:vms[1].os",
-    "must be one of windows-server-2022, windows-server-2025, windows-11, windows-10, linux",
+    '"windows-7" must be one of windows-server-2022, windows-server-2025, windows-11, windows-10, linux',
   ],
   [
     "misspelled VM setting",
@@ -433,7 +433,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.vm = [];
     },
     "homelab:vm",
-    "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
+    "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, install, installTimeoutMinutes, disks, checkpoints, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
   ],
   [
     "no VMs",
@@ -491,7 +491,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.domain.netbios = "HOMELABCORPORATE";
     },
     "homelab:domain.netbios",
-    "is not a NetBIOS domain name: 1 to 15 letters, digits or '-', starting with a letter or digit",
+    "\"HOMELABCORPORATE\" is not a NetBIOS domain name: 1 to 15 letters, digits or '-', starting with a letter or digit",
   ],
   [
     "NetBIOS domain name equal to a hostname",
@@ -507,7 +507,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.domain.fqdn = "corp";
     },
     "homelab:domain.fqdn",
-    "is not a DNS domain name: write it like corp.lab.test (at least two labels)",
+    '"corp" is not a DNS domain name: write it like corp.lab.test (at least two labels)',
   ],
   [
     "site code of four characters",
@@ -515,7 +515,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.sccm.siteCode = "PS01";
     },
     "homelab:sccm.siteCode",
-    "must be exactly three letters or digits, e.g. PS1",
+    '"PS01" must be exactly three letters or digits, e.g. PS1',
   ],
   [
     "site code with a symbol",
@@ -523,7 +523,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.sccm.siteCode = "P-1";
     },
     "homelab:sccm.siteCode",
-    "must be exactly three letters or digits, e.g. PS1",
+    '"P-1" must be exactly three letters or digits, e.g. PS1',
   ],
   [
     "reserved site code",
@@ -635,7 +635,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.uri = "libvirt-host";
     },
     "homelab:uri",
-    "is not a libvirt connection URI: use qemu:///system, or qemu+ssh://user@host/system for a remote hypervisor",
+    '"libvirt-host" is not a libvirt connection URI: use qemu:///system, or qemu+ssh://user@host/system for a remote hypervisor',
   ],
   [
     "bad domain type",
@@ -643,7 +643,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.domainType = "hvf";
     },
     "homelab:domainType",
-    "must be kvm (hardware virtualization) or qemu (software emulation, for hosts without KVM)",
+    '"hvf" must be kvm (hardware virtualization) or qemu (software emulation, for hosts without KVM)',
   ],
   [
     "password in plain config",
