@@ -69,7 +69,7 @@ describe("npm run render", () => {
     expect(r.stderr).toContain(
       "homelab:networks[0].bridge: virbr-homelab-lab0 is longer than 15 characters, the Linux limit for interface names: pick a shorter bridge name like virbr56",
     );
-    expect(r.stderr).toContain("homelab:sccm.siteCode: must be exactly three letters or digits, e.g. PS1");
+    expect(r.stderr).toContain('homelab:sccm.siteCode: "PS01" must be exactly three letters or digits, e.g. PS1');
     // The same problems, in the same words, as `pulumi up` prints them.
     const expected = loadLabSpec(readStackConfig(project, "bad"));
     expect(expected.ok ? [] : expected.errors.map((e) => e.path).sort()).toEqual(["homelab:networks[0].bridge", "homelab:sccm.siteCode"]);

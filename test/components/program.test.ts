@@ -186,7 +186,7 @@ describe("guest phases", () => {
       const env = (c.inputs.environment as { value: Record<string, string> }).value;
       expect(env.WINRM_PASSWORD).toBe(PASSWORDS.adminPassword);
       expect(String(c.inputs.create)).toMatch(
-        / \(npx --no-install homelab-winrm run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS/,
+        / \(node bin\/homelab-phase\.js --phase \S+ --stack dev --project \. --vm \S+ (?:--checkpoint )?-- node bin\/homelab-winrm\.js run --host \S+ --port 5985 --transport ntlm --user Administrator --name \S+ --script \S+\.ps1 --params-env HOMELAB_PHASE_PARAMS --timeout \d+ --max-runs \d+/,
       );
     }
     const forest = run.registrations.find((r) => r.name.endsWith("-ad-forest"))!;
@@ -276,7 +276,7 @@ describe("the dev program, literally", () => {
   });
   const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
 
-  it("registers these 19 resources under these parents", () => {
+  it("registers these 27 resources under these parents (unattended, the default: answer media and an install wait per VM)", () => {
     expect(run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort()).toEqual(
       [
         `${T.lab} dev <- `,
@@ -290,6 +290,8 @@ describe("the dev program, literally", () => {
           `${T.windows} dev-${vm} <- dev`,
           `${T.libvirtVolume} dev-${vm}-disk <- dev-${vm}`,
           `${T.libvirtDomain} dev-${vm}-domain <- dev-${vm}`,
+          `${T.installMedia} dev-${vm}-install-media <- dev-${vm}`,
+          `${T.installWait} dev-${vm}-install-wait <- dev-${vm}`,
         ]),
       ].sort(),
     );
@@ -298,7 +300,8 @@ describe("the dev program, literally", () => {
   it("each domain waits for its disk and both networks", () => {
     for (const vm of VMS) {
       const domain = run.registrations.find((r) => r.name === `dev-${vm}-domain`)!;
-      expect(domain.dependencies.map(nameOf).sort()).toEqual([`dev-${vm}-disk`, "dev-default-net", "dev-lab-net-net"]);
+      // Unattended (the default): the answer ISO is built before the domain that mounts it.
+      expect(domain.dependencies.map(nameOf).sort()).toEqual([`dev-${vm}-disk`, `dev-${vm}-install-media`, "dev-default-net", "dev-lab-net-net"]);
     }
   });
 
@@ -391,7 +394,11 @@ describe("the dev guest phases, literally", () => {
     ).toEqual(DEV_EDGES.map(([id]) => `dev-phases-${id}`).sort());
     for (const [id, after] of DEV_EDGES) {
       const cmd = run.registrations.find((r) => r.name === `dev-phases-${id}`)!;
-      expect([id, cmd.dependencies.map(nameOf).sort()]).toEqual([id, [`dev-${VM_OF[id.split("-")[0]]}-domain`, ...after.map((a) => `dev-phases-${a}`)].sort()]);
+      // Each phase waits for its VM's install (the serial marker), the guard on the logon password, and its graph edges.
+      expect([id, cmd.dependencies.map(nameOf).sort()]).toEqual([
+        id,
+        [`dev-${VM_OF[id.split("-")[0]]}-install-wait`, "dev-phases-logon-guard", ...after.map((a) => `dev-phases-${a}`)].sort(),
+      ]);
     }
   });
 });

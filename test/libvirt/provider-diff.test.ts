@@ -253,7 +253,8 @@ describe("every classified field, one row each", () => {
 
   const d0 = domain();
   test.each([
-    ["uri", domainFrom(d0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    // A re-spelt URI is an update: the provider checks that the object with that UUID is there (issue 17, defect 4).
+    ["uri", domainFrom(d0.xml, { uri: "qemu+ssh://lab@hv1/system" }), ["uri"], []],
     ["name", domain({ name: "DC02" }), [], ["name"]],
     ["uuid", domain({ uuid: "0f0e0d0c-0b0a-4909-8807-060504030201" }), [], ["uuid"]],
     ["domain type qemu -> kvm", domainFrom(edit(d0, "<domain type='qemu'>", "<domain type='kvm'>")), ["summary.type"], []],
@@ -279,7 +280,7 @@ describe("every classified field, one row each", () => {
 
   const n0 = network();
   test.each([
-    ["uri", networkFrom(n0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    ["uri", networkFrom(n0.xml, { uri: "qemu+ssh://lab@hv1/system" }), ["uri"], []],
     ["name", networkFrom(edit(n0, "<name>lab-net</name>", "<name>lab-net2</name>")), [], ["name"]],
     ["uuid", network({ uuid: "f42a8bd8-ab64-5db7-8973-bf7db387db76" }), [], ["uuid"]],
     ["bridge", network({ bridge: "virbr57" }), [], ["summary.bridge"]],
@@ -306,7 +307,7 @@ describe("every classified field, one row each", () => {
 
   const p0 = pool();
   test.each([
-    ["uri", poolFrom(p0.xml, { uri: "qemu+ssh://lab@hv1/system" }), [], ["uri"]],
+    ["uri", poolFrom(p0.xml, { uri: "qemu+ssh://lab@hv1/system" }), ["uri"], []],
     ["name", poolFrom(edit(p0, "<name>homelab</name>", "<name>homelab2</name>")), [], ["name"]],
     ["uuid", pool(undefined, "9d7a1f2e-0000-4000-8000-000000000002"), [], ["uuid"]],
     ["pool type dir -> fs", poolFrom(edit(p0, "<pool type='dir'>", "<pool type='fs'>")), [], ["summary.type"]],
@@ -319,7 +320,7 @@ describe("every classified field, one row each", () => {
 
   const v0 = { ...volume(), path: "/p/DC01.qcow2", liveCapacityBytes: 60 * GiB, liveFormat: "qcow2" };
   test.each([
-    ["uri", { ...volume(), uri: "qemu+ssh://lab@hv1/system" }, [], ["uri"]],
+    ["uri", { ...volume(), uri: "qemu+ssh://lab@hv1/system" }, ["uri"], []],
     ["volume pool", { ...volume(), pool: "homelab-split" }, [], ["pool"]],
     ["volume name", volume({ name: "DC01-b.qcow2" }), [], ["name"]],
     ["format", volume({ format: "raw" }), [], ["format"]],
@@ -331,8 +332,8 @@ describe("every classified field, one row each", () => {
 
   test("a volume with no recorded sizes is compared against 0 bytes: any size is growth, never a shrink", () => {
     expect(diffVolume({}, volume({ capacityBytes: GiB }))).toEqual({
-      updates: ["capacityBytes", "deleteOnDestroy"],
-      replaces: ["uri", "pool", "name", "format"],
+      updates: ["uri", "capacityBytes", "deleteOnDestroy"],
+      replaces: ["pool", "name", "format"],
     });
   });
 

@@ -119,7 +119,8 @@ describe("dev domains", () => {
   });
 });
 
-// The dev stack's domains, written out from Pulumi.dev.yaml (names, memory, vCPUs, ISOs) and from the
+// The dev stack's domains, written out from Pulumi.dev.yaml (names, memory, vCPUs, ISOs; unattended, the
+// default: the installer is the ISO rebuilt without the "press any key" prompt, and the answer CD comes last) and from the
 // identities derived for it (UUIDs and MACs, checked against Python's uuid5/sha256 in test/lab/identity.test.ts).
 const DEV_DOMAINS = [
   {
@@ -127,7 +128,7 @@ const DEV_DOMAINS = [
     uuid: "5a7c1c43-5b3a-4d7e-9a55-0d0c1a3e0d01",
     memory: "2048",
     vcpus: "2",
-    install: "/var/lib/libvirt/iso/windows-server-2022.iso",
+    install: "/var/lib/libvirt/iso/homelab-noprompt/windows-server-2022.iso",
     media: true,
     nics: [
       ["52:54:00:69:1b:44", "lab-net"],
@@ -139,7 +140,7 @@ const DEV_DOMAINS = [
     uuid: "e4b2fa3f-dbc6-53a0-8a73-17e4f5b09851",
     memory: "8192",
     vcpus: "4",
-    install: "/var/lib/libvirt/iso/windows-server-2022.iso",
+    install: "/var/lib/libvirt/iso/homelab-noprompt/windows-server-2022.iso",
     media: true,
     nics: [
       ["52:54:00:e8:6b:4c", "lab-net"],
@@ -151,7 +152,7 @@ const DEV_DOMAINS = [
     uuid: "ed496bea-3589-5e3a-9075-c7f155c60221",
     memory: "4096",
     vcpus: "2",
-    install: "/var/lib/libvirt/iso/windows-11.iso",
+    install: "/var/lib/libvirt/iso/homelab-noprompt/windows-11.iso",
     media: false,
     nics: [
       ["52:54:00:0d:5a:b7", "lab-net"],
@@ -163,7 +164,7 @@ const DEV_DOMAINS = [
     uuid: "f6c6bf75-5333-5259-9f6b-1e300bff3327",
     memory: "4096",
     vcpus: "2",
-    install: "/var/lib/libvirt/iso/windows-11.iso",
+    install: "/var/lib/libvirt/iso/homelab-noprompt/windows-11.iso",
     media: false,
     nics: [
       ["52:54:00:e5:4f:46", "lab-net"],
@@ -197,6 +198,7 @@ describe.each(DEV_DOMAINS)("dev domain $name, literally", (want) => {
       [want.install, "sdb", "raw"],
       ["/var/lib/libvirt/iso/virtio-win.iso", "sdc", "raw"],
       ...(want.media ? [["/var/lib/libvirt/iso/homelab-media.iso", "sdd", "raw"]] : []),
+      [`/var/lib/libvirt/images/homelab-answers/${want.name}-autounattend.iso`, want.media ? "sde" : "sdd", "raw"],
     ]);
     expect(textOf(domain.os.nvram)).toBe(`/var/lib/libvirt/qemu/nvram/${want.name}_VARS.fd`);
     expect([domain.os.type["@arch"], domain.cpu["@check"]]).toEqual(["x86_64", "none"]);

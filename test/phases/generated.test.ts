@@ -224,7 +224,7 @@ describe("the setup files of the dev stack, key by key", () => {
     // ("Unattended setup script file keys", "Install a primary site"): SQLServerPort defaults to 1433 and the
     // SQL Server Service Broker port SQLSSBPort to 4022; ProductID EVAL installs the evaluation edition.
     const ini = parseIni(sccmSetupIni(stackSpec("dev")));
-    expect(Object.keys(ini)).toEqual(["Identification", "Options", "SQLConfigOptions", "CloudConnectorOptions"]);
+    expect(Object.keys(ini)).toEqual(["Identification", "Options", "SQLConfigOptions", "CloudConnectorOptions", "SABranchOptions"]);
     expect(Object.entries(ini.Identification)).toEqual([["Action", "InstallPrimarySite"]]);
     expect(Object.entries(ini.Options)).toEqual([
       ["ProductID", "EVAL"],
@@ -243,6 +243,8 @@ describe("the setup files of the dev stack, key by key", () => {
       ["DistributionPointInstallIIS", "1"],
       ["AdminConsole", "1"],
       ["JoinCEIP", "0"],
+      // Required for a primary site by the same page; 0 installs no extra mobile-device languages.
+      ["MobileDeviceLanguage", "0"],
     ]);
     expect(Object.entries(ini.SQLConfigOptions)).toEqual([
       ["SQLServerName", "SCCM01.corp.homelab.test"],
@@ -251,6 +253,11 @@ describe("the setup files of the dev stack, key by key", () => {
       ["SQLSSBPort", "4022"],
     ]);
     expect(Object.entries(ini.CloudConnectorOptions)).toEqual([["CloudConnector", "0"]]);
+    // [SABranchOptions] is required for current branch: SAActive (Software Assurance) and CurrentBranch.
+    expect(Object.entries(ini.SABranchOptions)).toEqual([
+      ["SAActive", "1"],
+      ["CurrentBranch", "1"],
+    ]);
   });
 
   test("split-sql's setup ini points at the SQL VM, not the site server", () => {

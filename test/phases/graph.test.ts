@@ -254,7 +254,7 @@ test("host names, not VM names, go where Windows wants a computer name", () => {
   expect(phase(dev, "dc01-winrm").params).toEqual({ ExpectedName: "DC01" });
   expect(phase(dev, "sccm01-rename").params).toEqual({ NewName: "H-SCCM01" });
   expect(phase(dev, "dc01-system-management").params).toEqual({ DomainDn: "DC=corp,DC=homelab,DC=test", SiteServer: "H-SCCM01" });
-  expect(phase(dev, "sccm01-sql-site-server-access").params).toEqual({ SiteServerAccount: "CORP\\H-SCCM01$", LocalAdmin: "false" });
+  expect(phase(dev, "sccm01-sql-site-server-access").params).toEqual({ SiteServerAccount: "CORP\\H-SCCM01$", LocalAdmin: "false", RemoteSiteServer: "false" });
   expect(phase(dev, "dc01-accounts").params).toMatchObject({ SqlHost: "H-SCCM01", SqlHostFqdn: "H-SCCM01.corp.homelab.test" });
   expect(phase(dev, "dc01-dhcp-lab-net").params).toMatchObject({ DcFqdn: "H-DC01.corp.homelab.test", DcAddress: "192.168.56.10" });
   expect(phase(dev, "sccm01-sccm-site-settings").params).toMatchObject({ SiteServerFqdn: "H-SCCM01.corp.homelab.test", BoundaryGroup: "dev PS1" });
@@ -266,9 +266,9 @@ test("host names, not VM names, go where Windows wants a computer name", () => {
     LocalAdministrator: ["CORP\\svc-cm-push"],
   });
   const split = buildPhaseGraph(withHostnames("split-sql"));
-  expect(phase(split, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\H-SCCM01$", LocalAdmin: "true" });
+  expect(phase(split, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\H-SCCM01$", LocalAdmin: "true", RemoteSiteServer: "true" });
   expect(phase(split, "dc01-accounts").params).toMatchObject({ SqlHost: "H-SQL01", SqlHostFqdn: "H-SQL01.split.homelab.test" });
-  expect(phase(split, "sql01-sql-site-server-access").title).toBe("SQL01: H-SCCM01$ as sysadmin and local administrator");
+  expect(phase(split, "sql01-sql-site-server-access").title).toBe("SQL01: H-SCCM01$ as sysadmin, local administrator, SMB/RPC and Remote Registry");
   expect(phase(dev, "sccm01-sql-site-server-access").title).toBe("SCCM01: H-SCCM01$ as sysadmin");
   expect(phase(dev, "sccm01-sccm-site-install").params).toMatchObject({ SiteCode: "PS1", InstallUser: "CORP\\Administrator" });
 });

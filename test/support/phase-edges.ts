@@ -4,11 +4,12 @@
 // [phase id, the phases it runs after]
 export type Edge = [string, string[]];
 
-// The edges shared by both layouts: each member's network and join wait for the DC's DNS and DHCP.
+// The edges shared by both layouts: each member's network and join wait for the DC's DNS and DHCP,
+// and a join waits for the accounts phase, whose OUs the computers join into.
 const memberEdges = (members: string[]): Edge[] =>
   members.flatMap((m): Edge[] => [
     [`${m}-network`, [`${m}-rename`, "dc01-dns"]],
-    [`${m}-join`, [`${m}-network`, "dc01-dns", "dc01-dhcp-lab-net"]],
+    [`${m}-join`, [`${m}-network`, "dc01-dns", "dc01-dhcp-lab-net", "dc01-accounts"]],
   ]);
 
 export const DEV_EDGES: Edge[] = [
@@ -25,8 +26,8 @@ export const DEV_EDGES: Edge[] = [
   ["dc01-domain-ready", ["dc01-ad-forest"]],
   ["dc01-dns", ["dc01-domain-ready"]],
   ["dc01-dhcp-lab-net", ["dc01-dns"]],
-  ...memberEdges(["sccm01", "client01", "client02"]),
   ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
+  ...memberEdges(["sccm01", "client01", "client02"]),
   ["dc01-schema-extension", ["dc01-accounts"]],
   ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
   ["sccm01-sql-install", ["sccm01-join", "dc01-accounts"]],
@@ -48,6 +49,11 @@ export const DEV_EDGES: Edge[] = [
   ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
   ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
   ["client02-sccm-client", ["client02-join", "sccm01-sccm-site-settings"]],
+  // Last on each VM that got a password: the scan for secrets left on its disk.
+  ["dc01-no-secrets", ["dc01-system-management"]],
+  ["sccm01-no-secrets", ["sccm01-sccm-site-settings"]],
+  ["client01-no-secrets", ["client01-sccm-client"]],
+  ["client02-no-secrets", ["client02-sccm-client"]],
 ];
 
 export const SPLIT_SQL_EDGES: Edge[] = [
@@ -64,8 +70,8 @@ export const SPLIT_SQL_EDGES: Edge[] = [
   ["dc01-domain-ready", ["dc01-ad-forest"]],
   ["dc01-dns", ["dc01-domain-ready"]],
   ["dc01-dhcp-lab-net", ["dc01-dns"]],
-  ...memberEdges(["sql01", "sccm01", "client01"]),
   ["dc01-accounts", ["dc01-dhcp-lab-net", "dc01-domain-ready"]],
+  ...memberEdges(["sql01", "sccm01", "client01"]),
   ["dc01-schema-extension", ["dc01-accounts"]],
   ["dc01-system-management", ["dc01-schema-extension", "sccm01-join"]],
   ["sql01-sql-install", ["sql01-join", "dc01-accounts"]],
@@ -86,4 +92,8 @@ export const SPLIT_SQL_EDGES: Edge[] = [
   ],
   ["sccm01-sccm-site-settings", ["sccm01-sccm-site-install"]],
   ["client01-sccm-client", ["client01-join", "sccm01-sccm-site-settings"]],
+  ["dc01-no-secrets", ["dc01-system-management"]],
+  ["sql01-no-secrets", ["sql01-sql-site-server-access"]],
+  ["sccm01-no-secrets", ["sccm01-sccm-site-settings"]],
+  ["client01-no-secrets", ["client01-sccm-client"]],
 ];

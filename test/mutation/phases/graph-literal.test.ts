@@ -18,12 +18,6 @@ const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>
   ["dc01-domain-ready", "scripts/common/Wait-LabDomain.ps1", "DC01: the domain answers after the reboot", false, {}],
   ["dc01-dns", "scripts/dc/Set-LabDns.ps1", "DC01: DNS forwarders and reverse zones", false, {}],
   ["dc01-dhcp-lab-net", "scripts/dc/Set-LabDhcpScope.ps1", "DC01: DHCP scope on lab-net", false, {}],
-  ["sccm01-network", "scripts/common/Set-LabNetwork.ps1", "SCCM01: static addresses and the DC as DNS server", false, {}],
-  ["sccm01-join", "scripts/common/Join-LabDomain.ps1", "SCCM01: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
-  ["client01-network", "scripts/common/Set-LabNetwork.ps1", "CLIENT01: static addresses and the DC as DNS server", false, {}],
-  ["client01-join", "scripts/common/Join-LabDomain.ps1", "CLIENT01: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
-  ["client02-network", "scripts/common/Set-LabNetwork.ps1", "CLIENT02: static addresses and the DC as DNS server", false, {}],
-  ["client02-join", "scripts/common/Join-LabDomain.ps1", "CLIENT02: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
   [
     "dc01-accounts",
     "scripts/dc/New-LabAccounts.ps1",
@@ -31,23 +25,86 @@ const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>
     false,
     { SqlServicePassword: "sqlServicePassword", NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
   ],
+  ["sccm01-network", "scripts/common/Set-LabNetwork.ps1", "SCCM01: static addresses and the DC as DNS server", false, {}],
+  ["sccm01-join", "scripts/common/Join-LabDomain.ps1", "SCCM01: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
+  ["client01-network", "scripts/common/Set-LabNetwork.ps1", "CLIENT01: static addresses and the DC as DNS server", false, {}],
+  ["client01-join", "scripts/common/Join-LabDomain.ps1", "CLIENT01: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
+  ["client02-network", "scripts/common/Set-LabNetwork.ps1", "CLIENT02: static addresses and the DC as DNS server", false, {}],
+  ["client02-join", "scripts/common/Join-LabDomain.ps1", "CLIENT02: join corp.homelab.test", true, { JoinPassword: "adminPassword" }],
   ["dc01-schema-extension", "scripts/dc/Invoke-SchemaExtension.ps1", "DC01: AD schema extension for ConfigMgr", false, {}],
   ["dc01-system-management", "scripts/dc/Set-SystemManagementContainer.ps1", "DC01: System Management container, full control for SCCM01$", false, {}],
-  ["sccm01-sql-install", "scripts/sql/Install-SqlServer.ps1", "SCCM01: SQL Server 2022", true, { SqlServicePassword: "sqlServicePassword" }],
+  [
+    "sccm01-sql-install",
+    "scripts/sql/Install-SqlServer.ps1",
+    "SCCM01: SQL Server 2022",
+    true,
+    { SqlServicePassword: "sqlServicePassword", InstallPassword: "adminPassword" },
+  ],
   ["sccm01-sql-site-server-access", "scripts/sql/Grant-SiteServerAccess.ps1", "SCCM01: SCCM01$ as sysadmin", false, {}],
-  ["sccm01-sccm-prerequisites", "scripts/sccm/Install-SccmPrerequisites.ps1", "SCCM01: .NET 3.5, IIS, BITS, RDC, VC++, ODBC 18", true, {}],
-  ["sccm01-adk", "scripts/sccm/Install-Adk.ps1", "SCCM01: ADK and WinPE add-on", false, {}],
-  ["sccm01-sccm-prereq-download", "scripts/sccm/Invoke-SetupDownload.ps1", "SCCM01: ConfigMgr setup prerequisites (setupdl)", false, {}],
+  [
+    "sccm01-sccm-prerequisites",
+    "scripts/sccm/Install-SccmPrerequisites.ps1",
+    "SCCM01: .NET 3.5, IIS, BITS, RDC, VC++, ODBC 18",
+    true,
+    { InstallPassword: "adminPassword" },
+  ],
+  ["sccm01-adk", "scripts/sccm/Install-Adk.ps1", "SCCM01: ADK and WinPE add-on", false, { InstallPassword: "adminPassword" }],
+  [
+    "sccm01-sccm-prereq-download",
+    "scripts/sccm/Invoke-SetupDownload.ps1",
+    "SCCM01: ConfigMgr setup prerequisites (setupdl)",
+    false,
+    { InstallPassword: "adminPassword" },
+  ],
   ["sccm01-sccm-site-install", "scripts/sccm/Install-SccmSite.ps1", "SCCM01: ConfigMgr primary site PS1", true, { InstallPassword: "adminPassword" }],
   [
     "sccm01-sccm-site-settings",
     "scripts/sccm/Set-SccmSiteSettings.ps1",
-    "SCCM01: boundaries, AD System Discovery, accounts",
+    "SCCM01: boundaries, AD System Discovery, accounts, administrators; the MP answers",
     false,
-    { NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword" },
+    { NetworkAccessPassword: "networkAccessPassword", ClientPushPassword: "clientPushPassword", InstallPassword: "adminPassword" },
   ],
   ["client01-sccm-client", "scripts/client/Install-SccmClient.ps1", "CLIENT01: ConfigMgr client for site PS1", false, { SharePassword: "adminPassword" }],
   ["client02-sccm-client", "scripts/client/Install-SccmClient.ps1", "CLIENT02: ConfigMgr client for site PS1", false, { SharePassword: "adminPassword" }],
+  [
+    "dc01-no-secrets",
+    "scripts/common/Test-LabNoSecrets.ps1",
+    "DC01: no lab secret left on the disk or in a task",
+    false,
+    {
+      AdminPassword: "adminPassword",
+      ClientPushPassword: "clientPushPassword",
+      DsrmPassword: "dsrmPassword",
+      NetworkAccessPassword: "networkAccessPassword",
+      SqlServicePassword: "sqlServicePassword",
+    },
+  ],
+  [
+    "sccm01-no-secrets",
+    "scripts/common/Test-LabNoSecrets.ps1",
+    "SCCM01: no lab secret left on the disk or in a task",
+    false,
+    {
+      AdminPassword: "adminPassword",
+      ClientPushPassword: "clientPushPassword",
+      NetworkAccessPassword: "networkAccessPassword",
+      SqlServicePassword: "sqlServicePassword",
+    },
+  ],
+  [
+    "client01-no-secrets",
+    "scripts/common/Test-LabNoSecrets.ps1",
+    "CLIENT01: no lab secret left on the disk or in a task",
+    false,
+    { AdminPassword: "adminPassword" },
+  ],
+  [
+    "client02-no-secrets",
+    "scripts/common/Test-LabNoSecrets.ps1",
+    "CLIENT02: no lab secret left on the disk or in a task",
+    false,
+    { AdminPassword: "adminPassword" },
+  ],
 ];
 
 let dev: Phase[];
@@ -71,7 +128,8 @@ test("dev: the VM, host and files of each phase", () => {
 test("dev: parameters of the DC, SQL and site-server phases", () => {
   expect(byId("dc01-winrm").params).toEqual({ ExpectedName: "DC01" });
   expect(byId("dc01-domain-ready").params).toEqual({ DomainName: "corp.homelab.test" });
-  expect(byId("dc01-dns").params).toEqual({ Forwarder: ["192.168.56.1"], ReverseZone: ["56.168.192.in-addr.arpa", "122.168.192.in-addr.arpa"] });
+  // The forwarder is libvirt's DNS on default, a network libvirt serves and the DC is on (lab-net is the DC's own DHCP and DNS).
+  expect(byId("dc01-dns").params).toEqual({ Forwarder: ["192.168.122.1"], ReverseZone: ["56.168.192.in-addr.arpa", "122.168.192.in-addr.arpa"] });
   // One default gateway per guest (two equal default routes make Windows pick one at random).
   expect(byId("dc01-network").params).toEqual({ Nic: ["52:54:00:69:1b:44|192.168.56.10/24|192.168.56.1", "52:54:00:e8:af:93|192.168.122.10/24|"] });
   expect(byId("sccm01-network").params).toEqual({
@@ -79,7 +137,12 @@ test("dev: parameters of the DC, SQL and site-server phases", () => {
     DnsServer: ["192.168.56.10"],
   });
   expect(byId("client01-network").params).toEqual({ Nic: ["52:54:00:0d:5a:b7|dhcp|", "52:54:00:3a:5e:3d|dhcp|"], DnsServer: ["192.168.56.10"] });
-  expect(byId("client01-join").params).toEqual({ DomainName: "corp.homelab.test", JoinUser: "CORP\\Administrator" });
+  // Workstations join into the OU the accounts phase creates.
+  expect(byId("client01-join").params).toEqual({
+    DomainName: "corp.homelab.test",
+    JoinUser: "CORP\\Administrator",
+    OuPath: "OU=Workstations,OU=Homelab,DC=corp,DC=homelab,DC=test",
+  });
   expect(byId("dc01-accounts").params).toEqual({
     DomainDn: "DC=corp,DC=homelab,DC=test",
     DomainNetbios: "CORP",
@@ -93,23 +156,34 @@ test("dev: parameters of the DC, SQL and site-server phases", () => {
     ClientPushAccount: "svc-cm-push",
   });
   expect(byId("dc01-schema-extension").params).toEqual({ ExtadschPath: "configmgr\\SMSSETUP\\BIN\\X64\\extadsch.exe" });
-  expect(byId("sccm01-sql-install").params).toEqual({ MediaPath: "sql2022" });
+  // Installers run through the domain-admin runner with their own bound, a share of the phase's.
+  expect(byId("sccm01-sql-install").params).toEqual({ MediaPath: "sql2022", InstallUser: "CORP\\Administrator", TimeoutSeconds: "5400" });
   expect(byId("sccm01-sccm-prerequisites").params).toEqual({
     VcRedistX64Path: "vcredist\\vc_redist.x64.exe",
     VcRedistX86Path: "vcredist\\vc_redist.x86.exe",
     OdbcMsiPath: "odbc\\msodbcsql.msi",
     OdbcVersionPrefix: "18.5.",
+    InstallUser: "CORP\\Administrator",
+    TimeoutSeconds: "1800",
   });
-  expect(byId("sccm01-adk").params).toEqual({ AdkSetupPath: "adk\\adksetup.exe", WinPeSetupPath: "adkwinpe\\adkwinpesetup.exe" });
+  expect(byId("sccm01-adk").params).toEqual({
+    AdkSetupPath: "adk\\adksetup.exe",
+    WinPeSetupPath: "adkwinpe\\adkwinpesetup.exe",
+    InstallUser: "CORP\\Administrator",
+    TimeoutSeconds: "2700",
+  });
   expect(byId("sccm01-sccm-prereq-download").params).toEqual({
     SetupDlPath: "configmgr\\SMSSETUP\\BIN\\X64\\setupdl.exe",
     PrerequisitePath: "C:\\Lab\\cm-prereqs",
     MediaPrerequisitePath: "configmgr-prereqs",
+    InstallUser: "CORP\\Administrator",
+    TimeoutSeconds: "1800",
   });
   expect(byId("sccm01-sccm-site-install").params).toEqual({
     SiteCode: "PS1",
     SetupPath: "configmgr\\SMSSETUP\\BIN\\X64\\setup.exe",
     InstallUser: "CORP\\Administrator",
+    TimeoutSeconds: "9000",
   });
   expect(byId("sccm01-sccm-site-settings").params).toEqual({
     SiteCode: "PS1",
@@ -119,6 +193,9 @@ test("dev: parameters of the DC, SQL and site-server phases", () => {
     DomainDn: "DC=corp,DC=homelab,DC=test",
     NetworkAccessAccount: "CORP\\svc-cm-naa",
     ClientPushAccount: "CORP\\svc-cm-push",
+    FullAdministrator: "CORP\\Domain Admins",
+    InstallUser: "CORP\\Administrator",
+    TimeoutSeconds: "3600",
   });
 });
 
@@ -154,10 +231,18 @@ test("a phase without generated files has no files key at all", () => {
   expect("files" in byId("sccm01-sql-install")).toBe(true);
 });
 
-test("a domain without SCCM ends with the joins", () => {
+test("a domain without SCCM ends with the joins, then each VM's scan for secrets left behind", () => {
   const phases = buildPhaseGraph({ ...stackSpec("dev"), sccm: undefined }).phases;
-  expect(phases.map((p) => p.id).slice(-3)).toEqual(["client01-join", "client02-network", "client02-join"]);
-  expect(phases).toHaveLength(19);
+  expect(phases.map((p) => p.id).slice(-7)).toEqual([
+    "client01-join",
+    "client02-network",
+    "client02-join",
+    "dc01-no-secrets",
+    "sccm01-no-secrets",
+    "client01-no-secrets",
+    "client02-no-secrets",
+  ]);
+  expect(phases).toHaveLength(23);
 });
 
 test("the ODBC version prefix comes from the manifest, 18.5. when it names none", () => {
