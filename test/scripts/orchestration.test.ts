@@ -46,7 +46,8 @@ test("run-phase.sh calls homelab-winrm with the phase's host and script, paramet
   expect(r.status).toBe(7);
   const args = r.stdout.split("\n").filter((l) => l.startsWith("ARG:")).map((l) => l.slice(4));
   expect(args).toEqual(["run", "--host", "192.168.56.10", "--port", "5985", "--transport", "ntlm", "--user", "Administrator", "--name", "DC01",
-    "--script", join(PROJECT_DIR, "scripts/dc/Install-AdForest.ps1"), "--params-env", "HOMELAB_PHASE_PARAMS", "--secret-param", "DsrmPassword=HOMELAB_DSRM_PASSWORD"]);
+    "--script", join(PROJECT_DIR, "scripts/dc/Install-AdForest.ps1"), "--params-env", "HOMELAB_PHASE_PARAMS", "--timeout", "3600", "--max-runs", "3",
+    "--secret-param", "DsrmPassword=HOMELAB_DSRM_PASSWORD"]);
   expect(r.stdout).toContain('PARAMS:{"DomainName":"corp.homelab.test","DomainNetbios":"CORP"}');
   expect(r.stdout).toContain("SECRET_SET:yes");
   expect(`${r.stdout}${r.stderr}`).not.toMatch(/secret-value/);

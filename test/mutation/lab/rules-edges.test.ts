@@ -157,7 +157,7 @@ test("a malformed domain is reported once: no role or SCCM rule adds 'needs a do
     errorsOf((c) => {
       c.domain.fqdn = "corp";
     }),
-  ).toEqual(["homelab:domain.fqdn: is not a DNS domain name: write it like corp.lab.test (at least two labels)"]);
+  ).toEqual(['homelab:domain.fqdn: "corp" is not a DNS domain name: write it like corp.lab.test (at least two labels)']);
 });
 
 test("a malformed sccm section is reported once: no role rule adds 'needs homelab:sccm'", () => {
@@ -165,7 +165,7 @@ test("a malformed sccm section is reported once: no role rule adds 'needs homela
     errorsOf((c) => {
       c.sccm.siteCode = "P-1";
     }),
-  ).toEqual(["homelab:sccm.siteCode: must be exactly three letters or digits, e.g. PS1"]);
+  ).toEqual(['homelab:sccm.siteCode: "P-1" must be exactly three letters or digits, e.g. PS1']);
 });
 
 test("a SQL role without a domain is refused like the other domain roles", () => {
@@ -178,13 +178,15 @@ test("a SQL role without a domain is refused like the other domain roles", () =>
   );
 });
 
-test("a role-windows VM needs neither a domain nor a reachable address", () => {
+test("a role-windows VM needs no domain, but the host must reach it (its phases run over WinRM)", () => {
   expect(
     errorsOf((c) => {
       vm(c, 3).role = "windows";
       vm(c, 3).nics = [{ network: "lab-net" }];
     }),
-  ).toEqual([]);
+  ).toEqual([
+    "homelab:vms[3].nics: CLIENT02 has no address the host can reach it at: give one NIC a static ip:, or a reserve: on a network whose DHCP libvirt serves",
+  ]);
 });
 
 test("a client reserved only on the DC's network is unreachable before the DC exists", () => {

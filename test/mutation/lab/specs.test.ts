@@ -12,7 +12,7 @@ const LINUX_VM = (name: string, uuid: string, vcpus: number, memoryMiB: number, 
   os: "linux",
   template: "linux",
   vcpus,
-  memoryMiB,
+  memoryBytes: memoryMiB * 2 ** 20,
   diskBytes: diskGiB * 2 ** 30,
   diskBus: "virtio",
   volume: `${name}.qcow2`,
@@ -117,20 +117,20 @@ test("the linux stack, every value", () => {
       ),
     ],
     secrets: [],
-    guest: { phases: false, transport: "ntlm", port: 5985, user: "Administrator" },
+    guest: { phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" },
   });
 });
 
 test("split-sql: a dedicated SQL VM, the domain's DN and forwarder, Windows defaults", () => {
   const spec = stackSpec("split-sql");
-  expect(spec.domain).toEqual({ fqdn: "split.homelab.test", netbios: "SPLIT", dn: "DC=split,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.57.1"] });
+  expect(spec.domain).toEqual({ fqdn: "split.homelab.test", netbios: "SPLIT", dn: "DC=split,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.58.1"] });
   expect(spec.sccm).toEqual({ siteCode: "SP1", siteName: "Split SQL Site", siteServer: "SCCM01", sqlServer: "SQL01", sqlColocated: false });
   const sql = spec.vms[1];
   expect(sql).toMatchObject({
     name: "SQL01",
     role: "sql",
     template: "windows",
-    memoryMiB: 8192,
+    memoryBytes: 8589934592,
     diskBytes: 80 * 2 ** 30,
     diskBus: "sata",
     firmware: { uefi: true, secureBoot: true },
