@@ -76,6 +76,10 @@ export async function waitForInstall(o: WaitOptions, io: WaitIo): Promise<WaitRe
     const elapsed = io.now() - start;
     const domain = await io.domainState();
     if (domain === "shut off" || domain === "crashed") {
+      // The guest may have written its marker and powered off between the read above and this
+      // check (a build VM does, after sysprep): read the log once more before calling it a failure.
+      const final = readInstallState((await io.readSerialLog()) ?? "", o.hostname);
+      if (final.kind === "done" || final.kind === "failed") continue;
       throw new InstallWaitError(
         `${o.vm}: the domain is ${domain} and no install marker was written (${state.stage}). Last serial lines:\n${tail()}\nStart it with virsh -c '${o.uri}' start ${o.vm} and ${consoleHint(o.uri, o.vm)}`,
       );

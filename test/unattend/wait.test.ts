@@ -87,6 +87,17 @@ test("a domain that shuts off without the marker is an error, not a long wait", 
   );
 });
 
+test("a marker written just before the guest powers off still counts (read again once the domain is off)", async () => {
+  // The poll's first read sees no marker; the guest writes it and powers off before the state check.
+  let reads = 0;
+  const g = scripted(
+    (m) => (m >= 3 && ++reads >= 2 ? `${FIRMWARE}HOMELAB-INSTALL-DONE DC01\r\n` : FIRMWARE),
+    (m) => (m < 3 ? "running" : "shut off"),
+  );
+  await expect(waitForInstall(options, g.io)).resolves.toMatchObject({ marker: "HOMELAB-INSTALL-DONE DC01" });
+  expect(g.removed()).toBe(1);
+});
+
 test("another VM's marker does not count", async () => {
   const g = scripted(() => `${FIRMWARE}HOMELAB-INSTALL-DONE SCCM01\r\n`);
   await expect(waitForInstall({ ...options, timeoutMs: 60_000 }, g.io)).rejects.toThrow(/^DC01: no install marker after 1 min/);
