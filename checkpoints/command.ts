@@ -176,7 +176,7 @@ export function winrmClientFor(
     if (!endpoint) return "the VM has no management address (a static IP or a libvirt DHCP reservation)";
     return {
       ...endpoint,
-      user: spec.guest.user,
+      user: vm.winrmUser,
       password,
       kind: spec.guest.transport,
       // homelab:winrmTransport basic is the stack's explicit choice of plain HTTP.

@@ -36,7 +36,7 @@ export function guestShutdownFor(
     return requestGuestShutdown({
       host: vm.managementIp,
       port: spec.guest.port,
-      user: spec.guest.user,
+      user: vm.winrmUser,
       password,
       kind: spec.guest.transport,
       allowUnencrypted: spec.guest.transport === "basic",

@@ -59,7 +59,7 @@ export const phases: Subcommand = {
         const g = loadGraph(spec, graph);
         const found = g.phases.find((p) => p.id === phase);
         if (!found) throw new CliError("usage", `stack ${stack} has no phase ${phase}; its phases: ${g.phases.map((p) => p.id).join(", ") || "(none)"}`);
-        const call = winrmInvocation(found, { projectDir: io.projectDir, user: spec.guest.user, transport: spec.guest.transport, port: spec.guest.port });
+        const call = winrmInvocation(found, { projectDir: io.projectDir, transport: spec.guest.transport, port: spec.guest.port });
         io.stdout(JSON.stringify({ phase: found, ...call }) + "\n");
         result.code = 0;
       });

@@ -52,7 +52,7 @@ export interface PhaseCommandOptions {
 }
 
 export function phaseCommand(phase: Phase, guest: GuestSpec, opts: PhaseCommandOptions): PhaseCommand {
-  const inv = winrmInvocation(phase, { user: guest.user, transport: guest.transport, port: guest.port });
+  const inv = winrmInvocation(phase, { transport: guest.transport, port: guest.port });
   const logFile = `${PHASE_LOG_DIR}/${phase.id}.log`;
   // Both bins run from the project folder: no absolute path, and no npx start-up per phase.
   const winrm = ["node", "bin/homelab-winrm.js", ...inv.args];

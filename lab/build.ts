@@ -66,7 +66,7 @@ function buildNetwork(
 
 const templateOf = (os: RawVm["os"]): OsTemplate => (os === "linux" ? "linux" : "windows");
 
-function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: LibvirtSpec, problems: Problems): Located<VmSpec> | undefined {
+function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: LibvirtSpec, winrmUser: string, problems: Problems): Located<VmSpec> | undefined {
   const template = templateOf(v.os);
   const windows = template === "windows";
   const memoryBytes = parseSize(v.memory);
@@ -118,6 +118,7 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
       tpm: v.tpm ?? windows,
       nvramPath: `${libvirt.nvramDir}/${v.name}_VARS.fd`,
       start: v.start,
+      winrmUser: v.winrmUser ?? winrmUser,
     },
   };
 }
@@ -142,7 +143,7 @@ export function buildDraft(stack: string, parsed: ParsedConfig, problems: Proble
     active: parsed.pool.active,
   };
   const poolName = pool?.name ?? "";
-  const vms = parsed.vms.map((v) => buildVm(stack, v, libvirt, problems)).filter((v): v is Located<VmSpec> => v !== undefined);
+  const vms = parsed.vms.map((v) => buildVm(stack, v, libvirt, parsed.scalars.winrmUser, problems)).filter((v): v is Located<VmSpec> => v !== undefined);
   const volumes: VolumeSpec[] = vms.map(({ spec: vm }) => ({
     name: vm.volume,
     pool: poolName,

@@ -3,7 +3,7 @@ import { buildDraft, Draft } from "./build";
 import { parseConfig } from "./parse";
 import { Problems } from "./problems";
 import { checkAddresses, checkIdentities, checkNames, checkNetworks, checkPaths, checkReachability, checkRoles, checkSizes } from "./rules";
-import { checkForwarders, checkLibvirtNames, checkLimits, checkMacs, checkMediaPaths, checkMembership, checkReservedWords } from "./sense";
+import { checkForwarders, checkLibvirtNames, checkLimits, checkLogonUsers, checkMacs, checkMediaPaths, checkMembership, checkReservedWords } from "./sense";
 import { SECRET_KEYS, SecretKey } from "./schema";
 import type { DhcpReservation, LabProblem, LabResult, LabSpec, NetworkSpec, PoolSpec, SccmSpec, SecretRef, VmSpec } from "./types";
 
@@ -149,6 +149,7 @@ export function loadLabSpec(input: StackConfig): LabResult {
   ];
   for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
+  if (parsed.scalars.install === "unattended") checkLogonUsers(draft, parsed.scalars.winrmUser, problems);
   // ---- base images (issue 13)
   if (parsed.scalars.disks === "full") {
     problems.error(

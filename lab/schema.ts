@@ -32,6 +32,12 @@ const absPath = z
   .refine((path) => !path.split("/").includes(".."), { error: "contains a .. segment: write the path without it, as the folder it leads to" });
 const size = z.string({ error: `expected a size: ${SIZE_HINT}` }).regex(SIZE_PATTERN, { error: `is not a size: ${SIZE_HINT}` });
 
+/** The account the host's WinRM phases log on with (homelab:winrmUser, or per VM vms[].winrmUser). */
+const logonUser = z
+  .string({ error: "expected a user name like Administrator" })
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]+$/, { error: "must be a user name on one line, like Administrator" });
+
 // Scalar keys: Pulumi.yaml declares them with the same types and defaults (a test keeps the two equal).
 export const scalarSchemas = {
   uri: z
@@ -45,11 +51,7 @@ export const scalarSchemas = {
   graphics: z.enum(["vnc", "spice"], { error: "must be vnc or spice" }).default("vnc"),
   guestPhases: z.boolean({ error: "write true or false" }).default(false),
   winrmTransport: z.enum(["ntlm", "basic", "basic-https"], { error: "must be ntlm, basic or basic-https" }).default("ntlm"),
-  winrmUser: z
-    .string({ error: "expected a user name like Administrator" })
-    // eslint-disable-next-line no-control-regex -- finding control characters is the point
-    .regex(/^[^\u0000-\u001f\u007f]+$/, { error: "must be a user name on one line, like Administrator" })
-    .default("Administrator"),
+  winrmUser: logonUser.default("Administrator"),
   // Unattended Windows install (issue 12): the answer ISO and the wait for the install marker.
   install: z
     .enum(["unattended", "manual"], { error: "must be unattended (answer file, no hands) or manual (you install Windows yourself)" })
@@ -132,6 +134,7 @@ export const vmSchema = z.strictObject({
   firmware: z.strictObject({ uefi: z.boolean().optional(), secureBoot: z.boolean().optional() }).optional(),
   tpm: z.boolean().optional(),
   start: z.boolean().default(true),
+  winrmUser: logonUser.optional(),
 });
 
 export const domainSchema = z.strictObject({

@@ -76,6 +76,32 @@ export function checkLibvirtNames(d: Draft, problems: Problems): void {
   }
 }
 
+/**
+ * With an unattended install, each Windows VM's logon user becomes a local account in its answer
+ * file (Administrator maps to the built-in account, plus a named lab admin). Rules from
+ * Microsoft-Windows-Shell-Setup | UserAccounts | LocalAccounts | LocalAccount | Name: none of
+ * "/\[]:|<>+=;,?*%@, not NONE; SAM account names stop at 20 characters.
+ */
+export function checkLogonUsers(d: Draft, stackUser: string, problems: Problems): void {
+  const reported = new Set<string>();
+  for (const { index, spec: vm } of d.vms) {
+    const name = vm.winrmUser;
+    if (vm.template !== "windows" || isLocalAccountName(name)) continue;
+    const path: Path = name === stackUser ? ["winrmUser"] : ["vms", index, "winrmUser"];
+    const key = path.join(".");
+    if (reported.has(key)) continue;
+    reported.add(key);
+    problems.error(
+      path,
+      `${JSON.stringify(name)} cannot be a local account, which the unattended install creates for the phases to log on with: use at most 20 characters, none of "/\\[]:|<>+=;,?*%@, no spaces at the ends and no DOMAIN\\ prefix, e.g. labadmin`,
+    );
+  }
+}
+
+export function isLocalAccountName(name: string): boolean {
+  return name !== "" && name.length <= 20 && !/["/\\[\]:|<>+=;,?*%@]/.test(name) && name.toUpperCase() !== "NONE" && name.trim() === name;
+}
+
 /** The path of a VM's hostname as the user wrote it: hostname:, or name: when the hostname is the VM name. */
 export function hostnamePath(d: Draft, index: number): Path {
   return ["vms", index, d.explicitHostnames.has(index) ? "hostname" : "name"];

@@ -135,6 +135,8 @@ export interface VmSpec {
   nvramPath: string;
   /** Start the domain when it is created (NixVirt's `active`). */
   start: boolean;
+  /** The account the host's WinRM phases log on with here: vms[].winrmUser, else homelab:winrmUser. */
+  winrmUser: string;
   /** The address the host uses to reach the guest: a static IP, or a reservation served by libvirt. */
   managementIp?: string;
 }

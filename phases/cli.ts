@@ -61,7 +61,7 @@ program
     const g = loadGraph(spec, graph);
     const found = g.phases.find((p) => p.id === phase);
     if (!found) throw new Error(`stack ${stack} has no phase ${phase}; its phases: ${g.phases.map((p) => p.id).join(", ") || "(none)"}`);
-    const call = winrmInvocation(found, { projectDir: PROJECT_DIR, user: spec.guest.user, transport: spec.guest.transport, port: spec.guest.port });
+    const call = winrmInvocation(found, { projectDir: PROJECT_DIR, transport: spec.guest.transport, port: spec.guest.port });
     process.stdout.write(JSON.stringify({ phase: found, ...call }) + "\n");
   });
 

@@ -88,6 +88,7 @@ class GraphBuilder {
       id,
       vm: vm.name,
       host: managementHost(vm),
+      user: vm.winrmUser,
       title: `${vm.name}: ${input.title}`,
       script: input.script,
       params: input.params ?? {},
@@ -445,6 +446,8 @@ export function checkPhaseGraph(graph: PhaseGraph): void {
       throw new PhaseGraphError(
         `phase ${p.id} has timeoutSeconds ${JSON.stringify(p.timeoutSeconds)}: it must be a whole number of at least 60 (render the graph again)`,
       );
+    if (typeof p.user !== "string" || p.user === "")
+      throw new PhaseGraphError(`phase ${p.id} has user ${JSON.stringify(p.user)}: it must name the account WinRM logs on with (render the graph again)`);
     if (typeof p.checkpoint !== "boolean")
       throw new PhaseGraphError(`phase ${p.id} has checkpoint ${JSON.stringify(p.checkpoint)}: it must be true or false (render the graph again)`);
     if (p.expectsReboot && p.maxRuns < 2)

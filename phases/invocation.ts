@@ -43,7 +43,6 @@ export interface WinrmInvocation {
 export interface InvocationOptions {
   /** Folder to put before the script path; omit it for the project-relative path a Command runs from the project folder. */
   projectDir?: string;
-  user: string;
   transport: string;
   port: number;
 }
@@ -59,7 +58,7 @@ export function winrmInvocation(phase: Phase, opts: InvocationOptions): WinrmInv
     "--transport",
     opts.transport,
     "--user",
-    opts.user,
+    phase.user,
     "--name",
     phase.vm,
     "--script",

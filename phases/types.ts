@@ -9,6 +9,8 @@ export interface Phase {
   vm: string;
   /** Where the host reaches the VM's WinRM listener: vm.managementIp. */
   host: string;
+  /** The account the host logs on with there: vm.winrmUser (vms[].winrmUser, else homelab:winrmUser). */
+  user: string;
   title: string;
   /** Repo-relative path of the script, e.g. scripts/dc/Install-AdForest.ps1. */
   script: string;

@@ -50,15 +50,9 @@ export function checkComputerName(name: string, path: string): string {
   return name;
 }
 
-/** Microsoft-Windows-Shell-Setup | UserAccounts | LocalAccounts | LocalAccount | Name: no "/\[]:|<>+=;,?*%@, not NONE; SAM names stop at 20 characters. */
-export function labAdminName(spec: LabSpec): string {
-  const name = spec.guest.user === BUILTIN_ADMIN ? DEFAULT_LAB_ADMIN : spec.guest.user;
-  if (name.length > 20 || /["/\\[\]:|<>+=;,?*%@]/.test(name) || name.toUpperCase() === "NONE" || name.trim() !== name || name === "") {
-    throw new AnswerFileError(
-      `homelab:winrmUser: "${spec.guest.user}" cannot be a local account: use at most 20 characters without "/\\[]:|<>+=;,?*%@ or spaces at the ends (no DOMAIN\\ prefix)`,
-    );
-  }
-  return name;
+/** The named local admin of a VM's answer file: its WinRM logon user, or labadmin beside the built-in Administrator (validation proved it a local account name: lab/sense.ts checkLogonUsers). */
+export function labAdminName(vm: VmSpec): string {
+  return vm.winrmUser === BUILTIN_ADMIN ? DEFAULT_LAB_ADMIN : vm.winrmUser;
 }
 
 /** The unattended install supports what Windows Setup has in-box drivers for. */
@@ -234,7 +228,7 @@ export function firstLogonCommand(): string {
   return `powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "foreach ($d in Get-PSDrive -PSProvider FileSystem) { $f = Join-Path $d.Root '${BOOTSTRAP_ON_MEDIA}'; if (Test-Path $f) { & $f; exit $LASTEXITCODE } }; exit 2"`;
 }
 
-function oobeSystem(root: XMLBuilder, spec: LabSpec, passwords: AnswerPasswords): void {
+function oobeSystem(root: XMLBuilder, vm: VmSpec, passwords: AnswerPasswords): void {
   const settings = root.ele("settings", { pass: "oobeSystem" satisfies Pass });
   const intl = component(settings, "Microsoft-Windows-International-Core");
   for (const key of ["InputLocale", "SystemLocale", "UILanguage", "UserLocale"]) text(intl, key, LOCALE);
@@ -266,7 +260,7 @@ function oobeSystem(root: XMLBuilder, spec: LabSpec, passwords: AnswerPasswords)
   text(local, "DisplayName", "Homelab administrator");
   // Group: the language-neutral name, which Setup maps to the localized group.
   text(local, "Group", "Administrators");
-  text(local, "Name", labAdminName(spec));
+  text(local, "Name", labAdminName(vm));
 }
 
 /** autounattend.xml for one Windows VM of the lab. */
@@ -276,7 +270,7 @@ export function renderAnswerFile(spec: LabSpec, vm: VmSpec, passwords: AnswerPas
   const root = create({ version: "1.0", encoding: "utf-8" }).ele(UNATTEND_NAMESPACE, "unattend", { "xmlns:wcm": WCM_NAMESPACE });
   windowsPE(root, vm.os as WindowsOs);
   specialize(root, spec, vm);
-  oobeSystem(root, spec, passwords);
+  oobeSystem(root, vm, passwords);
   return root.end({ prettyPrint: true, indent: "  " }) + "\n";
 }
 

@@ -21,6 +21,7 @@ const phase = (id: string, vm: string, extra: Partial<Phase> = {}): Phase => ({
   id,
   vm,
   host: "192.168.91.10",
+  user: "Administrator",
   title: `${vm}: stand-in`,
   script: "scripts/sql/Install-SqlServer.ps1",
   params: {},

@@ -201,6 +201,7 @@ describe("graph checks fail on bad graphs", () => {
     id,
     vm: "X",
     host: "h",
+    user: "Administrator",
     title: id,
     script: "s",
     params: {},

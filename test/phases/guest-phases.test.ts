@@ -230,6 +230,7 @@ describe("a graph read from a file is checked for the new fields", () => {
     id: "a",
     vm: "X",
     host: "h",
+    user: "Administrator",
     title: "a",
     script: "s",
     params: {},
@@ -248,6 +249,8 @@ describe("a graph read from a file is checked for the new fields", () => {
     ["no maxRuns", { maxRuns: undefined }, "phase a has maxRuns undefined"],
     ["timeoutSeconds 5", { timeoutSeconds: 5 }, "phase a has timeoutSeconds 5: it must be a whole number of at least 60"],
     ['checkpoint "yes"', { checkpoint: "yes" }, 'phase a has checkpoint "yes": it must be true or false'],
+    ["no user", { user: undefined }, "phase a has user undefined: it must name the account WinRM logs on with (render the graph again)"],
+    ['user ""', { user: "" }, 'phase a has user "": it must name the account WinRM logs on with (render the graph again)'],
     ["a rebooting phase that may run once", { expectsReboot: true, maxRuns: 1 }, "phase a may reboot but maxRuns is 1: it needs at least 2 runs"],
   ])("%s is refused", (_what, change, message) => {
     expect(() => checkPhaseGraph({ phases: [{ ...base(), ...change } as unknown as Phase] })).toThrow(message);

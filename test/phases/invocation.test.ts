@@ -47,7 +47,7 @@ test("secrets travel as environment variable names, never values; parameters nev
   expect(secretEnvVar("dsrmPassword")).toBe("HOMELAB_DSRM_PASSWORD");
   expect(secretEnvVar("sqlServicePassword")).toBe("HOMELAB_SQL_SERVICE_PASSWORD");
   const forest = dev.phases.find((p) => p.id === "dc01-ad-forest")!;
-  const call = winrmInvocation(forest, { projectDir: "/repo/", user: "Administrator", transport: "ntlm", port: 5985 });
+  const call = winrmInvocation(forest, { projectDir: "/repo/", transport: "ntlm", port: 5985 });
   expect(call.args).toEqual([
     "run",
     "--host",

@@ -205,13 +205,15 @@ describe("limits and bad input", () => {
     spec.vms[0].nics[1].model = "virtio";
     expect(() => renderAnswerFile(spec, spec.vms[0], "placeholder")).toThrow("homelab:vms[0].nics[1].model: virtio has no in-box Windows driver");
   });
-  test("the lab admin is the phases' user, or labadmin when they log on as Administrator", () => {
+  test("the lab admin is the VM's WinRM user, or labadmin when it logs on as Administrator", () => {
     const spec = clone(stackSpec("dev"));
-    expect(labAdminName(spec)).toBe("labadmin");
-    spec.guest.user = "homelab";
-    expect(labAdminName(spec)).toBe("homelab");
-    spec.guest.user = "CORP\\admin";
-    expect(() => labAdminName(spec)).toThrow('homelab:winrmUser: "CORP\\admin" cannot be a local account');
+    expect(labAdminName(spec.vms[0])).toBe("labadmin");
+    spec.vms[2].winrmUser = "homelab";
+    expect(labAdminName(spec.vms[2])).toBe("homelab");
+    const client = renderAnswerFile(spec, spec.vms[2], "placeholder");
+    expect(client).toContain("<Name>homelab</Name>");
+    expect(client).not.toContain("<Name>labadmin</Name>");
+    expect(renderAnswerFile(spec, spec.vms[0], "placeholder")).toContain("<Name>labadmin</Name>");
   });
   test("a Linux VM gets no answer file", () => {
     const spec = stackSpec("linux");

@@ -261,6 +261,7 @@ describe("topologicalLevels on its own", () => {
     id,
     vm: "X",
     host: "h",
+    user: "Administrator",
     title: id,
     script: "s",
     params: {},

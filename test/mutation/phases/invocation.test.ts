@@ -6,6 +6,7 @@ const phase = (over: Partial<Phase> = {}): Phase => ({
   id: "dc01-ad-forest",
   vm: "DC01",
   host: "192.168.56.10",
+  user: "Administrator",
   title: "t",
   script: "scripts/dc/Install-AdForest.ps1",
   params: { DomainName: "corp.homelab.test" },
@@ -20,7 +21,7 @@ const phase = (over: Partial<Phase> = {}): Phase => ({
 
 test("the parameters travel in HOMELAB_PHASE_PARAMS, the script path loses every trailing slash of the project folder", () => {
   expect(PHASE_PARAMS_ENV).toBe("HOMELAB_PHASE_PARAMS");
-  expect(winrmInvocation(phase(), { projectDir: "/repo//", user: "Administrator", transport: "ntlm", port: 5985 })).toEqual({
+  expect(winrmInvocation(phase(), { projectDir: "/repo//", transport: "ntlm", port: 5985 })).toEqual({
     args: [
       "run",
       "--host",
