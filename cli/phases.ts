@@ -12,7 +12,7 @@ import type { Subcommand } from "./io";
 import { loadStack } from "./stack";
 
 function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
-  if (!file) return buildPhaseGraph(spec, { manifest: loadMediaManifest() });
+  if (!file) return buildPhaseGraph(spec, loadMediaManifest());
   let data: PhaseGraph | Phase[];
   try {
     data = JSON.parse(readFileSync(file, "utf8")) as PhaseGraph | Phase[];

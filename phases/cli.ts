@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { formatProblems, loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
+import { loadMediaManifest } from "../media/manifest-schema";
 import { buildPhaseGraph, checkPhaseGraph, topologicalLevels } from "./graph";
 import { winrmInvocation } from "./invocation";
 import type { Phase, PhaseGraph } from "./types";
@@ -20,7 +21,7 @@ function loadSpec(stack: string): LabSpec {
 }
 
 function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
-  if (!file) return buildPhaseGraph(spec);
+  if (!file) return buildPhaseGraph(spec, loadMediaManifest());
   const data = JSON.parse(readFileSync(file, "utf8")) as PhaseGraph | Phase[];
   const graph = Array.isArray(data) ? { phases: data } : data;
   checkPhaseGraph(graph);
@@ -40,7 +41,7 @@ program
   .command("graph")
   .requiredOption("--stack <name>")
   .action(({ stack }: { stack: string }) => {
-    process.stdout.write(JSON.stringify(buildPhaseGraph(loadSpec(stack)), null, 2) + "\n");
+    process.stdout.write(JSON.stringify(buildPhaseGraph(loadSpec(stack), loadMediaManifest()), null, 2) + "\n");
   });
 program
   .command("waves")

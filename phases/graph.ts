@@ -4,7 +4,8 @@
 // says otherwise.
 import { isWindows } from "../lab";
 import type { AdDomainSpec, LabSpec, VmSpec } from "../lab";
-import { guestMediaPath, loadMediaManifest, MediaManifest } from "../media/manifest-schema";
+import { guestMediaPath } from "../media/manifest-schema";
+import type { MediaManifest } from "../media/manifest-schema";
 import { boundaryRanges, dhcpScopes, dnsSettings, sccmSetupIni, sqlConfigurationIni } from "./generated";
 import {
   computerAccount,
@@ -118,12 +119,8 @@ function nicEntries(spec: LabSpec, vm: VmSpec): string[] {
   });
 }
 
-export interface PhaseGraphOptions {
-  /** The media manifest the script paths come from (tests pass their own). */
-  manifest?: MediaManifest;
-}
-
-export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}): PhaseGraph {
+/** The phase graph of a lab; `manifest` gives the installer paths on the media drive (loaded at the edges). */
+export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGraph {
   const scale = timeScale(spec);
   const g = new GraphBuilder(scale);
   /** An installer's own bound, scaled, as the string the script's TimeoutSeconds parameter takes. */
@@ -239,7 +236,6 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
     return { phases: g.phases };
   }
 
-  const manifest = options.manifest ?? loadMediaManifest();
   const { siteServer, sqlVm } = siteVms;
   const siteJoin = joined.get(siteServer.name);
   const sqlJoin = joined.get(sqlVm.name);

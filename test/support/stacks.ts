@@ -2,6 +2,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readStackConfig, requireLabSpec, StackConfig } from "../../lab";
 import type { LabSpec } from "../../lab";
+import { loadMediaManifest } from "../../media/manifest-schema";
+import type { MediaManifest } from "../../media/manifest-schema";
 
 export const PROJECT_DIR = join(__dirname, "..", "..");
 
@@ -20,3 +22,6 @@ export function stackSpec(stack: string): LabSpec {
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/** The project's media manifest, loaded once: what the program and the CLI pass to buildPhaseGraph. */
+export const REPO_MANIFEST: MediaManifest = loadMediaManifest();
