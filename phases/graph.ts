@@ -7,18 +7,7 @@ import type { AdDomainSpec, LabSpec, VmSpec } from "../lab";
 import { guestMediaPath } from "../media/manifest-schema";
 import type { MediaManifest } from "../media/manifest-schema";
 import { boundaryRanges, dhcpScopes, dnsSettings, sccmSetupIni, sqlConfigurationIni } from "./generated";
-import {
-  computerAccount,
-  dnsServerFor,
-  domainController,
-  domainUser,
-  fqdn,
-  GUEST_PATHS,
-  LAB_DIRECTORY,
-  managementHost,
-  networkNamed,
-  vmNamed,
-} from "./lab-facts";
+import { computerAccount, dnsServerFor, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, managementHost, networkNamed } from "./lab-facts";
 import type { ParamValue, Phase, PhaseGraph } from "./types";
 
 export type { Phase, PhaseGraph, ParamValue } from "./types";
@@ -147,7 +136,7 @@ export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGr
     return { phases: g.phases };
   }
 
-  const dc = domainController(spec);
+  const dc = domain.dcVm;
   const domainJoined = windows.filter((vm) => vm.name !== dc.name && vm.role !== "windows");
   const joinSecret = { JoinPassword: "adminPassword" };
   const domainAdmin = domainUser(domain, "Administrator");
@@ -178,8 +167,8 @@ export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGr
   // With a site, the lab's OUs exist before the joins, so that computers land in them.
   const siteVms = sccm
     ? {
-        siteServer: vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"),
-        sqlVm: vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"),
+        siteServer: sccm.siteServerVm,
+        sqlVm: sccm.sqlVm,
       }
     : undefined;
   const accounts =
@@ -213,7 +202,7 @@ export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGr
       step: "network",
       title: member ? "static addresses and the DC as DNS server" : "static addresses",
       script: "scripts/common/Set-LabNetwork.ps1",
-      params: member ? { Nic: nicEntries(spec, vm), DnsServer: [dnsServerFor(spec, vm)] } : { Nic: nicEntries(spec, vm) },
+      params: member ? { Nic: nicEntries(spec, vm), DnsServer: [dnsServerFor(domain, vm)] } : { Nic: nicEntries(spec, vm) },
       after: member ? [dns] : [],
     });
     if (!member) continue;
@@ -263,7 +252,7 @@ export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGr
     title: "SQL Server 2022",
     script: "scripts/sql/Install-SqlServer.ps1",
     params: { MediaPath: guestMediaPath(manifest, "sql2022"), ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.sqlSetup) },
-    files: { ConfigurationIni: sqlConfigurationIni(spec) },
+    files: { ConfigurationIni: sqlConfigurationIni({ domain, sccm }) },
     secretParams: { SqlServicePassword: "sqlServicePassword", ...runAs.secretParams },
     after: [sqlJoin, accounts],
     expectsReboot: true,
@@ -337,7 +326,7 @@ export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGr
       ...runAs.params,
       TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.configMgrSetup),
     },
-    files: { SetupIni: sccmSetupIni(spec) },
+    files: { SetupIni: sccmSetupIni({ domain, sccm }) },
     secretParams: runAs.secretParams,
     after: [sqlAccess, schema, systemManagement, prerequisites, adk, download],
     expectsReboot: true,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { renderNetworkXml } from "../../libvirt/render/network";
 import { buildPhaseGraph, checkPhaseGraph, dnsSettings, parseIni, sccmSetupIni } from "../../phases";
 import type { Phase, PhaseGraph } from "../../phases";
-import { clone, PROJECT_DIR, stackSpec, STACKS, REPO_MANIFEST } from "../support/stacks";
+import { clone, PROJECT_DIR, REPO_MANIFEST, siteSpec, stackSpec, STACKS } from "../support/stacks";
 
 const phase = (graph: PhaseGraph, id: string): Phase => {
   const p = graph.phases.find((x) => x.id === id);
@@ -16,7 +16,7 @@ const phase = (graph: PhaseGraph, id: string): Phase => {
 
 describe("the ConfigMgr setup ini has every key Microsoft's 'Unattended setup script file keys' marks required", () => {
   test.each(["dev", "split-sql"])("%s", (stack) => {
-    const ini = parseIni(sccmSetupIni(stackSpec(stack)));
+    const ini = parseIni(sccmSetupIni(siteSpec(stack)));
     expect(ini.Identification).toEqual({ Action: "InstallPrimarySite" });
     for (const key of [
       "ProductID",
@@ -41,7 +41,7 @@ describe("the ConfigMgr setup ini has every key Microsoft's 'Unattended setup sc
     expect(Object.keys(ini.SQLConfigOptions)).toEqual(expect.arrayContaining(["SQLServerName", "DatabaseName"]));
   });
   test("split-sql points at SQL01 and its own site code", () => {
-    const ini = parseIni(sccmSetupIni(stackSpec("split-sql")));
+    const ini = parseIni(sccmSetupIni(siteSpec("split-sql")));
     expect(ini.SQLConfigOptions).toEqual({ SQLServerName: "SQL01.split.homelab.test", SQLServerPort: "1433", DatabaseName: "CM_SP1", SQLSSBPort: "4022" });
     expect(ini.Options.SiteCode).toBe("SP1");
   });

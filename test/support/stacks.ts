@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readStackConfig, requireLabSpec, StackConfig } from "../../lab";
-import type { LabSpec } from "../../lab";
+import { hasSite } from "../../lab";
+import type { LabSpec, SiteLabSpec } from "../../lab";
 import { loadMediaManifest } from "../../media/manifest-schema";
 import type { MediaManifest } from "../../media/manifest-schema";
 
@@ -19,6 +20,13 @@ export function stackConfig(stack: string): StackConfig {
 
 export function stackSpec(stack: string): LabSpec {
   return requireLabSpec(stackConfig(stack)).spec;
+}
+
+/** A stack with an SCCM site, typed so (the test's own guard: the stacks that have one are fixed). */
+export function siteSpec(stack: string): SiteLabSpec {
+  const spec = stackSpec(stack);
+  if (!hasSite(spec)) throw new Error(`stack ${stack} has no homelab:sccm`);
+  return spec;
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
