@@ -24,6 +24,14 @@ function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
   return graph;
 }
 
+/** What a reader of the waves needs to plan a run: the bound, reruns after a reboot, a checkpoint. */
+function phaseNotes(p: Phase): string {
+  const notes = [`up to ${p.timeoutSeconds} s`];
+  if (p.expectsReboot) notes.push(`may reboot, up to ${p.maxRuns} runs`);
+  if (p.checkpoint) notes.push("checkpoint before");
+  return `(${notes.join("; ")})`;
+}
+
 export const phases: Subcommand = {
   command: (io, result) => {
     const program = new Command("phases").description("the PowerShell phase graph of a stack");
@@ -42,9 +50,7 @@ export const phases: Subcommand = {
       .option("--graph <file>", "read the graph from this phases.json instead of building it")
       .action(({ stack, graph }: { stack: string; graph?: string }) => {
         topologicalLevels(loadGraph(loadStack(stack, io), graph)).forEach((wave, i) => {
-          io.stdout(
-            `wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}${p.expectsReboot ? "  (may reboot)" : ""}\n`).join("")}`,
-          );
+          io.stdout(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}  ${phaseNotes(p)}\n`).join("")}`);
         });
         result.code = 0;
       });
