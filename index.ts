@@ -2,6 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, readPulumiConfig } from "./components";
 import { LabConfigError, loadLabSpec, NAMESPACE } from "./lab";
+import { loadMediaManifest } from "./media/manifest-schema";
+import { buildPhaseGraph } from "./phases/graph";
 import { formatPreflight, preflight } from "./preflight";
 
 const result = loadLabSpec(readPulumiConfig());
@@ -24,7 +26,8 @@ const secrets: Record<string, pulumi.Output<string>> = spec.guest.phases
 const adminPassword = spec.guest.install === "unattended" ? config.getSecret("adminPassword") : undefined;
 if (adminPassword && !secrets.adminPassword) secrets.adminPassword = adminPassword;
 
-const lab = new Lab(spec.stack, { spec, secrets, projectDir: __dirname });
+const graph = buildPhaseGraph(spec, loadMediaManifest());
+const lab = new Lab(spec.stack, { spec, graph, secrets, projectDir: __dirname });
 
 export const vms = lab.vmSummaries;
 export const summary = {

@@ -18,7 +18,7 @@ export const diagram: Subcommand = {
       .option("--dot", "write the Graphviz source instead of SVG")
       .action(async (opts: { stack: string; out?: string; dot?: boolean }) => {
         const spec = loadStack(opts.stack, io);
-        const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec, { manifest: loadMediaManifest() })));
+        const dot = topologyDot(spec, phasesByVm(buildPhaseGraph(spec, loadMediaManifest())));
         const text = opts.dot ? dot : await dotToSvg(dot);
         if (opts.out) writeFileSync(opts.out, text);
         else io.stdout(text);

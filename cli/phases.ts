@@ -12,7 +12,7 @@ import type { Subcommand } from "./io";
 import { loadStack } from "./stack";
 
 function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
-  if (!file) return buildPhaseGraph(spec, { manifest: loadMediaManifest() });
+  if (!file) return buildPhaseGraph(spec, loadMediaManifest());
   let data: PhaseGraph | Phase[];
   try {
     data = JSON.parse(readFileSync(file, "utf8")) as PhaseGraph | Phase[];
@@ -22,6 +22,14 @@ function loadGraph(spec: LabSpec, file?: string): PhaseGraph {
   const graph = Array.isArray(data) ? { phases: data } : data;
   checkPhaseGraph(graph);
   return graph;
+}
+
+/** What a reader of the waves needs to plan a run: the bound, reruns after a reboot, a checkpoint. */
+function phaseNotes(p: Phase): string {
+  const notes = [`up to ${p.timeoutSeconds} s`];
+  if (p.expectsReboot) notes.push(`may reboot, up to ${p.maxRuns} runs`);
+  if (p.checkpoint) notes.push("checkpoint before");
+  return `(${notes.join("; ")})`;
 }
 
 export const phases: Subcommand = {
@@ -42,9 +50,7 @@ export const phases: Subcommand = {
       .option("--graph <file>", "read the graph from this phases.json instead of building it")
       .action(({ stack, graph }: { stack: string; graph?: string }) => {
         topologicalLevels(loadGraph(loadStack(stack, io), graph)).forEach((wave, i) => {
-          io.stdout(
-            `wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}${p.expectsReboot ? "  (may reboot)" : ""}\n`).join("")}`,
-          );
+          io.stdout(`wave ${i}:\n${wave.map((p) => `  ${p.id.padEnd(36)} ${p.host.padEnd(16)} ${p.script}  ${phaseNotes(p)}\n`).join("")}`);
         });
         result.code = 0;
       });

@@ -15,7 +15,7 @@ export interface RenderedFile {
 
 export function renderFiles(spec: LabSpec, manifest: MediaManifest): RenderedFile[] {
   const files: RenderedFile[] = renderLab(spec).map((o) => ({ path: `${o.kind}-${o.name}.xml`, content: o.xml }));
-  const graph = buildPhaseGraph(spec, { manifest });
+  const graph = buildPhaseGraph(spec, manifest);
   checkPhaseGraph(graph);
   const waves = topologicalLevels(graph).map((wave) => wave.map((p) => p.id));
   files.push({ path: "phases.json", content: JSON.stringify({ stack: spec.stack, waves, phases: graph.phases }, null, 2) + "\n" });

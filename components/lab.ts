@@ -2,7 +2,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import type { LibvirtNetwork } from "../libvirt/resources";
-import { buildPhaseGraph } from "../phases/graph";
+import type { PhaseGraph } from "../phases/types";
 import { LabNetwork } from "./network";
 import { childName } from "./naming";
 import { GuestPhases } from "./phases";
@@ -13,6 +13,8 @@ import type { WindowsOs } from "../unattend/images";
 
 export interface LabArgs {
   spec: LabSpec;
+  /** The spec's phase graph, built at the edge (the program) from the media manifest; run when spec.guest.phases is on. */
+  graph: PhaseGraph;
   /** Secret config values by key; needed when the guest phases are on, and adminPassword for an unattended install. */
   secrets: Record<string, pulumi.Output<string>>;
   /** Folder holding scripts/ and the homelab-winrm bin. */
@@ -79,7 +81,7 @@ export class Lab extends pulumi.ComponentResource {
       this.phases = new GuestPhases(
         childName(name, "phases"),
         {
-          graph: buildPhaseGraph(spec),
+          graph: args.graph,
           guest: spec.guest,
           projectDir: args.projectDir,
           stack: spec.stack,

@@ -14,7 +14,9 @@ export interface Located<T> {
 }
 
 /** The site as configured: the SQL host may still be unknown until checkSccm has run. */
-export type DraftSccm = Omit<SccmSpec, "sqlServer"> & { sqlServer?: string };
+/** The domain and the site as written; loadLabSpec resolves their VMs once validation has proven them. */
+export type DraftDomain = Omit<AdDomainSpec, "dcVm">;
+export type DraftSccm = Omit<SccmSpec, "sqlServer" | "siteServerVm" | "sqlVm"> & { sqlServer?: string };
 
 export interface Draft {
   libvirt: LibvirtSpec;
@@ -22,7 +24,7 @@ export interface Draft {
   pool?: PoolSpec;
   vms: Located<VmSpec>[];
   volumes: VolumeSpec[];
-  domain?: AdDomainSpec;
+  domain?: DraftDomain;
   sccm?: DraftSccm;
   media?: MediaSpec;
   /** Indexes of the VMs whose hostname the config sets; the others take their VM name, and errors name that key. */
@@ -152,7 +154,7 @@ export function buildDraft(stack: string, parsed: ParsedConfig, problems: Proble
     format: "qcow2",
     deleteOnDestroy: parsed.pool?.deleteVolumesOnDestroy ?? false,
   }));
-  const domain: AdDomainSpec | undefined = parsed.domain && {
+  const domain: DraftDomain | undefined = parsed.domain && {
     fqdn: parsed.domain.fqdn.toLowerCase(),
     netbios: parsed.domain.netbios.toUpperCase(),
     dn: domainDn(parsed.domain.fqdn.toLowerCase()),

@@ -5,7 +5,9 @@ import { Problems } from "./problems";
 import { checkAddresses, checkIdentities, checkNames, checkNetworks, checkPaths, checkReachability, checkRoles, checkSizes } from "./rules";
 import { checkForwarders, checkLibvirtNames, checkLimits, checkLogonUsers, checkMacs, checkMediaPaths, checkMembership, checkReservedWords } from "./sense";
 import { SECRET_KEYS, SecretKey } from "./schema";
-import type { DhcpReservation, LabProblem, LabResult, LabSpec, NetworkSpec, PoolSpec, SccmSpec, SecretRef, VmSpec } from "./types";
+import type { DraftSccm } from "./build";
+import { isReachable } from "./types";
+import type { DhcpReservation, LabProblem, LabResult, LabSite, LabSpec, NetworkSpec, PoolSpec, ReachableVmSpec, SecretRef, VmSpec } from "./types";
 
 export interface StackConfig {
   stack: string;
@@ -76,7 +78,17 @@ type Scalars = {
 };
 
 /** The spec from a draft that passed every rule: what the rules proved (a pool, a SQL host) is carried as plain values. */
-function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpec | undefined, scalars: Scalars): LabSpec {
+/**
+ * A VM the rules proved is in the lab and reachable (checkRoles, checkReachability), as the type
+ * that says so. Throwing here means a rule let a config through that it should have refused.
+ */
+function provenVm(vms: VmSpec[], name: string, key: string): ReachableVmSpec {
+  const vm = vms.find((v) => v.name === name);
+  if (!vm || !isReachable(vm)) throw new Error(`internal: validation passed, but ${key} ${name} is not a reachable VM of the lab`);
+  return vm;
+}
+
+function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: (DraftSccm & { sqlServer: string }) | undefined, scalars: Scalars): LabSpec {
   const media = d.media;
   const networks = d.networks.map(({ spec }) => spec);
   const vms = d.vms.map(({ spec }) => ({
@@ -85,19 +97,30 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
     managementIp: managementIp(spec, networks),
   }));
   for (const n of networks) n.reservations = reservationsFor(n, vms);
-  const domain = d.domain && { ...d.domain };
+  const domain = d.domain && { ...d.domain, dcVm: provenVm(vms, d.domain.dc, "homelab:domain.dc") };
   // ---- default DNS forwarder (wave/phases, issue 11 item 9): libvirt's DNS exists only on a network libvirt
   // serves (where the DC answers DHCP, libvirt renders <dns enable='no'/>), so the default is the gateway of
   // the first such network the DC has a static address on; phases/generated.ts forwarderProblem checks any value.
   if (domain && domain.forwarders.length === 0) {
-    const dc = vms.find((vm) => vm.name === domain.dc);
     const served = (nic: { network: string; addressing: string }) =>
       nic.addressing === "static" && networks.find((n) => n.name === nic.network)?.dhcp?.server !== "dc";
-    const nic = dc?.nics.find(served);
+    const nic = domain.dcVm.nics.find(served);
     const gateway = networks.find((n) => n.name === nic?.network)?.gateway;
     if (gateway) domain.forwarders = [gateway];
   }
   // ---- end default DNS forwarder
+  if (sccm && !domain) throw new Error("internal: validation passed an SCCM site without a domain");
+  const site: LabSite =
+    sccm && domain
+      ? {
+          domain,
+          sccm: {
+            ...sccm,
+            siteServerVm: provenVm(vms, sccm.siteServer, "homelab:sccm.siteServer"),
+            sqlVm: provenVm(vms, sccm.sqlServer, "homelab:sccm.sqlServer"),
+          },
+        }
+      : { domain };
   const spec: LabSpec = {
     stack: input.stack,
     libvirt: d.libvirt,
@@ -105,8 +128,7 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
     pool: d.pool,
     volumes: d.volumes,
     vms,
-    domain,
-    sccm,
+    ...site,
     secrets: [],
     guest: {
       phases: scalars.guestPhases,

@@ -141,12 +141,19 @@ export interface VmSpec {
   managementIp?: string;
 }
 
+/** A VM validation proved the host can reach (every Windows VM): it has a management address. */
+export type ReachableVmSpec = VmSpec & { managementIp: string };
+
+export const isReachable = (vm: VmSpec): vm is ReachableVmSpec => vm.managementIp !== undefined;
+
 export interface AdDomainSpec {
   fqdn: string;
   netbios: string;
   /** LDAP distinguished name of the domain, e.g. DC=corp,DC=lab,DC=test. */
   dn: string;
   dc: string;
+  /** The VM named by dc, resolved by validation: role dc, every NIC static, so its managementIp is its first address. */
+  dcVm: ReachableVmSpec;
   /** DNS forwarders for the DC; defaults to the gateway of the first network libvirt serves (its DNS) that the DC has a static address on. */
   forwarders: string[];
 }
@@ -158,6 +165,9 @@ export interface SccmSpec {
   sqlServer: string;
   /** SQL runs on the site server itself. */
   sqlColocated: boolean;
+  /** The VMs named by siteServer and sqlServer, resolved by validation (the same VM when colocated). */
+  siteServerVm: ReachableVmSpec;
+  sqlVm: ReachableVmSpec;
 }
 
 export interface SecretRef {
@@ -187,21 +197,37 @@ export interface MediaSpec {
   iso: string;
 }
 
-export interface LabSpec {
+/** The parts of a LabSpec every lab has; LabSpec adds the domain and the site. */
+export interface LabSpecBase {
   stack: string;
   libvirt: LibvirtSpec;
   networks: NetworkSpec[];
   pool: PoolSpec;
   volumes: VolumeSpec[];
   vms: VmSpec[];
-  domain?: AdDomainSpec;
-  sccm?: SccmSpec;
   secrets: SecretRef[];
   guest: GuestSpec;
   media?: MediaSpec;
   /** Base images (issue 13): unset keeps a blank disk and a full install per VM. */
   disks?: DiskMode;
 }
+
+/** A site lives in a domain (validation refuses homelab:sccm without homelab:domain), so the type says so. */
+export type LabSite = { domain?: AdDomainSpec; sccm?: undefined } | SiteOfLab;
+
+/** An SCCM site with the domain it lives in. */
+export interface SiteOfLab {
+  domain: AdDomainSpec;
+  sccm: SccmSpec;
+}
+
+export type LabSpec = LabSpecBase & LabSite;
+
+/** A lab with an SCCM site, and so with a domain. */
+export type SiteLabSpec = LabSpecBase & SiteOfLab;
+
+/** Narrows a lab to one with a site; no check beyond the type's own (validation proved sccm implies domain). */
+export const hasSite = (spec: LabSpec): spec is SiteLabSpec => spec.sccm !== undefined;
 
 export interface LabProblem {
   /** Config path, e.g. homelab:vms[2].nics[0].ip */

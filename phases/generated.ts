@@ -1,23 +1,9 @@
 // The files and parameter sets the phase scripts receive, produced from the LabSpec.
 // Pure functions: a spec in, a string or a plain object out.
-import type { LabSpec, NetworkSpec, VmSpec } from "../lab";
+import type { LabSpec, NetworkSpec, SiteOfLab, VmSpec } from "../lab";
 import { fromInt, inRange, parseCidr, toInt } from "../lab/ipv4";
 import { writeIni } from "./ini";
-import {
-  computerAccount,
-  dcAddressOn,
-  domainController,
-  domainUser,
-  fqdn,
-  GUEST_PATHS,
-  LAB_DIRECTORY,
-  networkAddress,
-  PhaseSpecError,
-  requireDomain,
-  requireSccm,
-  reverseZoneOf,
-  vmNamed,
-} from "./lab-facts";
+import { computerAccount, dcAddressOn, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, networkAddress, PhaseSpecError, reverseZoneOf } from "./lab-facts";
 
 const quoted = (value: string): string => `"${value}"`;
 
@@ -31,10 +17,8 @@ export function sqlMaxMemoryMiB(sqlVm: VmSpec, colocated: boolean): number {
   return Math.max(2048, cap);
 }
 
-export function sqlConfigurationIni(spec: LabSpec): string {
-  const domain = requireDomain(spec);
-  const sccm = requireSccm(spec);
-  const sqlVm = vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer");
+export function sqlConfigurationIni({ domain, sccm }: SiteOfLab): string {
+  const sqlVm = sccm.sqlVm;
   return writeIni([
     [
       "OPTIONS",
@@ -70,11 +54,9 @@ export function sqlConfigurationIni(spec: LabSpec): string {
  * ClientsUsePKICertificate; SQLConfigOptions: SQLServerName, DatabaseName; CloudConnectorOptions:
  * CloudConnector; SABranchOptions: SAActive, CurrentBranch).
  */
-export function sccmSetupIni(spec: LabSpec): string {
-  const domain = requireDomain(spec);
-  const sccm = requireSccm(spec);
-  const siteServer = fqdn(vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"), domain);
-  const sqlServer = fqdn(vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"), domain);
+export function sccmSetupIni({ domain, sccm }: SiteOfLab): string {
+  const siteServer = fqdn(sccm.siteServerVm, domain);
+  const sqlServer = fqdn(sccm.sqlVm, domain);
   return writeIni([
     ["Identification", [["Action", "InstallPrimarySite"]]],
     [
@@ -140,12 +122,12 @@ export interface DhcpScopeParams {
 export function dhcpScopes(spec: LabSpec): DhcpScopeParams[] {
   if (!spec.domain) return [];
   const domain = spec.domain;
-  const dc = domainController(spec);
+  const dc = domain.dcVm;
   return spec.networks
     .filter((n) => n.dhcp?.server === "dc")
     .map((n: NetworkSpec) => {
       const range = n.dhcp!;
-      const dcAddress = dcAddressOn(spec, n.name);
+      const dcAddress = dcAddressOn(domain, n.name);
       if (!dcAddress) throw new PhaseSpecError(`network ${n.name} has dhcp.server dc but the DC ${dc.name} has no static address on it`);
       // Statically addressed guests inside the range (validation keeps them out; this is the DHCP server's own guard).
       const statics = spec.vms.flatMap((vm) =>
@@ -186,7 +168,8 @@ function networkHolding(spec: LabSpec, ip: string): NetworkSpec | undefined {
 
 /** Networks where libvirt's DNS answers the DC: libvirt serves them (DHCP not the DC's, so no <dns enable='no'/>) and the DC has an address there. */
 export function libvirtResolversForDc(spec: LabSpec): NetworkSpec[] {
-  const dc = domainController(spec);
+  if (!spec.domain) return [];
+  const dc = spec.domain.dcVm;
   return spec.networks.filter((n) => n.dhcp?.server !== "dc" && dc.nics.some((nic) => nic.network === n.name && nic.addressing === "static"));
 }
 
@@ -200,8 +183,9 @@ export function libvirtResolversForDc(spec: LabSpec): NetworkSpec[] {
  */
 export function forwarderProblem(spec: LabSpec, forwarder: string): string | undefined {
   const network = networkHolding(spec, forwarder);
-  if (!network) return undefined;
-  const dc = domainController(spec);
+  // Without a domain there is no DC to forward from.
+  if (!network || !spec.domain) return undefined;
+  const dc = spec.domain.dcVm;
   const alternatives = libvirtResolversForDc(spec).map((n) => `${n.gateway} (libvirt's DNS on ${n.name})`);
   const fix =
     alternatives.length > 0
@@ -216,10 +200,11 @@ export function forwarderProblem(spec: LabSpec, forwarder: string): string | und
   return undefined;
 }
 
-/** Forwarders from the spec (each one a resolver that exists); a reverse zone for every network the DC has an address on. */
+/** Forwarders from the spec (each one a resolver that exists); a reverse zone for every network the DC has an address on. None without a domain. */
 export function dnsSettings(spec: LabSpec): DnsParams {
-  const domain = requireDomain(spec);
-  const dc = domainController(spec);
+  if (!spec.domain) return { Forwarder: [], ReverseZone: [] };
+  const domain = spec.domain;
+  const dc = domain.dcVm;
   const zones = dc.nics
     .filter((nic) => nic.addressing === "static")
     .map((nic) => spec.networks.find((n) => n.name === nic.network))

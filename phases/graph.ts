@@ -4,20 +4,10 @@
 // says otherwise.
 import { isWindows } from "../lab";
 import type { AdDomainSpec, LabSpec, VmSpec } from "../lab";
-import { guestMediaPath, loadMediaManifest, MediaManifest } from "../media/manifest-schema";
+import { guestMediaPath } from "../media/manifest-schema";
+import type { MediaManifest } from "../media/manifest-schema";
 import { boundaryRanges, dhcpScopes, dnsSettings, sccmSetupIni, sqlConfigurationIni } from "./generated";
-import {
-  computerAccount,
-  dnsServerFor,
-  domainController,
-  domainUser,
-  fqdn,
-  GUEST_PATHS,
-  LAB_DIRECTORY,
-  managementHost,
-  networkNamed,
-  vmNamed,
-} from "./lab-facts";
+import { computerAccount, dnsServerFor, domainUser, fqdn, GUEST_PATHS, LAB_DIRECTORY, managementHost, networkNamed } from "./lab-facts";
 import type { ParamValue, Phase, PhaseGraph } from "./types";
 
 export type { Phase, PhaseGraph, ParamValue } from "./types";
@@ -119,12 +109,8 @@ function nicEntries(spec: LabSpec, vm: VmSpec): string[] {
   });
 }
 
-export interface PhaseGraphOptions {
-  /** The media manifest the script paths come from (tests pass their own). */
-  manifest?: MediaManifest;
-}
-
-export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}): PhaseGraph {
+/** The phase graph of a lab; `manifest` gives the installer paths on the media drive (loaded at the edges). */
+export function buildPhaseGraph(spec: LabSpec, manifest: MediaManifest): PhaseGraph {
   const scale = timeScale(spec);
   const g = new GraphBuilder(scale);
   /** An installer's own bound, scaled, as the string the script's TimeoutSeconds parameter takes. */
@@ -151,7 +137,7 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
     return { phases: g.phases };
   }
 
-  const dc = domainController(spec);
+  const dc = domain.dcVm;
   const domainJoined = windows.filter((vm) => vm.name !== dc.name && vm.role !== "windows");
   const joinSecret = { JoinPassword: "adminPassword" };
   const domainAdmin = domainUser(domain, "Administrator");
@@ -182,8 +168,8 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
   // With a site, the lab's OUs exist before the joins, so that computers land in them.
   const siteVms = sccm
     ? {
-        siteServer: vmNamed(spec, sccm.siteServer, "homelab:sccm.siteServer"),
-        sqlVm: vmNamed(spec, sccm.sqlServer, "homelab:sccm.sqlServer"),
+        siteServer: sccm.siteServerVm,
+        sqlVm: sccm.sqlVm,
       }
     : undefined;
   const accounts =
@@ -217,7 +203,7 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
       step: "network",
       title: member ? "static addresses and the DC as DNS server" : "static addresses",
       script: "scripts/common/Set-LabNetwork.ps1",
-      params: member ? { Nic: nicEntries(spec, vm), DnsServer: [dnsServerFor(spec, vm)] } : { Nic: nicEntries(spec, vm) },
+      params: member ? { Nic: nicEntries(spec, vm), DnsServer: [dnsServerFor(domain, vm)] } : { Nic: nicEntries(spec, vm) },
       after: member ? [dns] : [],
     });
     if (!member) continue;
@@ -240,7 +226,6 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
     return { phases: g.phases };
   }
 
-  const manifest = options.manifest ?? loadMediaManifest();
   const { siteServer, sqlVm } = siteVms;
   const siteJoin = joined.get(siteServer.name);
   const sqlJoin = joined.get(sqlVm.name);
@@ -268,7 +253,7 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
     title: "SQL Server 2022",
     script: "scripts/sql/Install-SqlServer.ps1",
     params: { MediaPath: guestMediaPath(manifest, "sql2022"), ...runAs.params, TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.sqlSetup) },
-    files: { ConfigurationIni: sqlConfigurationIni(spec) },
+    files: { ConfigurationIni: sqlConfigurationIni({ domain, sccm }) },
     secretParams: { SqlServicePassword: "sqlServicePassword", ...runAs.secretParams },
     after: [sqlJoin, accounts],
     expectsReboot: true,
@@ -342,7 +327,7 @@ export function buildPhaseGraph(spec: LabSpec, options: PhaseGraphOptions = {}):
       ...runAs.params,
       TimeoutSeconds: installerSeconds(INSTALLER_SECONDS.configMgrSetup),
     },
-    files: { SetupIni: sccmSetupIni(spec) },
+    files: { SetupIni: sccmSetupIni({ domain, sccm }) },
     secretParams: runAs.secretParams,
     after: [sqlAccess, schema, systemManagement, prerequisites, adk, download],
     expectsReboot: true,

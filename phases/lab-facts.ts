@@ -1,7 +1,7 @@
 // Names and addresses the phases derive from the LabSpec, in one place so that the graph,
 // the generated files and the tests agree.
 import { reverseZone, toInt } from "../lab/ipv4";
-import type { AdDomainSpec, LabSpec, NetworkSpec, SccmSpec, VmSpec } from "../lab";
+import type { AdDomainSpec, LabSpec, NetworkSpec, VmSpec } from "../lab";
 
 /** Accounts and OUs the lab creates; names are lab conventions, not configuration. */
 export const LAB_DIRECTORY = {
@@ -25,44 +25,19 @@ export class PhaseSpecError extends Error {
   override name = "PhaseSpecError";
 }
 
-export function vmNamed(spec: LabSpec, name: string, what: string): VmSpec {
-  const vm = spec.vms.find((v) => v.name === name);
-  if (!vm) throw new PhaseSpecError(`${what} names VM ${name}, which is not in homelab:vms`);
-  return vm;
-}
-
-export function requireDomain(spec: LabSpec): AdDomainSpec {
-  if (!spec.domain) throw new PhaseSpecError("the phases need homelab:domain for this step");
-  return spec.domain;
-}
-
-export function requireSccm(spec: LabSpec): SccmSpec {
-  if (!spec.sccm) throw new PhaseSpecError("the phases need homelab:sccm for this step");
-  return spec.sccm;
-}
-
 export const fqdn = (vm: VmSpec, domain: AdDomainSpec): string => `${vm.hostname}.${domain.fqdn}`;
 export const computerAccount = (vm: VmSpec, domain: AdDomainSpec): string => `${domain.netbios}\\${vm.hostname}$`;
 export const domainUser = (domain: AdDomainSpec, user: string): string => `${domain.netbios}\\${user}`;
 
-export function domainController(spec: LabSpec): VmSpec {
-  const domain = requireDomain(spec);
-  return vmNamed(spec, domain.dc, "homelab:domain.dc");
-}
-
 /** The DC's static address on a network, if it has one there. */
-export function dcAddressOn(spec: LabSpec, network: string): string | undefined {
-  return domainController(spec).nics.find((n) => n.network === network && n.addressing === "static")?.ip;
+export function dcAddressOn(domain: AdDomainSpec, network: string): string | undefined {
+  return domain.dcVm.nics.find((n) => n.network === network && n.addressing === "static")?.ip;
 }
 
-/** The address a member uses as its DNS server: the DC's address on a shared network, else the DC's first static one. */
-export function dnsServerFor(spec: LabSpec, vm: VmSpec): string {
-  const dc = domainController(spec);
-  const shared = vm.nics.map((n) => dcAddressOn(spec, n.network)).find((ip): ip is string => ip !== undefined);
-  const any = dc.nics.find((n) => n.addressing === "static")?.ip;
-  const ip = shared ?? any;
-  if (!ip) throw new PhaseSpecError(`the DC ${dc.name} has no static address: give one of its NICs ip: in homelab:vms`);
-  return ip;
+/** The address a member uses as its DNS server: the DC's address on a shared network, else the DC's first (static) one. */
+export function dnsServerFor(domain: AdDomainSpec, vm: VmSpec): string {
+  const shared = vm.nics.map((n) => dcAddressOn(domain, n.network)).find((ip): ip is string => ip !== undefined);
+  return shared ?? domain.dcVm.managementIp;
 }
 
 export function networkNamed(spec: LabSpec, name: string): NetworkSpec {

@@ -84,8 +84,8 @@ const network = (spec: LabSpec, nic: NicSpec): NetworkSpec => {
 /** The NIC a VM registers in DNS through: its first NIC on a network where the DC has a static address (the DC: its first static NIC). */
 function domainNic(spec: LabSpec, vm: VmSpec): { nic: NicSpec; dns: string } | undefined {
   if (!spec.domain) return undefined;
-  const dc = spec.vms.find((v) => v.name === spec.domain!.dc);
-  const dcAddress = (networkName: string) => dc?.nics.find((n) => n.network === networkName && n.addressing === "static")?.ip;
+  const dc = spec.domain.dcVm;
+  const dcAddress = (networkName: string) => dc.nics.find((n) => n.network === networkName && n.addressing === "static")?.ip;
   for (const nic of vm.nics) {
     const dns = dcAddress(nic.network);
     if (dns) return { nic, dns };

@@ -6,4 +6,4 @@ if [[ $# -ne 1 ]]; then echo "usage: $0 <stack>" >&2; exit 2; fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 graph_args=()
 if [[ -f "$root/out/$1/phases.json" ]]; then graph_args=(--graph "$root/out/$1/phases.json"); fi
-cd "$root" && exec npx --no-install ts-node --transpile-only phases/cli.ts waves --stack "$1" "${graph_args[@]}"
+cd "$root" && exec node bin/homelab.js phases waves --stack "$1" "${graph_args[@]}"

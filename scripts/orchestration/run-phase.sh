@@ -23,7 +23,8 @@ winrm=${HOMELAB_WINRM:-"npx --no-install homelab-winrm"}
 
 graph_args=()
 if [[ -f "$root/out/$stack/phases.json" ]]; then graph_args=(--graph "$root/out/$stack/phases.json"); fi
-invocation=$(cd "$root" && npx --no-install ts-node --transpile-only phases/cli.ts invocation --stack "$stack" --phase "$phase" "${graph_args[@]}")
+# The compiled `homelab` CLI (npm ci builds it), the one command-line face of the project.
+invocation=$(cd "$root" && node bin/homelab.js phases invocation --stack "$stack" --phase "$phase" "${graph_args[@]}")
 
 field() { node -e 'const i = JSON.parse(process.argv[1]); process.stdout.write(eval(process.argv[2]))' "$invocation" "$1"; }
 

@@ -5,7 +5,7 @@ import { XMLParser } from "fast-xml-parser";
 import { buildPhaseGraph } from "../../phases/graph";
 import { requireLabSpec, readStackConfig } from "../../lab";
 import { runProgram, stageHostFiles } from "../components/harness";
-import { PROJECT_DIR } from "../support/stacks";
+import { PROJECT_DIR, REPO_MANIFEST } from "../support/stacks";
 
 jest.setTimeout(180_000);
 
@@ -86,7 +86,7 @@ describe("dev with homelab:disks linked, guest phases on", () => {
   });
 
   test("clone volume -> InstallMedia -> domain -> InstallWait -> the VM's first phase", () => {
-    const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } });
+    const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } }, REPO_MANIFEST);
     for (const vm of ["DC01", "SCCM01", "CLIENT01", "CLIENT02"]) {
       const reg = (suffix: string) => run.registrations.find((r) => r.name === `dev-${vm}-${suffix}`)!;
       expect(reg("install-media").dependencies.map(nameOf)).toEqual([`dev-${vm}-disk`]);

@@ -45,13 +45,13 @@ function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe("which phases get a checkpoint, of which VMs", () => {
   const dev = stackSpec("dev");
   test("the phase graph's own mark decides: SQL setup and the site install, nothing else", () => {
-    const marked = buildPhaseGraph(dev, { manifest: loadMediaManifest() })
+    const marked = buildPhaseGraph(dev, loadMediaManifest())
       .phases.filter(isRiskyPhase)
       .map((p) => p.id);
     expect(marked).toEqual(["sccm01-sql-install", "sccm01-sccm-site-install"]);
     const split = stackSpec("split-sql");
     expect(
-      buildPhaseGraph(split, { manifest: loadMediaManifest() })
+      buildPhaseGraph(split, loadMediaManifest())
         .phases.filter(isRiskyPhase)
         .map((p) => p.id),
     ).toEqual([`${split.sccm!.sqlServer.toLowerCase()}-sql-install`, `${split.sccm!.siteServer.toLowerCase()}-sccm-site-install`]);

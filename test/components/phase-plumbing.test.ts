@@ -9,7 +9,7 @@ import { phaseCommand, secretFingerprint, shortLogCommand } from "../../componen
 import { newNotes } from "../../components/notes";
 import { buildPhaseGraph } from "../../phases/graph";
 import { runProgram } from "./harness";
-import { PROJECT_DIR, stackSpec } from "../support/stacks";
+import { PROJECT_DIR, stackSpec, REPO_MANIFEST } from "../support/stacks";
 
 const PASSWORDS = {
   adminPassword: "Adm1n-Secret-Value",
@@ -34,7 +34,7 @@ describe("the phase Commands of dev", () => {
 
   test("carry no path of the checkout: no dir, a project-relative script", () => {
     expect(run.error).toBeUndefined();
-    expect(commands()).toHaveLength(buildPhaseGraph({ ...stackSpec("dev"), guest: { ...stackSpec("dev").guest, phases: true } }).phases.length);
+    expect(commands()).toHaveLength(buildPhaseGraph({ ...stackSpec("dev"), guest: { ...stackSpec("dev").guest, phases: true } }, REPO_MANIFEST).phases.length);
     for (const c of commands()) {
       expect(c.inputs.dir).toBeUndefined();
       expect(JSON.stringify(c.inputs)).not.toContain(PROJECT_DIR);
@@ -86,7 +86,7 @@ test.each([
   ["dev", "client01-sccm-client", ["--timeout", "7800", "--max-runs", "1"]],
 ])("%s's %s gets its own bound and run count from the graph: %j", (stack, id, expected) => {
   const spec = { ...stackSpec(stack), guest: { ...stackSpec(stack).guest, phases: true } };
-  const phase = buildPhaseGraph(spec).phases.find((p) => p.id === id)!;
+  const phase = buildPhaseGraph(spec, REPO_MANIFEST).phases.find((p) => p.id === id)!;
   const args = phaseCommand(phase, spec.guest, { projectDir: PROJECT_DIR, vmUuid: "u", stack }).create;
   expect(args).toContain(expected.join(" "));
 });

@@ -1,7 +1,7 @@
 import { requireLabSpec, readStackConfig } from "../../lab";
 import { renderDomainXml, renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../libvirt/render";
 import { buildPhaseGraph } from "../../phases/graph";
-import { PROJECT_DIR, STACKS } from "../support/stacks";
+import { PROJECT_DIR, STACKS, REPO_MANIFEST } from "../support/stacks";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEV_EDGES } from "../support/phase-edges";
@@ -130,7 +130,7 @@ describe("guest phases", () => {
   };
   let run: Awaited<ReturnType<typeof runProgram>>;
   const spec = specOf("dev");
-  const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } });
+  const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } }, REPO_MANIFEST);
   beforeAll(async () => {
     run = await runProgram(
       "dev",

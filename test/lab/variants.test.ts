@@ -69,8 +69,23 @@ describe("the dev lab", () => {
   });
 
   it("describes the domain, the site and the secrets it needs", () => {
-    expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.122.1"] });
-    expect(spec.sccm).toEqual({ siteCode: "PS1", siteName: "Homelab Primary Site", siteServer: "SCCM01", sqlServer: "SCCM01", sqlColocated: true });
+    expect(spec.domain).toEqual({
+      fqdn: "corp.homelab.test",
+      netbios: "CORP",
+      dn: "DC=corp,DC=homelab,DC=test",
+      dc: "DC01",
+      dcVm: spec.vms[0],
+      forwarders: ["192.168.122.1"],
+    });
+    expect(spec.sccm).toEqual({
+      siteCode: "PS1",
+      siteName: "Homelab Primary Site",
+      siteServer: "SCCM01",
+      sqlServer: "SCCM01",
+      sqlColocated: true,
+      siteServerVm: spec.vms[1],
+      sqlVm: spec.vms[1],
+    });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
     expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
   });

@@ -6,7 +6,7 @@ import type { StackConfig } from "../../lab";
 import { phaseCommand } from "../../components/phase-command";
 import { buildPhaseGraph } from "../../phases/graph";
 import { renderAnswerFile } from "../../unattend/answer-file";
-import { clone, PROJECT_DIR, stackConfig } from "../support/stacks";
+import { clone, PROJECT_DIR, REPO_MANIFEST, stackConfig } from "../support/stacks";
 
 function devWith(change: (config: Record<string, any>) => void): StackConfig {
   const input = clone(stackConfig("dev"));
@@ -35,7 +35,7 @@ describe("vms[].winrmUser", () => {
   });
 
   test("every phase on that VM logs on as it, and only those", () => {
-    const graph = buildPhaseGraph(spec);
+    const graph = buildPhaseGraph(spec, REPO_MANIFEST);
     const users = new Map<string, Set<string>>();
     for (const p of graph.phases) users.set(p.vm, new Set([...(users.get(p.vm) ?? []), p.user]));
     expect(Object.fromEntries([...users].map(([vm, set]) => [vm, [...set]]))).toEqual({
@@ -47,7 +47,7 @@ describe("vms[].winrmUser", () => {
   });
 
   test("the phase Command passes it as --user", () => {
-    const graph = buildPhaseGraph(spec);
+    const graph = buildPhaseGraph(spec, REPO_MANIFEST);
     const join = graph.phases.find((p) => p.id === "client01-join")!;
     const command = phaseCommand(join, spec.guest, { projectDir: PROJECT_DIR, vmUuid: spec.vms[2].uuid, stack: "dev" });
     expect(command.create).toContain(" --user homelab ");

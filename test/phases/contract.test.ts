@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildPhaseGraph } from "../../phases";
 import { powershellParser, ScriptParameter, scriptParameters } from "../scripts/powershell";
-import { PROJECT_DIR, stackSpec, STACKS } from "../support/stacks";
+import { PROJECT_DIR, stackSpec, STACKS, REPO_MANIFEST } from "../support/stacks";
 
 const cache = new Map<string, ScriptParameter[]>();
 async function paramsOf(script: string): Promise<ScriptParameter[]> {
@@ -15,10 +15,10 @@ async function paramsOf(script: string): Promise<ScriptParameter[]> {
   return cache.get(script)!;
 }
 
-const stacksWithPhases = STACKS.filter((s) => buildPhaseGraph(stackSpec(s)).phases.length > 0);
+const stacksWithPhases = STACKS.filter((s) => buildPhaseGraph(stackSpec(s), REPO_MANIFEST).phases.length > 0);
 
 describe.each(stacksWithPhases)("stack %s", (stack) => {
-  const graph = buildPhaseGraph(stackSpec(stack));
+  const graph = buildPhaseGraph(stackSpec(stack), REPO_MANIFEST);
   test.each(graph.phases.map((p) => [p.id, p] as const))("%s passes what its script declares", async (_id, phase) => {
     const declared = await paramsOf(phase.script);
     const byName = new Map(declared.map((p) => [p.name, p]));

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { boundaryRanges, dhcpScopes, dnsSettings, parseIni, sccmSetupIni, sqlConfigurationIni, sqlMaxMemoryMiB, writeIni } from "../../phases";
-import { clone, stackSpec, STACKS } from "../support/stacks";
+import { clone, siteSpec, stackSpec, STACKS } from "../support/stacks";
 
 // Golden files: UPDATE_GOLDEN=1 npx jest test/phases rewrites them; review the diff before committing.
 // A missing golden fails: the code under test must never write the file it is compared with.
@@ -170,8 +170,8 @@ describe("the ini writer", () => {
     expect(() => writeIni(doc)).toThrow(message);
   });
   test("a site name with an accent is refused before it reaches setup", () => {
-    const spec = clone(stackSpec("dev"));
-    spec.sccm!.siteName = "Labor Zürich";
+    const spec = clone(siteSpec("dev"));
+    spec.sccm.siteName = "Labor Zürich";
     expect(() => sccmSetupIni(spec)).toThrow(/Options\.SiteName is not printable ASCII/);
   });
 });
@@ -184,7 +184,7 @@ describe("the setup files of the dev stack, key by key", () => {
     // ("Installation parameters"; SQLMAXMEMORY and SQLMINMEMORY exist since SQL Server 2019), the file format from
     // ".../install-sql-server-using-a-configuration-file" (one [OPTIONS] section). ConfigMgr requires the collation
     // SQL_Latin1_General_CP1_CI_AS (learn.microsoft.com/mem/configmgr/core/plan-design/configs/support-for-sql-server-versions).
-    const text = sqlConfigurationIni(stackSpec("dev"));
+    const text = sqlConfigurationIni(siteSpec("dev"));
     expect(Object.keys(parseIni(text))).toEqual(["OPTIONS"]);
     const options = parseIni(text).OPTIONS;
     expect(Object.entries(options)).toEqual([
@@ -211,7 +211,7 @@ describe("the setup files of the dev stack, key by key", () => {
   });
 
   test("split-sql's SQL ini names its own domain and caps a dedicated 8 GiB SQL VM at 6144 MiB", () => {
-    const options = parseIni(sqlConfigurationIni(stackSpec("split-sql"))).OPTIONS;
+    const options = parseIni(sqlConfigurationIni(siteSpec("split-sql"))).OPTIONS;
     expect([options.SQLSVCACCOUNT, options.SQLSYSADMINACCOUNTS, options.SQLMAXMEMORY]).toEqual([
       '"SPLIT\\svc-sql"',
       '"SPLIT\\Domain Admins" "BUILTIN\\Administrators"',
@@ -223,7 +223,7 @@ describe("the setup files of the dev stack, key by key", () => {
     // Sections and keys: learn.microsoft.com/mem/configmgr/core/servers/deploy/install/command-line-options-for-setup
     // ("Unattended setup script file keys", "Install a primary site"): SQLServerPort defaults to 1433 and the
     // SQL Server Service Broker port SQLSSBPort to 4022; ProductID EVAL installs the evaluation edition.
-    const ini = parseIni(sccmSetupIni(stackSpec("dev")));
+    const ini = parseIni(sccmSetupIni(siteSpec("dev")));
     expect(Object.keys(ini)).toEqual(["Identification", "Options", "SQLConfigOptions", "CloudConnectorOptions", "SABranchOptions"]);
     expect(Object.entries(ini.Identification)).toEqual([["Action", "InstallPrimarySite"]]);
     expect(Object.entries(ini.Options)).toEqual([
@@ -261,7 +261,7 @@ describe("the setup files of the dev stack, key by key", () => {
   });
 
   test("split-sql's setup ini points at the SQL VM, not the site server", () => {
-    const ini = parseIni(sccmSetupIni(stackSpec("split-sql")));
+    const ini = parseIni(sccmSetupIni(siteSpec("split-sql")));
     expect([ini.Options.SiteCode, ini.Options.SDKServer, ini.SQLConfigOptions.SQLServerName, ini.SQLConfigOptions.DatabaseName]).toEqual([
       "SP1",
       "SCCM01.split.homelab.test",

@@ -1,7 +1,7 @@
 import { isWindows } from "../../lab";
 import { buildPhaseGraph, checkPhaseGraph, Phase, PhaseGraph, topologicalLevels } from "../../phases";
 import { requireLabSpec } from "../../lab";
-import { clone, stackConfig, stackSpec, STACKS } from "../support/stacks";
+import { clone, stackConfig, stackSpec, STACKS, REPO_MANIFEST } from "../support/stacks";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_DIR } from "../support/stacks";
@@ -38,7 +38,7 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
   // Built per test, not while jest collects the tests: mutation testing attributes the graph code to each test.
   let graph: PhaseGraph;
   beforeEach(() => {
-    graph = buildPhaseGraph(spec);
+    graph = buildPhaseGraph(spec, REPO_MANIFEST);
   });
 
   test("is acyclic, every after exists, ids are unique", () => {
@@ -166,7 +166,7 @@ describe.each(STACKS)("phase graph of stack %s", (stack) => {
 });
 
 test("dev runs CLIENT01 and CLIENT02 in the same waves, and the site server's SQL on the site server", () => {
-  const graph = buildPhaseGraph(stackSpec("dev"));
+  const graph = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
   const waves = topologicalLevels(graph).map((w) => w.map((p) => p.id));
   expect(waves.some((w) => w.includes("client01-sccm-client") && w.includes("client02-sccm-client"))).toBe(true);
   expect(waves.some((w) => w.includes("client01-join") && w.includes("client02-join"))).toBe(true);
@@ -180,20 +180,20 @@ test("dev runs CLIENT01 and CLIENT02 in the same waves, and the site server's SQ
 });
 
 test("split-sql installs SQL on SQL01 and gives SCCM01$ local administrator there", () => {
-  const graph = buildPhaseGraph(stackSpec("split-sql"));
+  const graph = buildPhaseGraph(stackSpec("split-sql"), REPO_MANIFEST);
   expect(phase(graph, "sql01-sql-install").vm).toBe("SQL01");
   expect(phase(graph, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\SCCM01$", LocalAdmin: "true", RemoteSiteServer: "true" });
   expect(graph.phases.some((p) => p.id === "sccm01-sql-install")).toBe(false);
 });
 
 test("linux has no phases", () => {
-  expect(buildPhaseGraph(stackSpec("linux")).phases).toEqual([]);
+  expect(buildPhaseGraph(stackSpec("linux"), REPO_MANIFEST).phases).toEqual([]);
 });
 
 test("a VM without a management address is refused with the fix", () => {
   const spec = clone(stackSpec("minimal"));
   spec.vms[1].managementIp = undefined;
-  expect(() => buildPhaseGraph(spec)).toThrow(/CLIENT01 has no management address: give one NIC a static ip:/);
+  expect(() => buildPhaseGraph(spec, REPO_MANIFEST)).toThrow(/CLIENT01 has no management address: give one NIC a static ip:/);
 });
 
 describe("graph checks fail on bad graphs", () => {
@@ -241,17 +241,17 @@ function withHostnames(stack: string) {
 const edges = (graph: PhaseGraph) => graph.phases.map((p) => [p.id, p.after]);
 
 test("dev: every after edge, with VM names that differ from host names", () => {
-  expect(edges(buildPhaseGraph(withHostnames("dev")))).toEqual(DEV_EDGES);
-  expect(edges(buildPhaseGraph(stackSpec("dev")))).toEqual(DEV_EDGES);
+  expect(edges(buildPhaseGraph(withHostnames("dev"), REPO_MANIFEST))).toEqual(DEV_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST))).toEqual(DEV_EDGES);
 });
 
 test("split-sql: every after edge, with VM names that differ from host names", () => {
-  expect(edges(buildPhaseGraph(withHostnames("split-sql")))).toEqual(SPLIT_SQL_EDGES);
-  expect(edges(buildPhaseGraph(stackSpec("split-sql")))).toEqual(SPLIT_SQL_EDGES);
+  expect(edges(buildPhaseGraph(withHostnames("split-sql"), REPO_MANIFEST))).toEqual(SPLIT_SQL_EDGES);
+  expect(edges(buildPhaseGraph(stackSpec("split-sql"), REPO_MANIFEST))).toEqual(SPLIT_SQL_EDGES);
 });
 
 test("host names, not VM names, go where Windows wants a computer name", () => {
-  const dev = buildPhaseGraph(withHostnames("dev"));
+  const dev = buildPhaseGraph(withHostnames("dev"), REPO_MANIFEST);
   expect(phase(dev, "dc01-winrm").params).toEqual({ ExpectedName: "DC01" });
   expect(phase(dev, "sccm01-rename").params).toEqual({ NewName: "H-SCCM01" });
   expect(phase(dev, "dc01-system-management").params).toEqual({ DomainDn: "DC=corp,DC=homelab,DC=test", SiteServer: "H-SCCM01" });
@@ -266,7 +266,7 @@ test("host names, not VM names, go where Windows wants a computer name", () => {
     ShareUser: "CORP\\Administrator",
     LocalAdministrator: ["CORP\\svc-cm-push"],
   });
-  const split = buildPhaseGraph(withHostnames("split-sql"));
+  const split = buildPhaseGraph(withHostnames("split-sql"), REPO_MANIFEST);
   expect(phase(split, "sql01-sql-site-server-access").params).toEqual({ SiteServerAccount: "SPLIT\\H-SCCM01$", LocalAdmin: "true", RemoteSiteServer: "true" });
   expect(phase(split, "dc01-accounts").params).toMatchObject({ SqlHost: "H-SQL01", SqlHostFqdn: "H-SQL01.split.homelab.test" });
   expect(phase(split, "sql01-sql-site-server-access").title).toBe("SQL01: H-SCCM01$ as sysadmin, local administrator, SMB/RPC and Remote Registry");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { renderNetworkXml } from "../../libvirt/render/network";
 import { buildPhaseGraph, checkPhaseGraph, dnsSettings, parseIni, sccmSetupIni } from "../../phases";
 import type { Phase, PhaseGraph } from "../../phases";
-import { clone, PROJECT_DIR, stackSpec, STACKS } from "../support/stacks";
+import { clone, PROJECT_DIR, REPO_MANIFEST, siteSpec, stackSpec, STACKS } from "../support/stacks";
 
 const phase = (graph: PhaseGraph, id: string): Phase => {
   const p = graph.phases.find((x) => x.id === id);
@@ -16,7 +16,7 @@ const phase = (graph: PhaseGraph, id: string): Phase => {
 
 describe("the ConfigMgr setup ini has every key Microsoft's 'Unattended setup script file keys' marks required", () => {
   test.each(["dev", "split-sql"])("%s", (stack) => {
-    const ini = parseIni(sccmSetupIni(stackSpec(stack)));
+    const ini = parseIni(sccmSetupIni(siteSpec(stack)));
     expect(ini.Identification).toEqual({ Action: "InstallPrimarySite" });
     for (const key of [
       "ProductID",
@@ -41,7 +41,7 @@ describe("the ConfigMgr setup ini has every key Microsoft's 'Unattended setup sc
     expect(Object.keys(ini.SQLConfigOptions)).toEqual(expect.arrayContaining(["SQLServerName", "DatabaseName"]));
   });
   test("split-sql points at SQL01 and its own site code", () => {
-    const ini = parseIni(sccmSetupIni(stackSpec("split-sql")));
+    const ini = parseIni(sccmSetupIni(siteSpec("split-sql")));
     expect(ini.SQLConfigOptions).toEqual({ SQLServerName: "SQL01.split.homelab.test", SQLServerPort: "1433", DatabaseName: "CM_SP1", SQLSSBPort: "4022" });
     expect(ini.Options.SiteCode).toBe("SP1");
   });
@@ -109,19 +109,19 @@ describe("installers and ConfigMgr cmdlets run as the domain admin through the r
       "SPLIT\\Administrator",
     ],
   ])("%s", (stack, ids, user) => {
-    const graph = buildPhaseGraph(stackSpec(stack));
+    const graph = buildPhaseGraph(stackSpec(stack), REPO_MANIFEST);
     for (const id of ids) {
       const p = phase(graph, id);
       expect([id, p.params.InstallUser, p.secretParams.InstallPassword]).toEqual([id, user, "adminPassword"]);
     }
   });
   test("site settings make the domain admins Full Administrators", () => {
-    expect(phase(buildPhaseGraph(stackSpec("dev")), "sccm01-sccm-site-settings").params.FullAdministrator).toBe("CORP\\Domain Admins");
+    expect(phase(buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST), "sccm01-sccm-site-settings").params.FullAdministrator).toBe("CORP\\Domain Admins");
   });
 });
 
 describe("per-phase time bounds", () => {
-  const dev = buildPhaseGraph(stackSpec("dev"));
+  const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
   test("the long installers have literal bounds (KVM); their scripts get the installer's own share", () => {
     const bounds = Object.fromEntries(dev.phases.filter((p) => p.vm === "SCCM01").map((p) => [p.id, [p.timeoutSeconds, p.params.TimeoutSeconds ?? null]]));
     expect(bounds).toEqual({
@@ -142,12 +142,12 @@ describe("per-phase time bounds", () => {
   test("under domainType qemu (TCG) every bound is ten times longer", () => {
     const spec = clone(stackSpec("dev"));
     spec.libvirt.domainType = "qemu";
-    const slow = buildPhaseGraph(spec);
+    const slow = buildPhaseGraph(spec, REPO_MANIFEST);
     expect(phase(slow, "sccm01-sql-install").timeoutSeconds).toBe(72000);
     expect(phase(slow, "sccm01-sql-install").params.TimeoutSeconds).toBe("54000");
     expect(phase(slow, "sccm01-sccm-site-install").timeoutSeconds).toBe(108000);
     expect(phase(slow, "dc01-winrm").timeoutSeconds).toBe(36000);
-    expect(buildPhaseGraph(stackSpec("nokvm")).phases.map((p) => p.timeoutSeconds)).toEqual(Array(12).fill(36000));
+    expect(buildPhaseGraph(stackSpec("nokvm"), REPO_MANIFEST).phases.map((p) => p.timeoutSeconds)).toEqual(Array(12).fill(36000));
   });
   test("an installer's own bound leaves room inside its phase's bound", () => {
     for (const p of dev.phases.filter((x) => x.params.TimeoutSeconds !== undefined)) {
@@ -163,13 +163,13 @@ describe("checkpoints and reruns after a reboot", () => {
     ["minimal", []],
   ])("%s marks exactly SQL setup and the site install for a checkpoint", (stack, ids) => {
     expect(
-      buildPhaseGraph(stackSpec(stack))
+      buildPhaseGraph(stackSpec(stack), REPO_MANIFEST)
         .phases.filter((p) => p.checkpoint)
         .map((p) => p.id),
     ).toEqual(ids);
   });
   test("a phase that may reboot may run three times in a row; the others once", () => {
-    const dev = buildPhaseGraph(stackSpec("dev"));
+    const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
     expect(dev.phases.filter((p) => p.maxRuns === 3).map((p) => p.id)).toEqual([
       "dc01-rename",
       "sccm01-rename",
@@ -189,16 +189,16 @@ describe("checkpoints and reruns after a reboot", () => {
 
 describe("joins and the closing secret scan", () => {
   test("with a site, computers join into the lab's OUs, after the OUs exist", () => {
-    const dev = buildPhaseGraph(stackSpec("dev"));
+    const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
     expect(phase(dev, "sccm01-join").params.OuPath).toBe("OU=Servers,OU=Homelab,DC=corp,DC=homelab,DC=test");
     expect(phase(dev, "client01-join").params.OuPath).toBe("OU=Workstations,OU=Homelab,DC=corp,DC=homelab,DC=test");
     expect(phase(dev, "client01-join").after).toContain("dc01-accounts");
   });
   test("without a site there are no lab OUs, so the join takes the default container", () => {
-    expect(phase(buildPhaseGraph(stackSpec("minimal")), "client01-join").params.OuPath).toBeUndefined();
+    expect(phase(buildPhaseGraph(stackSpec("minimal"), REPO_MANIFEST), "client01-join").params.OuPath).toBeUndefined();
   });
   test("every VM that received a secret ends with a scan for exactly those secrets", () => {
-    const dev = buildPhaseGraph(stackSpec("dev"));
+    const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
     const last = (vm: string) => dev.phases.filter((p) => p.vm === vm).slice(-1)[0];
     expect([last("DC01").id, last("DC01").script]).toEqual(["dc01-no-secrets", "scripts/common/Test-LabNoSecrets.ps1"]);
     expect(last("DC01").secretParams).toEqual({
@@ -220,7 +220,7 @@ describe("joins and the closing secret scan", () => {
   });
   test("a lab without a domain passes no secret, so it has no scan", () => {
     for (const stack of STACKS.filter((s) => !stackSpec(s).domain)) {
-      expect(buildPhaseGraph(stackSpec(stack)).phases.filter((p) => p.id.endsWith("-no-secrets"))).toEqual([]);
+      expect(buildPhaseGraph(stackSpec(stack), REPO_MANIFEST).phases.filter((p) => p.id.endsWith("-no-secrets"))).toEqual([]);
     }
   });
 });
@@ -259,7 +259,7 @@ describe("a graph read from a file is checked for the new fields", () => {
 
 test("the README's Guest phases section states the bounds the graph uses", () => {
   const readme = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
-  const dev = buildPhaseGraph(stackSpec("dev"));
+  const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
   const stated = /SQL (\d+), ADK (\d+), setupdl (\d+), prerequisites (\d+), site install (\d+), site\s+settings (\d+), client (\d+)\)/.exec(readme);
   expect(stated).not.toBeNull();
   const ids = [

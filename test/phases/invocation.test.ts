@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { inlineScriptModules } from "../../winrm/bundle";
 import { buildPhaseGraph, PHASE_PARAMS_ENV, phaseParams, secretEnvVar, winrmInvocation } from "../../phases";
 import { checkRules, powershellParser } from "../scripts/powershell";
-import { PROJECT_DIR, stackSpec } from "../support/stacks";
+import { PROJECT_DIR, stackSpec, REPO_MANIFEST } from "../support/stacks";
 
-const dev = buildPhaseGraph(stackSpec("dev"));
+const dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST);
 const scripts = [...new Set(dev.phases.map((p) => p.script))];
 // The scripts that run installers or ConfigMgr cmdlets through the domain-admin runner.
 const RUNNER_SCRIPTS = new Set([

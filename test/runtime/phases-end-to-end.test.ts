@@ -12,7 +12,7 @@ import { namespacePid, startGuestStandIns, GuestStandIns, synopsisOf } from "../
 import { copyProject, engineFor, stackUnder, StackInput, writeStackFile } from "../support/engine/lab-project";
 import { reveal } from "../support/engine/values";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
-import { PROJECT_DIR, stackSpec } from "../support/stacks";
+import { PROJECT_DIR, stackSpec, REPO_MANIFEST } from "../support/stacks";
 
 jest.setTimeout(900_000);
 
@@ -54,7 +54,7 @@ describe("the dev phase graph under the engine protocol", () => {
     input.secrets = { ...PASSWORDS };
     // The graph of the config the program gets (install manual: the guests are not installed here).
     const config = { ...input.config, ...Object.fromEntries(Object.keys(PASSWORDS).map((k) => [k, "[secret]"])) };
-    graph = buildPhaseGraph(requireLabSpec({ stack: "dev", config, secretKeys: new Set(Object.keys(PASSWORDS)) }).spec);
+    graph = buildPhaseGraph(requireLabSpec({ stack: "dev", config, secretKeys: new Set(Object.keys(PASSWORDS)) }).spec, REPO_MANIFEST);
     first = copyProject(join(daemon.dir, "checkout-first"));
     writeStackFile(first, "dev", input);
     state = join(mkdtempSync(join(daemon.dir, "state-")), "dev.json");

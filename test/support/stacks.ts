@@ -1,7 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readStackConfig, requireLabSpec, StackConfig } from "../../lab";
-import type { LabSpec } from "../../lab";
+import { hasSite } from "../../lab";
+import type { LabSpec, SiteLabSpec } from "../../lab";
+import { loadMediaManifest } from "../../media/manifest-schema";
+import type { MediaManifest } from "../../media/manifest-schema";
 
 export const PROJECT_DIR = join(__dirname, "..", "..");
 
@@ -19,4 +22,14 @@ export function stackSpec(stack: string): LabSpec {
   return requireLabSpec(stackConfig(stack)).spec;
 }
 
+/** A stack with an SCCM site, typed so (the test's own guard: the stacks that have one are fixed). */
+export function siteSpec(stack: string): SiteLabSpec {
+  const spec = stackSpec(stack);
+  if (!hasSite(spec)) throw new Error(`stack ${stack} has no homelab:sccm`);
+  return spec;
+}
+
 export const clone = <T>(value: T): T => structuredClone(value);
+
+/** The project's media manifest, loaded once: what the program and the CLI pass to buildPhaseGraph. */
+export const REPO_MANIFEST: MediaManifest = loadMediaManifest();

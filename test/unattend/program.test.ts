@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { requireLabSpec, readStackConfig } from "../../lab";
 import { buildPhaseGraph } from "../../phases/graph";
 import { runProgram, stageHostFiles } from "../components/harness";
-import { PROJECT_DIR } from "../support/stacks";
+import { PROJECT_DIR, REPO_MANIFEST } from "../support/stacks";
 
 jest.setTimeout(180_000);
 
@@ -39,7 +39,7 @@ describe("dev, unattended (the default), guest phases on", () => {
   test("registers without error", () => expect(run.error).toBeUndefined());
 
   test("disk -> InstallMedia -> domain -> InstallWait -> the VM's first phase", () => {
-    const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } });
+    const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } }, REPO_MANIFEST);
     for (const vm of ["DC01", "SCCM01", "CLIENT01", "CLIENT02"]) {
       const reg = (suffix: string) => run.registrations.find((r) => r.name === `dev-${vm}-${suffix}`)!;
       expect(reg("install-media").dependencies.map(nameOf)).toEqual([`dev-${vm}-disk`]);

@@ -123,8 +123,23 @@ test("the linux stack, every value", () => {
 
 test("split-sql: a dedicated SQL VM, the domain's DN and forwarder, Windows defaults", () => {
   const spec = stackSpec("split-sql");
-  expect(spec.domain).toEqual({ fqdn: "split.homelab.test", netbios: "SPLIT", dn: "DC=split,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.58.1"] });
-  expect(spec.sccm).toEqual({ siteCode: "SP1", siteName: "Split SQL Site", siteServer: "SCCM01", sqlServer: "SQL01", sqlColocated: false });
+  expect(spec.domain).toEqual({
+    fqdn: "split.homelab.test",
+    netbios: "SPLIT",
+    dn: "DC=split,DC=homelab,DC=test",
+    dc: "DC01",
+    dcVm: spec.vms[0],
+    forwarders: ["192.168.58.1"],
+  });
+  expect(spec.sccm).toEqual({
+    siteCode: "SP1",
+    siteName: "Split SQL Site",
+    siteServer: "SCCM01",
+    sqlServer: "SQL01",
+    sqlColocated: false,
+    siteServerVm: spec.vms[2],
+    sqlVm: spec.vms[1],
+  });
   const sql = spec.vms[1];
   expect(sql).toMatchObject({
     name: "SQL01",
@@ -174,6 +189,8 @@ describe("defaults and normalisation", () => {
       siteServer: "SCCM01",
       sqlServer: "SQL01",
       sqlColocated: false,
+      siteServerVm: r.ok ? r.spec.vms[2] : "no spec",
+      sqlVm: r.ok ? r.spec.vms[1] : "no spec",
     });
   });
   test("a gateway defaults to the subnet's first host; deleteVolumesOnDestroy reaches every volume; two NICs on one network get different MACs", () => {

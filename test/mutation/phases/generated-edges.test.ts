@@ -1,18 +1,17 @@
 // Edges of the generated parameters and the ini reader (mutation testing of phases/).
-import { clone, stackSpec } from "../../support/stacks";
+import { clone, siteSpec, stackSpec } from "../../support/stacks";
 import { boundaryRanges, dhcpScopes, dnsSettings, sccmSetupIni, sqlConfigurationIni } from "../../../phases";
 import { IniError, parseIni } from "../../../phases/ini";
-import { dnsServerFor, domainController, PhaseSpecError } from "../../../phases/lab-facts";
+import { dnsServerFor, PhaseSpecError } from "../../../phases/lab-facts";
 
-test("the generated files name the config key of a VM that is not there", () => {
-  const spec = clone(stackSpec("split-sql"));
-  spec.sccm!.sqlServer = "SQL09";
-  expect(() => sqlConfigurationIni(spec)).toThrow("homelab:sccm.sqlServer names VM SQL09, which is not in homelab:vms");
-  expect(() => sccmSetupIni(spec)).toThrow("homelab:sccm.sqlServer names VM SQL09, which is not in homelab:vms");
-  spec.sccm!.siteServer = "CM09";
-  expect(() => sccmSetupIni(spec)).toThrow("homelab:sccm.siteServer names VM CM09, which is not in homelab:vms");
-  spec.domain!.dc = "DC09";
-  expect(() => domainController(spec)).toThrow("homelab:domain.dc names VM DC09, which is not in homelab:vms");
+test("the generated files take the site's VMs the spec resolved, not a lookup by name", () => {
+  const spec = clone(siteSpec("split-sql"));
+  spec.sccm.sqlVm.hostname = "SQLX";
+  spec.sccm.sqlVm.memoryBytes = 8 * 2 ** 30;
+  spec.sccm.siteServerVm.hostname = "CMX";
+  expect(parseIni(sqlConfigurationIni(spec)).OPTIONS.SQLMAXMEMORY).toBe('"6144"');
+  expect(parseIni(sccmSetupIni(spec)).SQLConfigOptions.SQLServerName).toBe("SQLX.split.homelab.test");
+  expect(parseIni(sccmSetupIni(spec)).Options.SDKServer).toBe("CMX.split.homelab.test");
 });
 
 test("error classes carry their names", () => {
@@ -45,7 +44,7 @@ test("boundaries cover only networks a client is on", () => {
 test("a member uses the DC's address on the first network they share", () => {
   const dev = stackSpec("dev");
   const member = { ...dev.vms[2], nics: [{ ...dev.vms[2].nics[0], network: "elsewhere" }, dev.vms[2].nics[1]] };
-  expect(dnsServerFor(dev, member)).toBe("192.168.122.10");
+  expect(dnsServerFor(siteSpec("dev").domain, member)).toBe("192.168.122.10");
 });
 
 test("parseIni: a section header is a whole line", () => {

@@ -2,7 +2,7 @@
 // parameters of the phases the other tests do not pin, written out (mutation testing of phases/graph.ts).
 import { buildPhaseGraph } from "../../../phases";
 import type { Phase } from "../../../phases";
-import { stackSpec } from "../../support/stacks";
+import { stackSpec, REPO_MANIFEST } from "../../support/stacks";
 
 const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>]> = [
   ["dc01-winrm", "scripts/common/Test-LabReady.ps1", "DC01: WinRM runs a command", false, {}],
@@ -109,7 +109,7 @@ const DEV_PHASES: Array<[string, string, string, boolean, Record<string, string>
 
 let dev: Phase[];
 beforeEach(() => {
-  dev = buildPhaseGraph(stackSpec("dev")).phases;
+  dev = buildPhaseGraph(stackSpec("dev"), REPO_MANIFEST).phases;
 });
 const byId = (id: string) => dev.find((p) => p.id === id)!;
 
@@ -202,7 +202,7 @@ test("dev: parameters of the DC, SQL and site-server phases", () => {
 test("a lab without a domain gets WinRM, rename and static addresses only; a role-windows VM in a domain is no member", () => {
   const minimal = stackSpec("minimal");
   const spec = { ...minimal, domain: undefined, sccm: undefined };
-  const phases = buildPhaseGraph(spec).phases;
+  const phases = buildPhaseGraph(spec, REPO_MANIFEST).phases;
   expect(phases.map((p) => p.id.replace(/^[^-]+-/, ""))).toEqual([...spec.vms.flatMap(() => ["winrm", "rename"]), ...spec.vms.map(() => "network")]);
   for (const p of phases.filter((x) => x.id.endsWith("-network"))) expect(Object.keys(p.params)).toEqual(["Nic"]);
 });
@@ -210,13 +210,13 @@ test("a lab without a domain gets WinRM, rename and static addresses only; a rol
 test("the site server and the SQL host must be domain members", () => {
   const spec = structuredClone(stackSpec("split-sql"));
   spec.vms[1].role = "windows";
-  expect(() => buildPhaseGraph(spec)).toThrow("the site server SCCM01 and the SQL host SQL01 must be domain members (role site-server / sql)");
+  expect(() => buildPhaseGraph(spec, REPO_MANIFEST)).toThrow("the site server SCCM01 and the SQL host SQL01 must be domain members (role site-server / sql)");
 });
 
 test("a role-windows VM in a domain keeps its own DNS and joins nothing", () => {
   const spec = structuredClone(stackSpec("dev"));
   spec.vms[3].role = "windows";
-  const phases = buildPhaseGraph(spec).phases;
+  const phases = buildPhaseGraph(spec, REPO_MANIFEST).phases;
   const own = phases.filter((p) => p.vm === "CLIENT02");
   expect(own.map((p) => [p.id, p.title, p.after])).toEqual([
     ["client02-winrm", "CLIENT02: WinRM runs a command", []],
@@ -232,7 +232,7 @@ test("a phase without generated files has no files key at all", () => {
 });
 
 test("a domain without SCCM ends with the joins, then each VM's scan for secrets left behind", () => {
-  const phases = buildPhaseGraph({ ...stackSpec("dev"), sccm: undefined }).phases;
+  const phases = buildPhaseGraph({ ...stackSpec("dev"), sccm: undefined }, REPO_MANIFEST).phases;
   expect(phases.map((p) => p.id).slice(-7)).toEqual([
     "client01-join",
     "client02-network",
@@ -250,9 +250,9 @@ test("the ODBC version prefix comes from the manifest, 18.5. when it names none"
   const manifest = structuredClone(loadMediaManifest());
   const odbc = manifest.entries.find((e) => e.id === "odbc18")!;
   odbc.version = "18.4.";
-  expect(buildPhaseGraph(stackSpec("dev"), { manifest }).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.4.");
+  expect(buildPhaseGraph(stackSpec("dev"), manifest).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.4.");
   delete (odbc as { version?: string }).version;
-  expect(buildPhaseGraph(stackSpec("dev"), { manifest }).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.5.");
+  expect(buildPhaseGraph(stackSpec("dev"), manifest).phases.find((p) => p.id === "sccm01-sccm-prerequisites")!.params.OdbcVersionPrefix).toBe("18.5.");
 });
 
 describe("topologicalLevels on its own", () => {

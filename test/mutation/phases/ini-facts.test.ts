@@ -1,17 +1,7 @@
 // The ini reader and writer and the lab facts the phases derive, case by case (added for mutation testing of phases/).
-import { clone, stackSpec } from "../../support/stacks";
+import { clone, siteSpec, stackSpec } from "../../support/stacks";
 import { IniError, parseIni, writeIni } from "../../../phases/ini";
-import {
-  dcAddressOn,
-  dnsServerFor,
-  domainController,
-  managementHost,
-  networkNamed,
-  requireDomain,
-  requireSccm,
-  reverseZoneOf,
-  vmNamed,
-} from "../../../phases/lab-facts";
+import { dcAddressOn, dnsServerFor, managementHost, networkNamed, reverseZoneOf } from "../../../phases/lab-facts";
 import { boundaryRanges, dhcpScopes, dnsSettings } from "../../../phases";
 
 describe("writeIni", () => {
@@ -63,31 +53,28 @@ describe("parseIni", () => {
 });
 
 describe("lab facts", () => {
-  const dev = stackSpec("dev");
+  const dev = siteSpec("dev");
   test("lookups name what is missing", () => {
-    expect(() => vmNamed(dev, "NOPE", "homelab:sccm.sqlServer")).toThrow("homelab:sccm.sqlServer names VM NOPE, which is not in homelab:vms");
     expect(() => networkNamed(dev, "nope")).toThrow("network nope is not in homelab:networks");
-    expect(() => requireDomain({ ...dev, domain: undefined })).toThrow("the phases need homelab:domain for this step");
-    expect(() => requireSccm({ ...dev, sccm: undefined })).toThrow("the phases need homelab:sccm for this step");
     expect(() => managementHost({ ...dev.vms[0], managementIp: undefined })).toThrow(
       "DC01 has no management address: give one NIC a static ip:, or a reserve: on a network where libvirt answers DHCP",
     );
   });
   test("the DC, its addresses per network, and the DNS server a member uses", () => {
-    expect(domainController(dev).name).toBe("DC01");
-    expect([dcAddressOn(dev, "lab-net"), dcAddressOn(dev, "default"), dcAddressOn(dev, "nope")]).toEqual(["192.168.56.10", "192.168.122.10", undefined]);
-    expect(dnsServerFor(dev, dev.vms[2])).toBe("192.168.56.10");
-    // A member on no network the DC has an address on uses the DC's first static address.
+    expect(dev.domain.dcVm.name).toBe("DC01");
+    expect([dcAddressOn(dev.domain, "lab-net"), dcAddressOn(dev.domain, "default"), dcAddressOn(dev.domain, "nope")]).toEqual([
+      "192.168.56.10",
+      "192.168.122.10",
+      undefined,
+    ]);
+    expect(dnsServerFor(dev.domain, dev.vms[2])).toBe("192.168.56.10");
+    // A member on no network the DC has an address on uses the DC's first static address (validation makes every DC NIC static).
     const lonely = { ...dev.vms[2], nics: [{ ...dev.vms[2].nics[0], network: "elsewhere" }] };
-    expect(dnsServerFor(dev, lonely)).toBe("192.168.56.10");
-    // A DC with no static address at all is refused.
-    const spec = clone(dev);
-    spec.vms[0].nics = spec.vms[0].nics.map((n) => ({ ...n, addressing: "reserved" as const, ip: n.ip ?? "192.168.122.10" }));
-    expect(() => dnsServerFor(spec, lonely)).toThrow("the DC DC01 has no static address: give one of its NICs ip: in homelab:vms");
+    expect(dnsServerFor(dev.domain, lonely)).toBe("192.168.56.10");
   });
   test("a member on the second network only uses the DC's address there", () => {
     const member = { ...dev.vms[2], nics: [dev.vms[2].nics[1]] };
-    expect(dnsServerFor(dev, member)).toBe("192.168.122.10");
+    expect(dnsServerFor(dev.domain, member)).toBe("192.168.122.10");
   });
 });
 
@@ -115,7 +102,7 @@ describe("generated parameters, literally", () => {
     const spec = clone(stackSpec("dev"));
     spec.vms[1].nics[0].ip = "192.168.56.150";
     expect(dhcpScopes(spec)[0].Exclusion).toEqual(["192.168.56.150-192.168.56.150"]);
-    expect(dhcpScopes({ ...spec, domain: undefined })).toEqual([]);
+    expect(dhcpScopes({ ...spec, domain: undefined, sccm: undefined })).toEqual([]);
   });
   test("a DC without a static address on a network it serves is refused", () => {
     const spec = clone(stackSpec("dev"));
