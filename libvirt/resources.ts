@@ -17,6 +17,18 @@ export interface ProviderNote {
   at: number;
 }
 
+/**
+ * What a provider's check foresees a change doing ("grows live", "restarts the network", "kept on
+ * destroy"), as the `note` field of the checked inputs. Pulumi's Node dynamic provider host forwards
+ * no detailed diff (@pulumi/pulumi 3.270.0 cmd/dynamic-provider/index.js, diff(): only changes,
+ * replaces and deleteBeforeReplace), but it does not support provider previews (no Handshake, and
+ * Configure leaves supportsPreview unset), so in a preview the engine hands the checked inputs back
+ * as the resource's outputs (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go, Create
+ * and Update: `!protocol.supportsPreview` returns req.Properties / req.NewInputs). The component
+ * logs it against the resource then; the outputs of a real create or update leave it out.
+ */
+export type CheckNote = string;
+
 type Kind = "network" | "pool" | "volume" | "domain";
 
 /**
@@ -145,6 +157,8 @@ export interface LibvirtDomainArgs extends LibvirtConnectionArgs {
 export class LibvirtNetwork extends pulumi.dynamic.Resource {
   /** Notes of the last create or update (see ProviderNote). */
   declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
+  /** In a preview only: what check foresees the planned change doing (see CheckNote). */
+  declare public readonly note: pulumi.Output<CheckNote | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -159,7 +173,7 @@ export class LibvirtNetwork extends pulumi.dynamic.Resource {
     super(
       networkProvider,
       name,
-      { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined, notes: undefined },
+      { ...args, summary: undefined, liveXml: undefined, isActive: undefined, isAutostart: undefined, notes: undefined, note: undefined },
       opts,
       "homelab",
       "LibvirtNetwork",
@@ -170,6 +184,8 @@ export class LibvirtNetwork extends pulumi.dynamic.Resource {
 export class LibvirtPool extends pulumi.dynamic.Resource {
   /** Notes of the last create or update (see ProviderNote). */
   declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
+  /** In a preview only: what check foresees the planned change doing (see CheckNote). */
+  declare public readonly note: pulumi.Output<CheckNote | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -183,7 +199,7 @@ export class LibvirtPool extends pulumi.dynamic.Resource {
     super(
       poolProvider,
       name,
-      { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined, notes: undefined },
+      { ...args, summary: undefined, liveXml: undefined, state: undefined, isAutostart: undefined, notes: undefined, note: undefined },
       opts,
       "homelab",
       "LibvirtPool",
@@ -194,6 +210,8 @@ export class LibvirtPool extends pulumi.dynamic.Resource {
 export class LibvirtVolume extends pulumi.dynamic.Resource {
   /** Notes of the last create or update (see ProviderNote). */
   declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
+  /** In a preview only: what check foresees the planned change doing (see CheckNote). */
+  declare public readonly note: pulumi.Output<CheckNote | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly pool: pulumi.Output<string>;
   /** The image file on the hypervisor host (also the resource's id). */
@@ -207,7 +225,7 @@ export class LibvirtVolume extends pulumi.dynamic.Resource {
     super(
       volumeProvider,
       name,
-      { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined, notes: undefined },
+      { ...args, path: undefined, liveCapacityBytes: undefined, liveFormat: undefined, notes: undefined, note: undefined },
       opts,
       "homelab",
       "LibvirtVolume",
@@ -218,6 +236,8 @@ export class LibvirtVolume extends pulumi.dynamic.Resource {
 export class LibvirtDomain extends pulumi.dynamic.Resource {
   /** Notes of the last create or update (see ProviderNote). */
   declare public readonly notes: pulumi.Output<ProviderNote[] | undefined>;
+  /** In a preview only: what check foresees the planned change doing (see CheckNote). */
+  declare public readonly note: pulumi.Output<CheckNote | undefined>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly uuid: pulumi.Output<string>;
   declare public readonly uri: pulumi.Output<string>;
@@ -229,6 +249,13 @@ export class LibvirtDomain extends pulumi.dynamic.Resource {
   declare public readonly state: pulumi.Output<string>;
 
   constructor(name: string, args: LibvirtDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(domainProvider, name, { ...args, summary: undefined, liveXml: undefined, state: undefined, notes: undefined }, opts, "homelab", "LibvirtDomain");
+    super(
+      domainProvider,
+      name,
+      { ...args, summary: undefined, liveXml: undefined, state: undefined, notes: undefined, note: undefined },
+      opts,
+      "homelab",
+      "LibvirtDomain",
+    );
   }
 }

@@ -3,17 +3,28 @@ import { Virsh } from "../virsh";
 import type { ConnectionInputs } from "./inputs";
 import { xmlMissing } from "./summary";
 import { uriMoveProblem } from "./diff";
+import { engineLog, hostEngineAddress } from "./engine-log";
 
-/** Where providers report what they did not do (a kept disk, a kept directory) and why. */
+/** Where providers report what they did not do (a kept disk, a kept directory) and why. A returned promise settles once the note is delivered. */
 export interface Log {
-  info(message: string): void;
-  warn(message: string): void;
+  info(message: string): void | Promise<void>;
+  warn(message: string): void | Promise<void>;
 }
 
-/** Pulumi's log when running under the engine (lazily: this module stays usable without it). */
+/**
+ * Pulumi's log when the SDK has an engine connection; inside the dynamic provider host, which
+ * has none, the engine's Log service at the address the host was started with (see ./engine-log).
+ * Loaded lazily: this module stays usable without Pulumi.
+ */
+function currentLog(): Log {
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const address = pulumi.runtime.hasEngine() ? undefined : hostEngineAddress();
+  return address ? engineLog(address) : { info: (m) => pulumi.log.info(m), warn: (m) => pulumi.log.warn(m) };
+}
+
 export const pulumiLog: Log = {
-  info: (m) => (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).log.info(m),
-  warn: (m) => (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).log.warn(m),
+  info: (m) => currentLog().info(m),
+  warn: (m) => currentLog().warn(m),
 };
 
 export function virshFor(inputs: ConnectionInputs): Virsh {
@@ -162,9 +173,9 @@ export function releaseNote(kind: AdoptableKind, name: string, removal: string):
 }
 
 /** For a delete: true (and says so) when the object was adopted, so it is released, not removed. */
-export function released(kind: AdoptableKind, virsh: Virsh, props: { name: string; uuid: string; adopted?: boolean }, log: Log): boolean {
+export async function released(kind: AdoptableKind, virsh: Virsh, props: { name: string; uuid: string; adopted?: boolean }, log: Log): Promise<boolean> {
   if (!props.adopted) return false;
-  log.info(releaseNote(kind, props.name, accessFor(kind, virsh, props).removal));
+  await log.info(releaseNote(kind, props.name, accessFor(kind, virsh, props).removal));
   return true;
 }
 

@@ -102,7 +102,7 @@ export async function update(_id: string, olds: DomainOutputs, news: CheckedDoma
 
 export async function remove(_id: string, props: CheckedDomain & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (released("domain", virsh, props, log)) return;
+  if (await released("domain", virsh, props, log)) return;
   let state: string;
   try {
     state = await virsh.domainState(props.uuid, props.name);

@@ -117,7 +117,7 @@ export async function update(_id: string, olds: NetworkOutputs, news: CheckedNet
 
 export async function remove(_id: string, props: CheckedNetwork & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (released("network", virsh, props, log)) return;
+  if (await released("network", virsh, props, log)) return;
   const info = await virsh.networkInfo(props.name);
   if (!info) return;
   if (info.active) await virsh.destroyNetwork(props.name);

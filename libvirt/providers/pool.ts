@@ -106,19 +106,19 @@ export async function update(_id: string, olds: PoolOutputs, news: CheckedPool):
 
 export async function remove(_id: string, props: CheckedPool & Observed, log: Log = pulumiLog): Promise<void> {
   const virsh = virshFor(props);
-  if (released("pool", virsh, props, log)) return;
+  if (await released("pool", virsh, props, log)) return;
   const info = await virsh.poolInfo(props.name);
   if (!info) return;
   const volumes = info.state === "running" ? await virsh.listVolumes(props.name) : [];
   if (info.state === "running") await virsh.destroyPool(props.name);
   if (volumes.length > 0) {
-    log.info(`pool ${props.name}: left its directory ${props.summary.path} in place: it still holds ${volumes.join(", ")}`);
+    await log.info(`pool ${props.name}: left its directory ${props.summary.path} in place: it still holds ${volumes.join(", ")}`);
   } else {
     // pool-delete on a dir pool is rmdir: it cannot remove a directory that holds files.
     try {
       await virsh.deletePool(props.name);
     } catch (e) {
-      log.info(`pool ${props.name}: left its directory ${props.summary.path} in place (${errorText(e)})`);
+      await log.info(`pool ${props.name}: left its directory ${props.summary.path} in place (${errorText(e)})`);
     }
   }
   await virsh.undefinePool(props.name);

@@ -17,6 +17,18 @@ export function volumeGrowNote(pool: string, name: string, oldBytes: number | un
   );
 }
 
+/**
+ * Pure: what a destroy will do to a disk the lab keeps, said when the disk is created (in the
+ * preview and in the up). At delete time Pulumi gives the provider no way to attach a note to the
+ * resource (see ./engine-log.ts), so the user learns it here, where the note has its resource.
+ */
+export function volumeKeptNote(pool: string, name: string): string {
+  return (
+    `volume ${pool}/${name}: kept with its data when the lab is destroyed or the disk leaves it (deleteOnDestroy is off); ` +
+    `delete it by hand with virsh vol-delete --pool ${pool} ${name}`
+  );
+}
+
 export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Promise<{ inputs: CheckedVolume; failures: CheckFailure[] }> {
   const failures = identityFailures("volume", news as unknown as Record<string, unknown>, false);
   const label = `volume ${news.pool}/${news.name}`;
@@ -37,7 +49,14 @@ export async function check(olds: Partial<VolumeInputs>, news: VolumeInputs): Pr
     const problem = volumeShrinkProblem(news.pool, news.name, olds.capacityBytes, news.capacityBytes);
     if (problem) failures.push({ property: "capacityBytes", reason: problem });
   }
-  const note = olds.pool === news.pool && olds.name === news.name ? volumeGrowNote(news.pool, news.name, olds.capacityBytes, news.capacityBytes) : undefined;
+  const created = olds.pool === undefined && olds.name === undefined;
+  const note = created
+    ? news.deleteOnDestroy
+      ? undefined
+      : volumeKeptNote(news.pool, news.name)
+    : olds.pool === news.pool && olds.name === news.name
+      ? volumeGrowNote(news.pool, news.name, olds.capacityBytes, news.capacityBytes)
+      : undefined;
   return { inputs: note ? { ...news, note } : news, failures };
 }
 
@@ -116,6 +135,7 @@ export async function create(inputs: CheckedVolume, log: Log = pulumiLog): Promi
   } else {
     await virsh.createVolume(inputs.pool, inputs.xml);
   }
+  if (!inputs.deleteOnDestroy) log.info(volumeKeptNote(inputs.pool, inputs.name));
   const outs = (await observe(virsh, inputs))!;
   return { id: outs.path, outs };
 }
@@ -136,13 +156,13 @@ export async function remove(_id: string, props: CheckedVolume, log: Log = pulum
   const virsh = virshFor(props);
   const label = `volume ${props.pool}/${props.name}`;
   if (!props.deleteOnDestroy) {
-    log.info(`${label}: kept with its data (deleteOnDestroy is off); delete it by hand with virsh vol-delete --pool ${props.pool} ${props.name}`);
+    await log.info(volumeKeptNote(props.pool, props.name));
     return;
   }
   const pool = await virsh.poolInfo(props.pool);
   if (!pool) return;
   if (pool.state !== "running") {
-    log.warn(`${label}: not deleted: pool ${props.pool} is not running (start it and delete the volume by hand)`);
+    await log.warn(`${label}: not deleted: pool ${props.pool} is not running (start it and delete the volume by hand)`);
     return;
   }
   if (await virsh.volumeInfo(props.pool, props.name)) await virsh.deleteVolume(props.pool, props.name);
