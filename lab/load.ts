@@ -73,6 +73,7 @@ type Scalars = {
   installTimeoutMinutes?: number;
   checkpoints: LabSpec["guest"]["checkpoints"];
   disks?: LabSpec["disks"]; // base images (issue 13)
+  replaceClonesOnBaseChange: boolean; // base images (issue 13)
 };
 
 /** The spec from a draft that passed every rule: what the rules proved (a pool, a SQL host) is carried as plain values. */
@@ -118,7 +119,8 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: SccmSpe
       checkpoints: scalars.checkpoints,
     },
     media,
-    ...(scalars.disks !== undefined ? { disks: scalars.disks } : {}), // base images (issue 13)
+    // base images (issue 13)
+    ...(scalars.disks !== undefined ? { disks: scalars.disks, replaceClonesOnBaseChange: scalars.replaceClonesOnBaseChange } : {}),
   };
   spec.secrets = requiredSecrets(spec);
   return spec;
@@ -150,16 +152,16 @@ export function loadLabSpec(input: StackConfig): LabResult {
   for (const rule of rules) rule(draft, problems);
   checkSecrets(input, problems);
   // ---- base images (issue 13)
-  if (parsed.scalars.disks === "full") {
+  if (parsed.scalars.disks !== undefined && parsed.scalars.install !== "unattended") {
     problems.error(
       ["disks"],
-      "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+      `${parsed.scalars.disks}: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`,
     );
   }
-  if (parsed.scalars.disks === "linked" && parsed.scalars.install !== "unattended") {
+  if (parsed.scalars.replaceClonesOnBaseChange && parsed.scalars.disks === undefined) {
     problems.error(
-      ["disks"],
-      `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`,
+      ["replaceClonesOnBaseChange"],
+      "true: there are no clones to replace, since homelab:disks is unset (each VM installs onto its own blank disk): set homelab:disks to linked or full, or remove homelab:replaceClonesOnBaseChange",
     );
   }
   // ---- end base images

@@ -199,6 +199,8 @@ export interface LabSpec {
   media?: MediaSpec;
   /** Base images (issue 13): unset keeps a blank disk and a full install per VM. */
   disks?: DiskMode;
+  /** Base images (issue 13): a new base image replaces the clones made from the old one (their disks are rebuilt); off, they keep the old base. */
+  replaceClonesOnBaseChange?: boolean;
 }
 
 export interface LabProblem {
