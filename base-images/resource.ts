@@ -10,7 +10,7 @@ import type { WindowsOs } from "../unattend/images";
 import { answerIsoPath, noPromptIsoPath, serialLogPath } from "../unattend/paths";
 import { InstallMedia } from "../unattend/resources";
 import { installTimeoutMinutes } from "../unattend/wait";
-import { buildVmSpec, renderBaseAnswerFile } from "./answer-file";
+import { buildVmSpec, renderBaseAnswerFile, throwawayBuildPassword } from "./answer-file";
 import { baseImageName, vmsByEdition } from "./identity";
 import { baseImageProvider, cloneDiskProvider } from "./provider";
 import type { DiskMode } from "../lab";
@@ -95,7 +95,6 @@ export function createBaseImages(
   parent: pulumi.Resource,
   prefix: string,
   spec: LabSpec,
-  adminPassword: pulumi.Input<string>,
   scriptsDir: string,
   dependsOn: pulumi.Resource[],
 ): Map<WindowsOs, LabBaseImage> {
@@ -122,7 +121,8 @@ export function createBaseImages(
         answerIso: buildVm.apply((vm) => answerIsoPath(spec.pool, vm)),
         serialLog: buildVm.apply(serialLogPath),
         readableXml,
-        adminPassword,
+        // Not homelab:adminPassword: a throwaway one (a Pulumi secret, encrypted in state), so no lab secret is in the image.
+        adminPassword: pulumi.secret(throwawayBuildPassword()),
         scriptsDir,
       },
       { parent, dependsOn },

@@ -50,7 +50,7 @@ export class Lab extends pulumi.ComponentResource {
     const scriptsDir = join(args.projectDir, "scripts");
     const bases =
       spec.disks !== undefined && spec.guest.install === "unattended"
-        ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
+        ? createBaseImages(this, name, spec, scriptsDir, [this.storage.pool])
         : new Map<string, LabBaseImage>();
     const baseOf = (vm: VmSpec) => {
       const base = bases.get(vm.os as WindowsOs);
