@@ -159,3 +159,6 @@ export const baseImageOps = {
     await deleteBaseImage(virsh, props.pool, props.name);
   },
 };
+
+// The CloneDisk provider's code, reached through the same loader as the BaseImage provider's (provider.ts).
+export { cloneDiskOps } from "./clone-disk";

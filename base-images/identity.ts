@@ -6,7 +6,8 @@ import type { LabSpec, VmSpec } from "../lab";
 import type { WindowsOs } from "../unattend/images";
 
 /** Bump when the build flow changes what ends up in a base image: every base image is then rebuilt. */
-export const BASE_IMAGE_GENERATOR_VERSION = 1;
+// 2: no lab admin account and no lab password in the base (a throwaway build password).
+export const BASE_IMAGE_GENERATOR_VERSION = 2;
 
 export interface BaseImageInputsForName {
   os: WindowsOs;

@@ -38,3 +38,17 @@ function providerOf(): pulumi.dynamic.ResourceProvider {
 }
 
 export const baseImageProvider = providerOf();
+
+function cloneDiskProviderOf(): pulumi.dynamic.ResourceProvider {
+  const ops = () => load().cloneDiskOps as unknown as Record<string, (...args: unknown[]) => Promise<never>>;
+  return {
+    check: (olds, news) => ops().check(olds, news),
+    diff: (id, olds, news) => ops().diff(id, olds, news),
+    create: (inputs) => ops().create(inputs),
+    read: (id, props) => ops().read(id, props ?? {}),
+    update: (id, olds, news) => ops().update(id, olds, news),
+    delete: (id, props) => ops().remove(id, props),
+  };
+}
+
+export const cloneDiskProvider = cloneDiskProviderOf();

@@ -10,9 +10,10 @@ import type { WindowsOs } from "../unattend/images";
 import { answerIsoPath, noPromptIsoPath, serialLogPath } from "../unattend/paths";
 import { InstallMedia } from "../unattend/resources";
 import { installTimeoutMinutes } from "../unattend/wait";
-import { buildVmSpec, renderBaseAnswerFile } from "./answer-file";
+import { buildVmSpec, renderBaseAnswerFile, throwawayBuildPassword } from "./answer-file";
 import { baseImageName, vmsByEdition } from "./identity";
-import { baseImageProvider } from "./provider";
+import { baseImageProvider, cloneDiskProvider } from "./provider";
+import type { DiskMode } from "../lab";
 
 export interface BaseImageArgs {
   uri: pulumi.Input<string>;
@@ -36,6 +37,35 @@ export class BaseImage extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: BaseImageArgs, opts?: pulumi.CustomResourceOptions) {
     super(baseImageProvider, name, { ...args, path: undefined, origin: undefined, allocationBytes: undefined }, opts, "homelab", "BaseImage");
+  }
+}
+
+export interface CloneDiskArgs {
+  uri: pulumi.Input<string>;
+  pool: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  vm: pulumi.Input<string>;
+  capacityBytes: pulumi.Input<number>;
+  mode: pulumi.Input<DiskMode>;
+  base: pulumi.Input<string>;
+  basePool: pulumi.Input<string>;
+  basePath: pulumi.Input<string>;
+  baseCapacityBytes: pulumi.Input<number>;
+  replaceOnBaseChange: pulumi.Input<boolean>;
+  deleteOnDestroy: pulumi.Input<boolean>;
+  serialLog: pulumi.Input<string>;
+}
+
+/** A Windows VM's disk made from its edition's base image: a linked clone or a full copy (clone-disk.ts). */
+export class CloneDisk extends pulumi.dynamic.Resource {
+  declare public readonly path: pulumi.Output<string>;
+  /** The base image the disk was made from (a linked one still reads from it). */
+  declare public readonly madeFrom: pulumi.Output<string>;
+  /** What a changed base image means for this disk, when it changed. */
+  declare public readonly note: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: CloneDiskArgs, opts?: pulumi.CustomResourceOptions) {
+    super(cloneDiskProvider, name, { ...args, path: undefined, madeFrom: undefined, note: undefined }, opts, "homelab", "CloneDisk");
   }
 }
 
@@ -65,7 +95,6 @@ export function createBaseImages(
   parent: pulumi.Resource,
   prefix: string,
   spec: LabSpec,
-  adminPassword: pulumi.Input<string>,
   scriptsDir: string,
   dependsOn: pulumi.Resource[],
 ): Map<WindowsOs, LabBaseImage> {
@@ -92,7 +121,8 @@ export function createBaseImages(
         answerIso: buildVm.apply((vm) => answerIsoPath(spec.pool, vm)),
         serialLog: buildVm.apply(serialLogPath),
         readableXml,
-        adminPassword,
+        // Not homelab:adminPassword: a throwaway one (a Pulumi secret, encrypted in state), so no lab secret is in the image.
+        adminPassword: pulumi.secret(throwawayBuildPassword()),
         scriptsDir,
       },
       { parent, dependsOn },

@@ -48,17 +48,22 @@ export class Lab extends pulumi.ComponentResource {
     this.storage = new LabStorage(childName(name, "storage"), { uri, pool: spec.pool }, { parent: this });
     const libvirtNetworks: Record<string, LibvirtNetwork> = Object.fromEntries(Object.entries(this.networks).map(([k, v]) => [k, v.network]));
     this.vms = {};
-    // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a linked clone of it.
+    // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a clone (linked or full) of it.
     const scriptsDir = join(args.projectDir, "scripts");
     const bases =
-      spec.disks === "linked" && spec.guest.install === "unattended"
-        ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
+      spec.disks !== undefined && spec.guest.install === "unattended"
+        ? createBaseImages(this, name, spec, scriptsDir, [this.storage.pool])
         : new Map<string, LabBaseImage>();
     const baseOf = (vm: VmSpec) => {
       const base = bases.get(vm.os as WindowsOs);
       const volume = spec.volumes.find((v) => v.vm === vm.name);
       return base && volume && base.vms.includes(vm.name)
-        ? { image: base.image, capacityBytes: Math.min(...spec.volumes.filter((v) => base.vms.includes(v.vm)).map((v) => v.capacityBytes)) }
+        ? {
+            image: base.image,
+            capacityBytes: Math.min(...spec.volumes.filter((v) => base.vms.includes(v.vm)).map((v) => v.capacityBytes)),
+            mode: spec.disks!,
+            replaceOnBaseChange: spec.replaceClonesOnBaseChange ?? false,
+          }
         : undefined;
     };
     // ---- end base images

@@ -2,11 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import { renderDomainXml, renderVolumeXml } from "../libvirt/render";
 import { LibvirtDomain, LibvirtNetwork, LibvirtPool, LibvirtVolume } from "../libvirt/resources";
-import { installsUnattended } from "../unattend/paths";
+import { installsUnattended, serialLogPath } from "../unattend/paths";
 import { InstallMedia, installMediaArgs, InstallWait, installWaitArgs } from "../unattend/resources";
 import { childName } from "./naming";
-import { cloneVolumeSpec } from "../base-images/clones";
+import { CloneDisk } from "../base-images/resource";
 import type { BaseImage } from "../base-images/resource";
+import type { DiskMode } from "../lab";
 import { logProviderNotes } from "./notes";
 
 export interface VmArgs {
@@ -19,8 +20,8 @@ export interface VmArgs {
   networks: Record<string, LibvirtNetwork>;
   /** Unattended install (issue 12): homelab:adminPassword (a secret) and the project's scripts/ folder. */
   install?: { adminPassword: pulumi.Input<string> | undefined; scriptsDir: string };
-  // ---- base images (issue 13): the disk becomes a linked clone of its edition's base image.
-  base?: { image: BaseImage; capacityBytes: number };
+  // ---- base images (issue 13): the disk is made from its edition's base image (linked or full).
+  base?: { image: BaseImage; capacityBytes: number; mode: DiskMode; replaceOnBaseChange: boolean };
   // ---- end base images
 }
 
@@ -29,40 +30,65 @@ export interface VmOutputs {
   name: pulumi.Output<string>;
   uuid: pulumi.Output<string>;
   domain: LibvirtDomain;
-  volume: LibvirtVolume;
+  volume: LibvirtVolume | CloneDisk;
   /** What the VM's first guest phase waits for: its install wait when Windows installs unattended, else the domain. */
   ready: pulumi.Resource;
 }
 
-function createVm(component: pulumi.ComponentResource, name: string, args: VmArgs): { volume: LibvirtVolume; domain: LibvirtDomain; ready: pulumi.Resource } {
+function createVm(
+  component: pulumi.ComponentResource,
+  name: string,
+  args: VmArgs,
+): { volume: LibvirtVolume | CloneDisk; domain: LibvirtDomain; ready: pulumi.Resource } {
   const { vm, lab } = args;
   const volumeSpec = lab.volumes.find((v) => v.vm === vm.name);
   if (!volumeSpec) throw new Error(`the lab has no volume for VM ${vm.name}`);
-  const volume = new LibvirtVolume(
-    childName(name, "disk"),
-    {
-      uri: lab.libvirt.uri,
-      pool: volumeSpec.pool,
-      name: volumeSpec.name,
-      // ---- base images (issue 13): a linked clone's XML names the base image as its backing store.
-      xml: args.base
-        ? args.base.image.path.apply((path) =>
-            renderVolumeXml(cloneVolumeSpec(volumeSpec, { pool: volumeSpec.pool, name: "", path, capacityBytes: args.base!.capacityBytes }, "linked")),
-          )
-        : renderVolumeXml(volumeSpec),
-      capacityBytes: volumeSpec.capacityBytes,
-      format: volumeSpec.format,
-      deleteOnDestroy: volumeSpec.deleteOnDestroy,
-    },
-    { parent: component, dependsOn: [args.pool, ...(args.base ? [args.base.image] : [])] },
-  );
+  // ---- base images (issue 13): a clone of the base image, or a blank disk. A clone replaced (a new base
+  // image with homelab:replaceClonesOnBaseChange) replaces its answer media, domain and install wait with it,
+  // each deleted before it is made again (libvirt names and the answer ISO's path are unique).
+  const base = args.base;
+  const volume = base
+    ? new CloneDisk(
+        childName(name, "disk"),
+        {
+          uri: lab.libvirt.uri,
+          pool: volumeSpec.pool,
+          name: volumeSpec.name,
+          vm: vm.name,
+          capacityBytes: volumeSpec.capacityBytes,
+          mode: base.mode,
+          base: base.image.name,
+          basePool: lab.pool.name,
+          basePath: base.image.path,
+          baseCapacityBytes: base.capacityBytes,
+          replaceOnBaseChange: base.replaceOnBaseChange,
+          deleteOnDestroy: volumeSpec.deleteOnDestroy,
+          serialLog: serialLogPath(vm),
+        },
+        { parent: component, dependsOn: [args.pool, base.image] },
+      )
+    : new LibvirtVolume(
+        childName(name, "disk"),
+        {
+          uri: lab.libvirt.uri,
+          pool: volumeSpec.pool,
+          name: volumeSpec.name,
+          xml: renderVolumeXml(volumeSpec),
+          capacityBytes: volumeSpec.capacityBytes,
+          format: volumeSpec.format,
+          deleteOnDestroy: volumeSpec.deleteOnDestroy,
+        },
+        { parent: component, dependsOn: [args.pool] },
+      );
+  const withDisk: pulumi.CustomResourceOptions = base ? { replaceWith: [volume], deleteBeforeReplace: true } : {};
+  // ---- end base images
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
   const unattended = installsUnattended(lab, vm) && args.install !== undefined;
   const media = unattended
     ? new InstallMedia(
         childName(name, "install-media"),
         installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir),
-        { parent: component, dependsOn: [volume] },
+        { parent: component, dependsOn: [volume], ...withDisk },
       )
     : undefined;
   // The domain waits for its own disk and networks only, so VMs build side by side.
@@ -76,12 +102,14 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
       xml: renderDomainXml(vm, lab),
       start: vm.start,
     },
-    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] },
+    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])], ...withDisk },
   );
-  logProviderNotes(volume);
+  if (volume instanceof LibvirtVolume) logProviderNotes(volume);
   logProviderNotes(domain);
   // --- unattended install (issue 12): the install marker on the serial log, before the first phase.
-  const ready = media ? new InstallWait(childName(name, "install-wait"), installWaitArgs(lab, vm, media), { parent: component, dependsOn: [domain] }) : domain;
+  const ready = media
+    ? new InstallWait(childName(name, "install-wait"), installWaitArgs(lab, vm, media), { parent: component, dependsOn: [domain], ...withDisk })
+    : domain;
   return { volume, domain, ready };
 }
 
@@ -90,7 +118,7 @@ abstract class LabVm extends pulumi.ComponentResource implements VmOutputs {
   public readonly name: pulumi.Output<string>;
   public readonly uuid: pulumi.Output<string>;
   public readonly domain: LibvirtDomain;
-  public readonly volume: LibvirtVolume;
+  public readonly volume: LibvirtVolume | CloneDisk;
   public readonly ready: pulumi.Resource;
 
   protected constructor(type: string, name: string, args: VmArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -75,6 +75,7 @@ type Scalars = {
   installTimeoutMinutes?: number;
   checkpoints: LabSpec["guest"]["checkpoints"];
   disks?: LabSpec["disks"]; // base images (issue 13)
+  replaceClonesOnBaseChange: boolean; // base images (issue 13)
 };
 
 /** The spec from a draft that passed every rule: what the rules proved (a pool, a SQL host) is carried as plain values. */
@@ -140,7 +141,8 @@ function finish(input: StackConfig, d: Draft & { pool: PoolSpec }, sccm: (DraftS
       checkpoints: scalars.checkpoints,
     },
     media,
-    ...(scalars.disks !== undefined ? { disks: scalars.disks } : {}), // base images (issue 13)
+    // base images (issue 13)
+    ...(scalars.disks !== undefined ? { disks: scalars.disks, replaceClonesOnBaseChange: scalars.replaceClonesOnBaseChange } : {}),
   };
   spec.secrets = requiredSecrets(spec);
   return spec;
@@ -173,16 +175,16 @@ export function loadLabSpec(input: StackConfig): LabResult {
   checkSecrets(input, problems);
   if (parsed.scalars.install === "unattended") checkLogonUsers(draft, parsed.scalars.winrmUser, problems);
   // ---- base images (issue 13)
-  if (parsed.scalars.disks === "full") {
+  if (parsed.scalars.disks !== undefined && parsed.scalars.install !== "unattended") {
     problems.error(
       ["disks"],
-      "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+      `${parsed.scalars.disks}: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`,
     );
   }
-  if (parsed.scalars.disks === "linked" && parsed.scalars.install !== "unattended") {
+  if (parsed.scalars.replaceClonesOnBaseChange && parsed.scalars.disks === undefined) {
     problems.error(
-      ["disks"],
-      `linked: base images are built by the unattended install, but homelab:install is ${parsed.scalars.install}: set homelab:install to unattended, or leave homelab:disks unset`,
+      ["replaceClonesOnBaseChange"],
+      "true: there are no clones to replace, since homelab:disks is unset (each VM installs onto its own blank disk): set homelab:disks to linked or full, or remove homelab:replaceClonesOnBaseChange",
     );
   }
   // ---- end base images

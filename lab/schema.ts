@@ -63,6 +63,7 @@ export const scalarSchemas = {
     .optional(),
   // ---- base images (issue 13): how each Windows VM's disk comes from its edition's base image.
   disks: z.enum(["linked", "full"], { error: "must be linked (a qcow2 overlay on the base image) or full (an independent copy of it)" }).optional(),
+  replaceClonesOnBaseChange: z.boolean({ error: "write true or false" }).default(false),
   // ---- end base images
   checkpoints: z
     .enum(["auto", "off"], {

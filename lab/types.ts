@@ -210,6 +210,8 @@ export interface LabSpecBase {
   media?: MediaSpec;
   /** Base images (issue 13): unset keeps a blank disk and a full install per VM. */
   disks?: DiskMode;
+  /** Base images (issue 13): a new base image replaces the clones made from the old one (their disks are rebuilt); off, they keep the old base. */
+  replaceClonesOnBaseChange?: boolean;
 }
 
 /** A site lives in a domain (validation refuses homelab:sccm without homelab:domain), so the type says so. */

@@ -9,8 +9,8 @@ const inputs = { os: "windows-server-2022" as const, installIsoSha256: "a".repea
 test("the name is the edition and 12 hex digits, stable for the same inputs", () => {
   expect(baseImageName(inputs)).toMatch(/^base-windows-server-2022-[0-9a-f]{12}\.qcow2$/);
   expect(baseImageName(inputs)).toBe(baseImageName({ ...inputs }));
-  expect(BASE_IMAGE_GENERATOR_VERSION).toBe(1);
-  expect(baseImageHash(inputs)).toBe(baseImageHash({ ...inputs, generatorVersion: 1 }));
+  expect(BASE_IMAGE_GENERATOR_VERSION).toBe(2);
+  expect(baseImageHash(inputs)).toBe(baseImageHash({ ...inputs, generatorVersion: 2 }));
 });
 
 test("a new ISO, a changed answer file, another edition or a new generator each give a new name", () => {
@@ -19,7 +19,7 @@ test("a new ISO, a changed answer file, another edition or a new generator each 
     baseImageName({ ...inputs, installIsoSha256: "b".repeat(64) }),
     baseImageName({ ...inputs, baseAnswerXml: "<unattend> </unattend>" }),
     baseImageName({ ...inputs, os: "windows-11" }),
-    baseImageName({ ...inputs, generatorVersion: 2 }),
+    baseImageName({ ...inputs, generatorVersion: 3 }),
   ]);
   expect(names.size).toBe(5);
 });

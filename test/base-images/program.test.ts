@@ -75,13 +75,20 @@ describe("dev with homelab:disks linked, guest phases on", () => {
     expect(String(base.inputs.buildDomainXml)).not.toContain("homelab-media.iso");
   });
 
-  test("each clone volume's XML names its edition's base image as backing store", () => {
-    const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
-    for (const vm of ["CLIENT01", "CLIENT02"]) {
-      const volume = parser.parse(String(run.registrations.find((r) => r.name === `dev-${vm}-disk`)!.inputs.xml)).volume;
-      // Mocks echo inputs as state, so the base's path is unknown here: the XML carries what the provider returned.
-      expect(volume.name).toBe(`${vm}.qcow2`);
-      expect(volume.backingStore.format["@type"]).toBe("qcow2");
+  test("each Windows VM's disk is a linked CloneDisk of its edition's base image", () => {
+    for (const [vm, os] of [
+      ["DC01", "windows-server-2022"],
+      ["CLIENT01", "windows-11"],
+      ["CLIENT02", "windows-11"],
+    ]) {
+      const disk = run.registrations.find((r) => r.name === `dev-${vm}-disk`)!;
+      const base = run.registrations.find((r) => r.name === `dev-base-${os}`)!;
+      expect(disk.type).toBe("pulumi-nodejs:dynamic/homelab:CloneDisk");
+      expect(disk.inputs.name).toBe(`${vm}.qcow2`);
+      expect(disk.inputs.mode).toBe("linked");
+      expect(disk.inputs.base).toBe(base.inputs.name);
+      expect(disk.inputs.replaceOnBaseChange).toBe(false);
+      expect(disk.inputs.serialLog).toBe(`/var/log/libvirt/qemu/${vm}-serial.log`);
     }
   });
 
@@ -91,7 +98,8 @@ describe("dev with homelab:disks linked, guest phases on", () => {
       const reg = (suffix: string) => run.registrations.find((r) => r.name === `dev-${vm}-${suffix}`)!;
       expect(reg("install-media").dependencies.map(nameOf)).toEqual([`dev-${vm}-disk`]);
       expect(reg("domain").dependencies.map(nameOf)).toContain(`dev-${vm}-install-media`);
-      expect(reg("install-wait").dependencies.map(nameOf)).toEqual([`dev-${vm}-domain`]);
+      // The disk too: a replaced clone replaces its install wait (replaceWith, replace-clones.test.ts).
+      expect(reg("install-wait").dependencies.map(nameOf)).toEqual([`dev-${vm}-domain`, `dev-${vm}-disk`]);
       const first = graph.phases.find((p) => p.vm === vm)!;
       // The first phase waits for the install wait (and the phases' logon guard), never for the bare domain.
       const deps = run.registrations.find((r) => r.name === `dev-phases-${first.id}`)!.dependencies.map(nameOf);

@@ -55,17 +55,47 @@ describe("homelab:disks", () => {
     expect(r.ok && r.spec.disks).toBe("linked");
   });
 
-  test("full is refused until pulumi up makes full copies, naming the key and the alternatives", () => {
+  test("full is accepted and reaches the lab spec, with the replace switch off by default", () => {
     const r = withDisks("full");
+    expect(r.ok && [r.spec.disks, r.spec.replaceClonesOnBaseChange]).toEqual(["full", false]);
+  });
+
+  test("full with a manual install is refused: base images are built unattended", () => {
+    const cfg = clone(stackConfig("dev"));
+    cfg.config.disks = "full";
+    cfg.config.install = "manual";
+    const r = loadLabSpec(cfg);
     expect(r.ok).toBe(false);
-    if (!r.ok) {
+    if (!r.ok)
       expect(r.errors.map((e) => [e.path, e.message])).toEqual([
         [
           "homelab:disks",
-          "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+          "full: base images are built by the unattended install, but homelab:install is manual: set homelab:install to unattended, or leave homelab:disks unset",
         ],
       ]);
-    }
+  });
+
+  test("homelab:replaceClonesOnBaseChange reaches the spec with disks set, and is refused without them", () => {
+    const cfg = clone(stackConfig("dev"));
+    cfg.config.disks = "linked";
+    cfg.config.replaceClonesOnBaseChange = true;
+    const on = loadLabSpec(cfg);
+    expect(on.ok && on.spec.replaceClonesOnBaseChange).toBe(true);
+    delete cfg.config.disks;
+    const r = loadLabSpec(cfg);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors.map((e) => [e.path, e.message])).toEqual([
+        [
+          "homelab:replaceClonesOnBaseChange",
+          "true: there are no clones to replace, since homelab:disks is unset (each VM installs onto its own blank disk): set homelab:disks to linked or full, or remove homelab:replaceClonesOnBaseChange",
+        ],
+      ]);
+    cfg.config.replaceClonesOnBaseChange = "yes";
+    const bad = loadLabSpec(cfg);
+    expect(!bad.ok && bad.errors.map((e) => [e.path, e.message])).toEqual([
+      ["homelab:replaceClonesOnBaseChange", expect.stringContaining("write true or false")],
+    ]);
   });
 
   test("linked with a manual install is refused: base images are built unattended", () => {

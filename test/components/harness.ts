@@ -40,6 +40,8 @@ export interface Registration {
   dependencies: string[];
   custom: boolean;
   inputs: Record<string, unknown>;
+  /** Resource options the engine acts on at a replacement: deleteBeforeReplace and replaceWith (URNs). */
+  options: { deleteBeforeReplace: boolean; replaceWith: string[] };
 }
 
 export interface ProgramRun {
@@ -75,6 +77,7 @@ export async function runProgram(stack: string, change?: (config: Record<string,
                 dependencies: req.getDependenciesList(),
                 custom: req.getCustom(),
                 inputs: rpc.deserializeProperties(req.getObject()),
+                options: { deleteBeforeReplace: req.getDeletebeforereplace(), replaceWith: req.getReplaceWithList() },
               });
             }
             callback(err, response);

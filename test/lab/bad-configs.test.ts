@@ -433,7 +433,7 @@ const CASES: Array<[string, (c: Config) => void, string, string]> = [
       c.vm = [];
     },
     "homelab:vm",
-    "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, install, installTimeoutMinutes, disks, checkpoints, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
+    "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, install, installTimeoutMinutes, disks, replaceClonesOnBaseChange, checkpoints, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
   ],
   [
     "no VMs",
