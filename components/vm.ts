@@ -22,6 +22,8 @@ export interface VmArgs {
   // ---- base images (issue 13): the disk becomes a linked clone of its edition's base image.
   base?: { image: BaseImage; capacityBytes: number };
   // ---- end base images
+  /** The media ISO resource, when this VM attaches it: its domain is created after the ISO is built. */
+  mediaIso?: pulumi.Resource;
 }
 
 /** Outputs every VM component exposes; the stack outputs are built from them. */
@@ -76,7 +78,7 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
       xml: renderDomainXml(vm, lab),
       start: vm.start,
     },
-    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])] },
+    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : []), ...(args.mediaIso ? [args.mediaIso] : [])] },
   );
   logProviderNotes(volume);
   logProviderNotes(domain);

@@ -183,6 +183,8 @@ export interface MediaSpec {
   dir: string;
   /** The ISO built from that folder and attached to the VMs that install from it. */
   iso: string;
+  /** The lock file of first-use hashes (default: the project's media/media.lock.json). */
+  lock?: string;
 }
 
 export interface LabSpec {
