@@ -10,6 +10,7 @@ import { LabStorage } from "./storage";
 import { LinuxVm, VmOutputs, WindowsVm } from "./vm";
 import { createBaseImages, LabBaseImage } from "../base-images/resource";
 import type { WindowsOs } from "../unattend/images";
+import { createMediaIso } from "../media/resource";
 
 export interface LabArgs {
   spec: LabSpec;
@@ -48,6 +49,8 @@ export class Lab extends pulumi.ComponentResource {
     this.storage = new LabStorage(childName(name, "storage"), { uri, pool: spec.pool }, { parent: this });
     const libvirtNetworks: Record<string, LibvirtNetwork> = Object.fromEntries(Object.entries(this.networks).map(([k, v]) => [k, v.network]));
     this.vms = {};
+    // The installers' ISO, checked and built before the domains that attach it (issue 12).
+    const mediaIso = createMediaIso(this, childName(name, "media-iso"), spec);
     // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a clone (linked or full) of it.
     const scriptsDir = join(args.projectDir, "scripts");
     const bases =
@@ -78,6 +81,7 @@ export class Lab extends pulumi.ComponentResource {
           networks: libvirtNetworks,
           install: { adminPassword: args.secrets.adminPassword, scriptsDir },
           base: baseOf(vm),
+          mediaIso: vm.isos.media ? mediaIso : undefined,
         },
         { parent: this },
       );

@@ -23,6 +23,8 @@ export interface VmArgs {
   // ---- base images (issue 13): the disk is made from its edition's base image (linked or full).
   base?: { image: BaseImage; capacityBytes: number; mode: DiskMode; replaceOnBaseChange: boolean };
   // ---- end base images
+  /** The media ISO resource, when this VM attaches it: its domain is created after the ISO is built. */
+  mediaIso?: pulumi.Resource;
 }
 
 /** Outputs every VM component exposes; the stack outputs are built from them. */
@@ -102,7 +104,7 @@ function createVm(
       xml: renderDomainXml(vm, lab),
       start: vm.start,
     },
-    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : [])], ...withDisk },
+    { parent: component, dependsOn: [volume, ...networks, ...(media ? [media] : []), ...(args.mediaIso ? [args.mediaIso] : [])], ...withDisk },
   );
   if (volume instanceof LibvirtVolume) logProviderNotes(volume);
   logProviderNotes(domain);

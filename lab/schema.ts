@@ -167,6 +167,8 @@ export const sccmSchema = z.strictObject({
 export const mediaSchema = z.strictObject({
   dir: absPath,
   iso: absPath,
+  /** The lock of first-use hashes, when not the project's media/media.lock.json (a per-host lock, or a test's). */
+  lock: absPath.optional(),
 });
 
 /** The config keys, under the `homelab` namespace, that hold passwords: never plain values. */

@@ -195,6 +195,8 @@ export interface MediaSpec {
   dir: string;
   /** The ISO built from that folder and attached to the VMs that install from it. */
   iso: string;
+  /** The lock file of first-use hashes (default: the project's media/media.lock.json). */
+  lock?: string;
 }
 
 /** The parts of a LabSpec every lab has; LabSpec adds the domain and the site. */

@@ -79,7 +79,9 @@ export type EntryStatus =
   | { entry: MediaEntry; status: "missing" }
   | { entry: MediaEntry; status: "incomplete"; missingFiles: string[] }
   | { entry: MediaEntry; status: "mismatch"; expected: string; actual: string; pinnedBy: "manifest" | "lock" }
-  | { entry: MediaEntry; status: "unpinned"; sha256: string };
+  | { entry: MediaEntry; status: "unpinned"; sha256: string }
+  /** Found by mediaPresence, which does not hash: the hashes are checked when the ISO is built. */
+  | { entry: MediaEntry; status: "present" };
 
 export interface MediaCheck {
   dir: string;
@@ -130,12 +132,30 @@ export function checkMedia(dir: string, manifest: MediaManifest, lock: MediaLock
   return { dir, statuses, lock: next, ok: !bad };
 }
 
+/**
+ * What the folder lacks, without reading any file: the cheap check that runs before anything is
+ * created (preflight, and the media ISO resource's check at preview). checkMedia hashes at build time.
+ */
+export function mediaPresence(dir: string, manifest: MediaManifest, exists: (path: string) => boolean = existsSync): MediaCheck {
+  const statuses = manifest.entries.map((entry): EntryStatus => {
+    const path = join(dir, entry.path);
+    if (!exists(path)) return { entry, status: "missing" };
+    const missingFiles = entry.kind === "dir" ? entry.requires.filter((f) => !exists(join(path, f))) : [];
+    return missingFiles.length > 0 ? { entry, status: "incomplete", missingFiles } : { entry, status: "present" };
+  });
+  const ok = !statuses.some((s) => s.status === "incomplete" || (s.status === "missing" && !s.entry.optional));
+  return { dir, statuses, lock: emptyLock(), ok };
+}
+
 export function formatMediaCheck(check: MediaCheck, lockFile: string): string {
   const lines: string[] = [];
   for (const s of check.statuses) {
     const { entry } = s;
     const where = join(check.dir, entry.path);
     switch (s.status) {
+      case "present":
+        lines.push(`present   ${entry.path} (its hash is checked when the ISO is built)`);
+        break;
       case "ok":
         lines.push(`ok        ${entry.path} (sha256 ${s.sha256.slice(0, 16)}..., pinned by the ${s.pinnedBy})`);
         break;

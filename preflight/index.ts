@@ -4,6 +4,8 @@ import { execFileSync } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import type { LabSpec, OsName, VmSpec } from "../lab";
+import { formatMediaCheck, loadMediaManifest, mediaPresence } from "../media";
+import type { MediaManifest } from "../media";
 import { networkCollisions, parseIpJson } from "./host-network";
 import type { HostNetworkView } from "./host-network";
 
@@ -97,7 +99,6 @@ const DOWNLOAD_PAGES: Record<OsName, string> = {
   linux: "download your distribution's installer ISO",
 };
 const VIRTIO_HINT = "download virtio-win.iso (stable) from https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/";
-const MEDIA_HINT = "put the installers in the media folder and run `npm run media -- build --stack STACK` (see README, Media)";
 const FIRMWARE_HINT =
   "install UEFI firmware with Secure Boot: `apt install ovmf` (Debian/Ubuntu), `dnf install edk2-ovmf` (Fedora), or on NixOS enable virtualisation.libvirtd.qemu.ovmf";
 const SWTPM_HINT =
@@ -135,18 +136,41 @@ function isoProblems(vm: VmSpec, host: HostView): PreflightProblem[] {
   const checks: [string | undefined, string, string][] = [
     [vm.isos.install, `the install ISO of ${vm.name}`, DOWNLOAD_PAGES[vm.os]],
     [vm.isos.virtio, `the VirtIO driver ISO of ${vm.name}`, VIRTIO_HINT],
-    [vm.isos.media, `the lab media ISO of ${vm.name}`, MEDIA_HINT],
   ];
   return checks
     .filter(([path]) => path !== undefined && !host.exists(path))
     .map(([path, what, fix]) => ({ what, where: path!, fix: `${fix}, and save it as ${path}` }));
 }
 
-export function preflight(spec: LabSpec, host: HostView = realHost): PreflightResult {
+/**
+ * The media ISO is built by `pulumi up` (media/resource.ts), so what must exist is the folder it is
+ * built from, with every installer of the manifest (not hashed here: the build checks the hashes).
+ */
+function mediaProblems(spec: LabSpec, host: HostView, manifest: () => MediaManifest): PreflightProblem[] {
+  const media = spec.media;
+  if (!media || !spec.vms.some((vm) => vm.isos.media === media.iso)) return [];
+  const present = mediaPresence(media.dir, manifest(), (p) => host.exists(p));
+  if (present.ok) return [];
+  const users = spec.vms.filter((vm) => vm.isos.media === media.iso).map((vm) => vm.name);
+  return [
+    {
+      what: `the installers in the media folder (homelab:media.dir), which the media ISO of ${users.join(", ")} is built from`,
+      where: media.dir,
+      problem: `it lacks some of them:\n${formatMediaCheck(present, media.lock ?? "media/media.lock.json")
+        .trimEnd()
+        .split("\n")
+        .map((line) => `    ${line}`)
+        .join("\n")}\n`,
+      fix: "put each one there as listed; pulumi up then checks their hashes and builds homelab:media.iso (`npm run media -- check --stack STACK` checks the folder alone)",
+    },
+  ];
+}
+
+export function preflight(spec: LabSpec, host: HostView = realHost, manifest: () => MediaManifest = () => loadMediaManifest()): PreflightResult {
   if (isRemoteUri(spec.libvirt.uri)) {
     return { skipped: `${spec.libvirt.uri} is a remote hypervisor: its ISOs, firmware and swtpm are not checked from here`, problems: [] };
   }
-  const problems: PreflightProblem[] = spec.vms.flatMap((vm) => isoProblems(vm, host));
+  const problems: PreflightProblem[] = [...spec.vms.flatMap((vm) => isoProblems(vm, host)), ...mediaProblems(spec, host, manifest)];
   const poolParent = dirname(spec.pool.path);
   if (!host.exists(poolParent)) {
     problems.push({

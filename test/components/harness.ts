@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readStackConfig, StackConfig } from "../../lab";
 import { PROJECT_DIR } from "../support/stacks";
+import { stageMediaFolder } from "../support/media-folder";
 
 /** The ISOs and the pool's parent live under a temp folder, so the program's preflight passes for real. */
 export const HOST_ROOT = mkdtempSync(join(tmpdir(), "homelab-program-"));
@@ -21,7 +22,8 @@ export function stageHostFiles(input: StackConfig): void {
     if (vm.iso) vm.iso = touch(vm.iso);
     if (vm.virtioIso) vm.virtioIso = touch(vm.virtioIso);
   }
-  if (c.media) c.media = { dir: join(HOST_ROOT, c.media.dir), iso: touch(c.media.iso) };
+  // The media folder holds every installer the manifest requires (stand-ins), so the preflight's folder check passes; pulumi up builds the ISO.
+  if (c.media) c.media = { dir: stageMediaFolder(join(HOST_ROOT, c.media.dir)), iso: join(HOST_ROOT, c.media.iso) };
   // A staged KVM device, so kvm stacks pass the preflight on machines without /dev/kvm too.
   process.env.HOMELAB_KVM_DEVICE ??= touch("/dev/kvm");
   c.nvramDir = join(HOST_ROOT, c.nvramDir ?? "/var/lib/libvirt/qemu/nvram");

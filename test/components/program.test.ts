@@ -23,6 +23,7 @@ const T = {
   command: "command:local:Command",
   installMedia: "pulumi-nodejs:dynamic/homelab:InstallMedia",
   installWait: "pulumi-nodejs:dynamic/homelab:InstallWait",
+  mediaIso: "pulumi-nodejs:dynamic/homelab:MediaIso",
 };
 
 /** Windows VMs install unattended by default (issue 12): media before the domain, the wait after it. */
@@ -55,6 +56,8 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
       ...spec.networks.flatMap((n) => [`${T.network} ${stack}-${n.name} <- ${stack}`, `${T.libvirtNetwork} ${stack}-${n.name}-net <- ${stack}-${n.name}`]),
       `${T.storage} ${stack}-storage <- ${stack}`,
       `${T.libvirtPool} ${stack}-storage-pool <- ${stack}-storage`,
+      // The media ISO, built by up from homelab:media.dir (issue 12), in the stacks that name one.
+      ...(spec.media ? [`${T.mediaIso} ${stack}-media-iso <- ${stack}`] : []),
       ...spec.vms.flatMap((vm) => [
         `${vm.template === "windows" ? T.windows : T.linux} ${stack}-${vm.name} <- ${stack}`,
         `${T.libvirtVolume} ${stack}-${vm.name}-disk <- ${stack}-${vm.name}`,
@@ -79,10 +82,12 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
         `${stack}-${vm.name}-disk`,
         ...[...new Set(vm.nics.map((n) => n.network))].map((n) => `${stack}-${n}-net`),
         ...(unattended(spec, vm) ? [`${stack}-${vm.name}-install-media`] : []),
+        // The VMs that attach the media ISO (the DC, SQL and site server roles) wait for its build.
+        ...(vm.isos.media ? [`${stack}-media-iso`] : []),
       ];
       expect(domain.dependencies.map(nameOf).sort()).toEqual(expected.sort());
     }
-    for (const r of [...run.byType(T.libvirtNetwork), ...run.byType(T.libvirtPool)]) expect(r.dependencies).toEqual([]);
+    for (const r of [...run.byType(T.libvirtNetwork), ...run.byType(T.libvirtPool), ...run.byType(T.mediaIso)]) expect(r.dependencies).toEqual([]);
   });
 
   it("gives each libvirt resource exactly the renderers' XML for the same spec", () => {
@@ -276,7 +281,7 @@ describe("the dev program, literally", () => {
   });
   const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
 
-  it("registers these 27 resources under these parents (unattended, the default: answer media and an install wait per VM)", () => {
+  it("registers these 28 resources under these parents (unattended, the default: answer media and an install wait per VM; the media ISO)", () => {
     expect(run.registrations.map((r) => `${r.type} ${r.name} <- ${parentName(r)}`).sort()).toEqual(
       [
         `${T.lab} dev <- `,
@@ -286,6 +291,7 @@ describe("the dev program, literally", () => {
         `${T.libvirtNetwork} dev-default-net <- dev-default`,
         `${T.storage} dev-storage <- dev`,
         `${T.libvirtPool} dev-storage-pool <- dev-storage`,
+        `${T.mediaIso} dev-media-iso <- dev`,
         ...VMS.flatMap((vm) => [
           `${T.windows} dev-${vm} <- dev`,
           `${T.libvirtVolume} dev-${vm}-disk <- dev-${vm}`,
@@ -297,12 +303,17 @@ describe("the dev program, literally", () => {
     );
   });
 
-  it("each domain waits for its disk and both networks", () => {
-    for (const vm of VMS) {
-      const domain = run.registrations.find((r) => r.name === `dev-${vm}-domain`)!;
-      // Unattended (the default): the answer ISO is built before the domain that mounts it.
-      expect(domain.dependencies.map(nameOf).sort()).toEqual([`dev-${vm}-disk`, `dev-${vm}-install-media`, "dev-default-net", "dev-lab-net-net"]);
-    }
+  it("each domain waits for its disk and both networks, and DC01 and SCCM01 for the media ISO they attach", () => {
+    const deps = (vm: string) =>
+      run.registrations
+        .find((r) => r.name === `dev-${vm}-domain`)!
+        .dependencies.map(nameOf)
+        .sort();
+    // Unattended (the default): the answer ISO is built before the domain that mounts it.
+    expect(deps("DC01")).toEqual(["dev-DC01-disk", "dev-DC01-install-media", "dev-default-net", "dev-lab-net-net", "dev-media-iso"]);
+    expect(deps("SCCM01")).toEqual(["dev-SCCM01-disk", "dev-SCCM01-install-media", "dev-default-net", "dev-lab-net-net", "dev-media-iso"]);
+    expect(deps("CLIENT01")).toEqual(["dev-CLIENT01-disk", "dev-CLIENT01-install-media", "dev-default-net", "dev-lab-net-net"]);
+    expect(deps("CLIENT02")).toEqual(["dev-CLIENT02-disk", "dev-CLIENT02-install-media", "dev-default-net", "dev-lab-net-net"]);
   });
 
   it("hands libvirt the reviewed XML of golden/dev", () => {

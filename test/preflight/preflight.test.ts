@@ -5,6 +5,7 @@ import { requireLabSpec } from "../../lab";
 import type { LabSpec } from "../../lab";
 import { FIRMWARE_DESCRIPTOR_DIRS, formatPreflight, HostView, isRemoteUri, preflight, realHost } from "../../preflight";
 import { clone, stackConfig } from "../support/stacks";
+import { stageMediaFolder } from "../support/media-folder";
 
 // A real folder stands in for the host: the dev lab's ISOs, pool parent and swtpm live under it.
 const root = mkdtempSync(join(tmpdir(), "homelab-preflight-"));
@@ -35,9 +36,11 @@ function populate(dir: string, skip: string[] = []): void {
   mkdirSync(join(dir, "images"), { recursive: true });
   mkdirSync(join(dir, "bin"), { recursive: true });
   if (!skip.includes("nvram")) mkdirSync(join(dir, "nvram"), { recursive: true });
-  for (const f of ["windows-11.iso", "windows-server-2022.iso", "virtio-win.iso", "homelab-media.iso"]) {
+  for (const f of ["windows-11.iso", "windows-server-2022.iso", "virtio-win.iso"]) {
     if (!skip.includes(f)) writeFileSync(join(dir, "iso", f), "");
   }
+  // The media ISO itself is not there: pulumi up builds it from this folder (media/resource.ts).
+  if (!skip.includes("media")) stageMediaFolder(join(dir, "media"));
   if (!skip.includes("swtpm")) {
     writeFileSync(join(dir, "bin", "swtpm"), "#!/bin/sh\n");
     chmodSync(join(dir, "bin", "swtpm"), 0o755);
@@ -57,7 +60,6 @@ describe("preflight", () => {
     ["windows-server-2022.iso", "the install ISO of DC01", "evalcenter/download-windows-server-2022"],
     ["windows-11.iso", "the install ISO of CLIENT01", "evalcenter/download-windows-11-enterprise"],
     ["virtio-win.iso", "the VirtIO driver ISO of DC01", "virtio-win.iso (stable)"],
-    ["homelab-media.iso", "the lab media ISO of SCCM01", "npm run media -- build"],
   ])("names a missing %s, where it was looked for and how to get it", (file, what, fix) => {
     const dir = join(root, `missing-${file}`);
     populate(dir, [file]);
@@ -66,6 +68,36 @@ describe("preflight", () => {
     expect(problem).toEqual({ what, where: join(dir, "iso", file), fix: expect.stringContaining(fix) });
     expect(problem!.fix).toContain(`save it as ${join(dir, "iso", file)}`);
     expect(formatPreflight(problems)).toContain(`${what}: not found at ${join(dir, "iso", file)}`);
+  });
+
+  it("names each installer the media folder lacks with its download page, once for the VMs that attach the media ISO", () => {
+    const dir = join(root, "media-lacks");
+    populate(dir);
+    rmSync(join(dir, "media", "sql2022"), { recursive: true });
+    rmSync(join(dir, "media", "configmgr", "SMSSETUP", "BIN", "X64", "extadsch.exe"));
+    const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
+    expect(problems).toEqual([
+      {
+        what: "the installers in the media folder (homelab:media.dir), which the media ISO of DC01, SCCM01 is built from",
+        where: join(dir, "media"),
+        problem: expect.stringMatching(/^it lacks some of them:\n {4}MISSING {3}sql2022: SQL Server 2022 Evaluation, the extracted installation ISO\n/),
+        fix: "put each one there as listed; pulumi up then checks their hashes and builds homelab:media.iso (`npm run media -- check --stack STACK` checks the folder alone)",
+      },
+    ]);
+    const text = formatPreflight(problems);
+    expect(text).toContain("          get it from https://www.microsoft.com/en-us/evalcenter/evaluate-sql-server-2022");
+    expect(text).toContain(`          put it at ${join(dir, "media", "sql2022")}`);
+    expect(text).toContain("    INCOMPLETE configmgr: lacks SMSSETUP/BIN/X64/extadsch.exe");
+    expect(text).toContain("    present   adk (its hash is checked when the ISO is built)");
+    expect(text).toContain(`    media folder ${join(dir, "media")} does NOT match the manifest`);
+  });
+
+  it("names a media folder that does not exist, entry by entry", () => {
+    const dir = join(root, "no-media");
+    populate(dir, ["media"]);
+    const { problems } = preflight(devSpecUnder(dir), hostWith(dir));
+    expect(problems.map((p) => p.where)).toEqual([join(dir, "media")]);
+    expect(problems[0].problem).toContain(`put it at ${join(dir, "media", "odbc", "msodbcsql.msi")}`);
   });
 
   it("reports a missing ISO once per VM that uses it", () => {

@@ -8,6 +8,7 @@ import { Engine, RunResult } from "../support/engine/engine";
 import { engineFor, stackUnder, StackInput } from "../support/engine/lab-project";
 import { startPrivateLibvirtd, PrivateLibvirtd } from "../support/private-libvirtd";
 import { PROJECT_DIR } from "../support/stacks";
+import { isoVolumeId } from "../../media";
 
 jest.setTimeout(600_000);
 
@@ -24,14 +25,16 @@ const customNames = (r: RunResult) =>
     .sort();
 
 /** What each variant registers: the stack, the components and the libvirt objects, by name. */
-const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: string[]; dcMemoryMiB: number }> = {
+const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: string[]; dcMemoryMiB: number; mediaIso: boolean }> = {
   nokvm: {
+    mediaIso: false,
     dcMemoryMiB: 3072,
     vms: ["CLIENT01", "DC01"],
     networks: ["lab-net"],
     customs: ["nokvm-CLIENT01-disk", "nokvm-CLIENT01-domain", "nokvm-DC01-disk", "nokvm-DC01-domain", "nokvm-lab-net-net", "nokvm-storage-pool"],
   },
   dev: {
+    mediaIso: true,
     dcMemoryMiB: 2048,
     vms: ["CLIENT01", "CLIENT02", "DC01", "SCCM01"],
     networks: ["default", "lab-net"],
@@ -46,6 +49,7 @@ const EXPECTED: Record<string, { vms: string[]; networks: string[]; customs: str
       "dev-SCCM01-domain",
       "dev-default-net",
       "dev-lab-net-net",
+      "dev-media-iso",
       "dev-storage-pool",
     ],
   },
@@ -83,6 +87,9 @@ describe.each(["nokvm", "dev"])("%s under the engine protocol", (stack) => {
     expect(virsh(daemon.uri, "list", "--all", "--name").split("\n").filter(Boolean).sort()).toEqual(expected.vms);
     expect(virsh(daemon.uri, "net-list", "--all", "--name").split("\n").filter(Boolean).sort()).toEqual(expected.networks);
     expect(r.outputs.vms).toHaveLength(expected.vms.length);
+    // dev's media ISO was built by up from the staged folder, with the manifest's volume id.
+    const media = join(daemon.dir, "iso", "media.iso");
+    expect(existsSync(media) && isoVolumeId(media)).toBe(expected.mediaIso && "HOMELAB_MEDIA");
   });
 
   test("a second preview is all same", async () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { readStackConfig } from "../../../lab";
 import { PROJECT_DIR } from "../stacks";
+import { stageMediaFolder } from "../media-folder";
 import { Engine, EngineOptions } from "./engine";
 
 export interface StackInput {
@@ -40,7 +41,9 @@ export function stackUnder(stack: string, uri: string, dir: string): StackInput 
   config.nvramDir = join(dir, "nvram");
   config.pool = { ...(config.pool as object), path: join(dir, "pools", String((config.pool as { name: string }).name)) };
   mkdirSync(join(dir, "pools"), { recursive: true });
-  if (config.media) config.media = { dir: join(dir, "iso", "content"), iso: iso("media.iso") };
+  // The media folder holds stand-ins for every installer the manifest requires; `up` checks it and
+  // builds the ISO (media/resource.ts), recording first-use hashes in a lock of the test's own.
+  if (config.media) config.media = { dir: stageMediaFolder(join(dir, "media")), iso: join(dir, "iso", "media.iso"), lock: join(dir, "media.lock.json") };
   config.vms = (config.vms as Record<string, unknown>[]).map((vm) => ({
     ...vm,
     iso: iso(String(vm.iso).split("/").pop()!),
