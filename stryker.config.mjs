@@ -13,6 +13,7 @@ export default {
   testRunner: "jest",
   coverageAnalysis: "perTest",
   mutate: module.mutate,
+  ignoreStatic: module.ignoreStatic ?? false,
   jest: {
     projectType: "custom",
     enableFindRelatedTests: false,
@@ -27,12 +28,16 @@ export default {
       testTimeout: 60000,
     },
   },
-  concurrency: 2,
+  // MUTATION_CONCURRENCY=1 when the two cores are shared with other work.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 30000,
   reporters: ["clear-text", "progress", "json", "html"],
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: true },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  // A re-run after new tests only re-tests what they could change (mutants and tests compared by content).
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
   tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
   ignorePatterns: ["reports", ".stryker-tmp", "dist", "out", ".lab-tmp", "bench"],
