@@ -20,12 +20,13 @@ export interface ProviderNote {
 /**
  * What a provider's check foresees a change doing ("grows live", "restarts the network", "kept on
  * destroy"), as the `note` field of the checked inputs. Pulumi's Node dynamic provider host forwards
- * no detailed diff (@pulumi/pulumi 3.270.0 cmd/dynamic-provider/index.js, diff(): only changes,
- * replaces and deleteBeforeReplace), but it does not support provider previews (no Handshake, and
- * Configure leaves supportsPreview unset), so in a preview the engine hands the checked inputs back
- * as the resource's outputs (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go, Create
- * and Update: `!protocol.supportsPreview` returns req.Properties / req.NewInputs). The component
- * logs it against the resource then; the outputs of a real create or update leave it out.
+ * no detailed diff (@pulumi/pulumi 3.270.0 cmd/dynamic-provider/index.js:166-203, diff(): only
+ * changes, replaces and deleteBeforeReplace), but it does not support provider previews (Handshake
+ * unimplemented at :313, and Configure at :96-112 leaves supportsPreview unset), so in a preview
+ * the engine hands the checked inputs back as the resource's outputs (pulumi/pulumi
+ * sdk/go/common/resource/plugin/provider_plugin.go, Create and Update: `!protocol.supportsPreview`
+ * returns req.Properties / req.NewInputs). The component logs it against the resource then; the
+ * outputs of a real create or update leave it out.
  */
 export type CheckNote = string;
 

@@ -8,12 +8,28 @@ import { adoptOrDefine, CheckFailure, confirmUri, readResult, identityFailures, 
 import type { CheckedDomain, DomainInputs, DomainOutputs, Observed } from "./inputs";
 import { domainSummary, xmlDrift, xmlMissing } from "./summary";
 
-export async function check(_olds: Partial<DomainInputs>, news: DomainInputs): Promise<{ inputs: CheckedDomain; failures: CheckFailure[] }> {
+/**
+ * Pure: what an in-place change does to the guest, for the preview. Check does not ask libvirt
+ * whether the guest runs; the update says which case it met.
+ */
+export function domainChangeNote(olds: Partial<CheckedDomain>, news: CheckedDomain): string | undefined {
+  if (olds.summary === undefined || olds.name !== news.name || olds.uuid !== news.uuid) return undefined;
+  const decision = diffDomain(olds, news);
+  const fields = decision.updates.filter((p) => p !== "start" && p !== "uri").map((p) => p.replace(/^summary\./, ""));
+  if (decision.replaces.length > 0 || fields.length === 0) return undefined;
+  return (
+    `domain ${news.name}: ${fields.join(", ")} change in the persistent definition: ` +
+    "if the guest runs, it picks the change up at its next boot (shut it down and start it)"
+  );
+}
+
+export async function check(olds: Partial<CheckedDomain>, news: DomainInputs): Promise<{ inputs: CheckedDomain; failures: CheckFailure[] }> {
   const failures = identityFailures("domain", news as unknown as Record<string, unknown>, true);
   if (typeof news.start !== "boolean") failures.push({ property: "start", reason: `domain ${news.name}: start must be true or false` });
   if (failures.length > 0) return { inputs: news as CheckedDomain, failures };
   const summary = domainSummary(news.xml);
-  return { inputs: { ...news, summary }, failures: xmlIdentityFailures("domain", news, summary) };
+  const note = domainChangeNote(olds, { ...news, summary });
+  return { inputs: { ...news, summary, ...(note ? { note } : {}) }, failures: xmlIdentityFailures("domain", news, summary) };
 }
 
 export async function diff(_id: string, olds: DomainOutputs, news: CheckedDomain): Promise<DiffResultLike> {

@@ -2,15 +2,15 @@
 //
 // Pulumi starts the pulumi-nodejs plugin with the engine's address as its only argument
 // (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go, NewProvider: newPlugin(...,
-// []string{host.ServerAddr()}, ...)), but the host never hands it to the SDK
-// (@pulumi/pulumi 3.270.0 cmd/dynamic-provider/index.js, main(): it only checks that an argument is
-// there). The SDK's log finds the engine through PULUMI_NODEJS_ENGINE (runtime/state.js, nodeEnvKeys),
-// which only the language host sets, and otherwise prints to the console (log/index.js, info and
-// warn): plugin output, with no level. So inside the host a note goes to the engine's Log service
-// here, with its level. It still names no resource: the host calls a dynamic provider's delete with
-// the id and the stored outputs only (cmd/dynamic-provider/index.js, delete():
-// `provider.delete(req.getId(), props)`), never the request's URN, and a delete has no outputs to
-// carry a note back. What a delete keeps is therefore also said when the object is created.
+// []string{host.ServerAddr()}, ...)), but the host never hands it to the SDK (@pulumi/pulumi
+// 3.270.0 cmd/dynamic-provider/index.js:404-429, main(): it only checks that an argument is there).
+// The SDK's log finds the engine through PULUMI_NODEJS_ENGINE (runtime/state.js:32 and :90), which
+// only the language host sets, and otherwise prints to the console (log/index.js:66 and :81): plugin
+// output, with no level. So inside the host a note goes to the engine's Log service here, with its
+// level. It still names no resource: the host calls a dynamic provider's delete with the id and the
+// stored outputs only (cmd/dynamic-provider/index.js:299, `provider.delete(req.getId(), props)`),
+// never the request's URN, and a delete has no outputs to carry a note back. What a delete keeps is
+// therefore also said when the object is created.
 import { dirname } from "node:path";
 import type { Log } from "./common";
 

@@ -1,8 +1,13 @@
 // Issue 17, defect 3, the pure halves: which note a volume's check foresees (a preview shows it
 // against the disk), and when a provider knows it runs inside Pulumi's dynamic provider host.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { check as checkDomain } from "../../libvirt/providers/domain";
 import { hostEngineAddress } from "../../libvirt/providers/engine-log";
 import { check } from "../../libvirt/providers/volume";
 import { renderVolumeXml } from "../../libvirt/render";
+import { checked, devLabUnder, domainInputs } from "./lab-fixture";
 
 const GiB = 2 ** 30;
 const spec = (capacityBytes: number, deleteOnDestroy: boolean) => ({
@@ -35,6 +40,27 @@ describe("a volume's check note", () => {
       "volume homelab/DC01.qcow2 grows from 42949672960 to 51539607552 bytes in place; if its guest runs, it grows live (virsh blockresize) " +
         "and the guest sees the new space as unallocated (extend the volume in Disk Management); no shutdown needed",
     );
+  });
+});
+
+describe("a domain's check note", () => {
+  const lab = devLabUnder(mkdtempSync(join(tmpdir(), "homelab-notes-")));
+  const dc = lab.vms.find((vm) => vm.name === "DC01")!;
+  const uri = "qemu:///system";
+
+  test("more memory says it applies at the guest's next boot", async () => {
+    const created = await checked(checkDomain, domainInputs(uri, dc, lab));
+    expect(created.note).toBeUndefined();
+    const more = await checked(checkDomain, domainInputs(uri, { ...dc, memoryBytes: dc.memoryBytes + GiB }, lab), created);
+    expect(more.note).toBe(
+      "domain DC01: memoryMiB change in the persistent definition: if the guest runs, it picks the change up at its next boot (shut it down and start it)",
+    );
+  });
+
+  test("no change, or only a re-spelled URI, has no note", async () => {
+    const created = await checked(checkDomain, domainInputs(uri, dc, lab));
+    expect((await checked(checkDomain, domainInputs(uri, dc, lab), created)).note).toBeUndefined();
+    expect((await checked(checkDomain, domainInputs("qemu+unix:///system", dc, lab), created)).note).toBeUndefined();
   });
 });
 

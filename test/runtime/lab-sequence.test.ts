@@ -107,10 +107,19 @@ describe.each(["nokvm", "dev"])("%s under the engine protocol", (stack) => {
     expect(r.error).toBeUndefined();
     expect(ops(r)).toEqual([`update ${stack}-DC01-domain`]);
     const step = r.steps.find((s) => s.op === "update")!;
-    expect(step.diff).toEqual(["summary", "xml"]);
-    expect(step.detail).toEqual(["summary.memoryMiB", "xml"]);
-    expect(step.changes).toEqual([`summary.memoryMiB: ${expected.dcMemoryMiB} => 5120`, "xml: (long value) => (long value)"]);
+    // `note` is what check foresees; a preview shows it against the domain.
+    expect(step.diff).toEqual(["note", "summary", "xml"]);
+    expect(step.detail).toEqual(["note", "summary.memoryMiB", "xml"]);
+    expect(step.changes).toEqual(["note: (none) => (long value)", `summary.memoryMiB: ${expected.dcMemoryMiB} => 5120`, "xml: (long value) => (long value)"]);
     expect(r.printed).toContain(`~ summary.memoryMiB: ${expected.dcMemoryMiB} => 5120`);
+    expect(r.diagnostics.filter((d) => d.severity !== "debug")).toEqual([
+      {
+        severity: "info",
+        message:
+          "domain DC01: memoryMiB change in the persistent definition: if the guest runs, it picks the change up at its next boot (shut it down and start it)",
+        urn: step.urn,
+      },
+    ]);
   });
 
   test("up applies it in place, and the provider's note arrives as a warning attached to the domain", async () => {
