@@ -87,8 +87,26 @@ export function baseChangeNote(
 
 const REPLACING = ["uri", "pool", "name", "mode"] as const;
 
+/** Names of the running domains that have `path` (or pool/name, or name: `domblklist` spells a volume disk so) as a disk. */
+async function runningUsers(virsh: Virsh, pool: string, name: string, path: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const [domain, uuid] of await virsh.domainUuids()) {
+    if ((await virsh.domainState(uuid, domain)) !== "running") continue;
+    if ((await virsh.domainDisks(uuid, domain)).some((d) => [path, `${pool}/${name}`, name].includes(d.source))) users.push(domain);
+  }
+  return users;
+}
+
 async function removeVolume(virsh: Virsh, pool: string, name: string): Promise<void> {
   const path = await virsh.volumePath(pool, name);
+  // Pulumi deletes the VM's domain first (replaceWith, deleteBeforeReplace); a running guest here means it did not.
+  const users = await runningUsers(virsh, pool, name, path);
+  if (users.length > 0) {
+    throw new CloneDiskError(
+      `volume ${pool}/${name} is the disk of the running domain ${users.join(", ")}: homelab does not delete a disk under a running guest. ` +
+        `Shut it down (virsh shutdown ${users[0]}) and apply again`,
+    );
+  }
   const readers = await volumesBackedBy(virsh, path);
   if (readers.length > 0) {
     throw new CloneDiskError(
