@@ -62,6 +62,9 @@ function withoutBlock(xml: string, open: string, close: string): string {
 /**
  * autounattend.xml of the build VM; FirstLogonCommands run in Order, one after another (Microsoft-Windows-Shell-Setup | FirstLogonCommands | SynchronousCommand).
  * `passwords` is the build VM's throwaway password, never the lab's: no lab secret is baked into the base image.
+ * Generalize removes machine-specific data (SID, computer name, event logs, restore points: "Sysprep (Generalize)
+ * a Windows installation"); clearing local accounts' passwords is not among what it is documented to reset, so a
+ * password used in the build stays in the image's SAM until a clone's oobeSystem pass sets a new one.
  * No lab admin account either (UserAccounts | LocalAccounts removed): only the built-in Administrator, whose
  * AutoLogon runs the bootstrap and sysprep. Each clone's own answer file sets the Administrator's password again
  * (UserAccounts | AdministratorPassword, oobeSystem pass) and creates the lab admin (LocalAccounts), since a
