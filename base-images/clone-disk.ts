@@ -121,9 +121,16 @@ async function backingOf(virsh: Virsh, pool: string, name: string): Promise<stri
   return linkOf(`${pool}/${name}`, await virsh.volumeXml(pool, name)).backing;
 }
 
+/**
+ * How long one full copy may take: libvirt copies the whole base image (about 10 GiB for Server 2022, README),
+ * minutes on a slow disk, far past virsh's usual 60 s per command.
+ */
+export const FULL_COPY_TIMEOUT_MS = 60 * 60_000;
+
 async function make(virsh: Virsh, i: CloneDiskInputs, log: Log): Promise<void> {
   const vol: VolumeSpec = { name: i.name, pool: i.pool, vm: i.vm, capacityBytes: i.capacityBytes, format: "qcow2", deleteOnDestroy: i.deleteOnDestroy };
-  await createCloneDisk(virsh, vol, { pool: i.basePool, name: i.base, path: i.basePath, capacityBytes: i.baseCapacityBytes }, i.mode);
+  const copier = i.mode === "full" ? new Virsh({ uri: i.uri, timeoutMs: FULL_COPY_TIMEOUT_MS }) : virsh;
+  await createCloneDisk(copier, vol, { pool: i.basePool, name: i.base, path: i.basePath, capacityBytes: i.baseCapacityBytes }, i.mode);
   // A marker in the log from an earlier disk would end the new clone's install wait at once.
   await truncate(i.serialLog, 0).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "ENOENT") throw e;
