@@ -87,8 +87,26 @@ export function baseChangeNote(
 
 const REPLACING = ["uri", "pool", "name", "mode"] as const;
 
+/** Names of the running domains that have `path` (or pool/name, or name: `domblklist` spells a volume disk so) as a disk. */
+async function runningUsers(virsh: Virsh, pool: string, name: string, path: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const [domain, uuid] of await virsh.domainUuids()) {
+    if ((await virsh.domainState(uuid, domain)) !== "running") continue;
+    if ((await virsh.domainDisks(uuid, domain)).some((d) => [path, `${pool}/${name}`, name].includes(d.source))) users.push(domain);
+  }
+  return users;
+}
+
 async function removeVolume(virsh: Virsh, pool: string, name: string): Promise<void> {
   const path = await virsh.volumePath(pool, name);
+  // Pulumi deletes the VM's domain first (replaceWith, deleteBeforeReplace); a running guest here means it did not.
+  const users = await runningUsers(virsh, pool, name, path);
+  if (users.length > 0) {
+    throw new CloneDiskError(
+      `volume ${pool}/${name} is the disk of the running domain ${users.join(", ")}: homelab does not delete a disk under a running guest. ` +
+        `Shut it down (virsh shutdown ${users[0]}) and apply again`,
+    );
+  }
   const readers = await volumesBackedBy(virsh, path);
   if (readers.length > 0) {
     throw new CloneDiskError(
@@ -103,9 +121,16 @@ async function backingOf(virsh: Virsh, pool: string, name: string): Promise<stri
   return linkOf(`${pool}/${name}`, await virsh.volumeXml(pool, name)).backing;
 }
 
+/**
+ * How long one full copy may take: libvirt copies the whole base image (about 10 GiB for Server 2022, README),
+ * minutes on a slow disk, far past virsh's usual 60 s per command.
+ */
+export const FULL_COPY_TIMEOUT_MS = 60 * 60_000;
+
 async function make(virsh: Virsh, i: CloneDiskInputs, log: Log): Promise<void> {
   const vol: VolumeSpec = { name: i.name, pool: i.pool, vm: i.vm, capacityBytes: i.capacityBytes, format: "qcow2", deleteOnDestroy: i.deleteOnDestroy };
-  await createCloneDisk(virsh, vol, { pool: i.basePool, name: i.base, path: i.basePath, capacityBytes: i.baseCapacityBytes }, i.mode);
+  const copier = i.mode === "full" ? new Virsh({ uri: i.uri, timeoutMs: FULL_COPY_TIMEOUT_MS }) : virsh;
+  await createCloneDisk(copier, vol, { pool: i.basePool, name: i.base, path: i.basePath, capacityBytes: i.baseCapacityBytes }, i.mode);
   // A marker in the log from an earlier disk would end the new clone's install wait at once.
   await truncate(i.serialLog, 0).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "ENOENT") throw e;

@@ -103,10 +103,12 @@ export function createBaseImages(
     const template = vms[0];
     const sourceIso = template.isos.install;
     if (!sourceIso) continue;
+    // The drivers and guest agent come from the first virtio-win.iso set on a VM of this edition (homelab:vms[i].virtioIso).
+    const virtioIso = vms.find((vm) => vm.isos.virtio !== undefined)?.isos.virtio;
     // The answer file does not depend on the image name: render it for a placeholder volume.
-    const readableXml = renderBaseAnswerFile(spec, buildVmSpec(template, "base.qcow2", spec.libvirt.nvramDir), "placeholder");
+    const readableXml = renderBaseAnswerFile(spec, buildVmSpec(template, "base.qcow2", spec.libvirt.nvramDir, virtioIso), "placeholder");
     const name = pulumi.output(installIsoSha256(sourceIso)).apply((sha) => baseImageName({ os, installIsoSha256: sha, baseAnswerXml: readableXml }));
-    const buildVm = name.apply((volume) => buildVmSpec(template, volume, spec.libvirt.nvramDir));
+    const buildVm = name.apply((volume) => buildVmSpec(template, volume, spec.libvirt.nvramDir, virtioIso));
     const media = new InstallMedia(
       `${prefix}-base-${os}-media`,
       {

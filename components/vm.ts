@@ -82,6 +82,8 @@ function createVm(
         },
         { parent: component, dependsOn: [args.pool] },
       );
+  // replaceWith: "when any target resource is replaced, the source is also replaced" (pulumi/pulumi#20693, Pulumi's
+  // blog "dependent resource replacements", Nov 2025; older than requiredPulumiVersion 3.228).
   const withDisk: pulumi.CustomResourceOptions = base ? { replaceWith: [volume], deleteBeforeReplace: true } : {};
   // ---- end base images
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.

@@ -76,6 +76,13 @@ export function nixVirtProblems(spec: LabSpec): LabProblem[] {
         "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
     );
   }
+  if (spec.disks === "full") {
+    add(
+      ["disks"],
+      "full: each VM's disk would be a copy of its edition's base image, but nothing in NixVirt builds the base image to copy " +
+        "(build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
+    );
+  }
   // ---- end base images
   return problems;
 }

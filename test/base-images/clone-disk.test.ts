@@ -193,6 +193,26 @@ describe("refusals", () => {
     );
   });
 
+  test("a disk under a running guest is not made again: the error names the domain and the fix", async () => {
+    const state = await first(inputs("busy01.qcow2", "linked", A, true));
+    // A TCG guest with no OS: it sits in its firmware, holding the disk open, which is all this needs.
+    await virsh.defineDomain(
+      "<domain type='qemu'><name>busy01</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>" +
+        `<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${state.outs.path}'/><target dev='vda' bus='virtio'/></disk>` +
+        "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/></devices></domain>",
+    );
+    await virsh.startDomain("busy01");
+    try {
+      const err = await cloneDiskOps.create({ ...state.inputs, base: B, basePath: paths[B], madeFrom: A }, quiet).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        "volume lab/busy01.qcow2 is the disk of the running domain busy01: homelab does not delete a disk under a running guest. Shut it down (virsh shutdown busy01) and apply again",
+      );
+      expect(backingOf(state.outs.path)).toBe(paths[A]);
+    } finally {
+      await virsh.destroyDomain("busy01");
+    }
+  });
+
   test("a mode change is a replacement, deleted before it is made again", async () => {
     const state = await first(inputs("mode01.qcow2", "linked", A, false));
     const diff = await cloneDiskOps.diff(state.outs.path, state.outs, { ...state.inputs, mode: "full" });

@@ -48,10 +48,11 @@ test("the base answer file runs the bootstrap (marker) first, then sysprep /gene
   const oobe = doc.unattend.settings.find((s: Record<string, string>) => s["@_pass"] === "oobeSystem");
   const shell = oobe.component.find((c: Record<string, string>) => c["@_name"] === "Microsoft-Windows-Shell-Setup");
   const commands = shell.FirstLogonCommands.SynchronousCommand as Array<Record<string, unknown>>;
-  expect(commands.map((c) => c.Order)).toEqual([1, 2]);
+  // Between them, the VirtIO drivers and the guest agent from the dev stack's virtio-win.iso (virtio.test.ts).
+  expect(commands.map((c) => c.Order)).toEqual([1, 2, 3, 4]);
   expect(String(commands[0].CommandLine)).toContain("Start-LabBootstrap.ps1");
-  expect(commands[1].CommandLine).toBe("%WINDIR%\\System32\\Sysprep\\sysprep.exe /generalize /oobe /shutdown /quiet");
-  expect(SYSPREP_COMMAND).toBe(commands[1].CommandLine);
+  expect(commands[3].CommandLine).toBe("%WINDIR%\\System32\\Sysprep\\sysprep.exe /generalize /oobe /shutdown /quiet");
+  expect(SYSPREP_COMMAND).toBe(commands[3].CommandLine);
   // No lab address in the base: the build VM has no NIC, so no TCPIP interface settings.
   expect(xml).not.toContain("192.168.56.");
   expect(xml).toContain("<ComputerName>BASE-WS2022</ComputerName>");

@@ -130,7 +130,7 @@ describe("homelab:disks", () => {
 });
 
 describe("the NixVirt export", () => {
-  test("refuses homelab:disks linked, naming the key and what NixVirt lacks", () => {
+  test("refuses homelab:disks linked and full, naming the key and what NixVirt lacks", () => {
     const { nixVirtProblems } = require("../../nixvirt-export/check") as typeof import("../../nixvirt-export/check");
     const cfg = clone(stackConfig("dev"));
     cfg.config.disks = "linked";
@@ -143,6 +143,16 @@ describe("the NixVirt export", () => {
     ).toEqual([
       "linked: NixVirt's volume XML can name a backing store (backingStore path and format), so a clone of an existing base image is expressible, " +
         "but nothing in NixVirt builds the base image (build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
+    ]);
+    cfg.config.disks = "full";
+    const full = loadLabSpec(cfg);
+    expect(full.ok && nixVirtProblems(full.spec).filter((p) => p.path === "homelab:disks")).toEqual([
+      {
+        path: "homelab:disks",
+        message:
+          "full: each VM's disk would be a copy of its edition's base image, but nothing in NixVirt builds the base image to copy " +
+          "(build VM, install marker, sysprep, read-only): leave homelab:disks unset for the export, or deploy this stack through Pulumi",
+      },
     ]);
     const plain = loadLabSpec(stackConfig("dev"));
     expect(plain.ok && nixVirtProblems(plain.spec).filter((p) => p.path === "homelab:disks")).toEqual([]);
