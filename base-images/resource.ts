@@ -66,7 +66,6 @@ export function createBaseImages(
   prefix: string,
   spec: LabSpec,
   adminPassword: pulumi.Input<string>,
-  scriptsDir: string,
   dependsOn: pulumi.Resource[],
 ): Map<WindowsOs, LabBaseImage> {
   const out = new Map<WindowsOs, LabBaseImage>();
@@ -93,7 +92,6 @@ export function createBaseImages(
         serialLog: buildVm.apply(serialLogPath),
         readableXml,
         adminPassword,
-        scriptsDir,
       },
       { parent, dependsOn },
     );

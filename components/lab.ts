@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import type { LibvirtNetwork } from "../libvirt/resources";
@@ -49,10 +48,9 @@ export class Lab extends pulumi.ComponentResource {
     const libvirtNetworks: Record<string, LibvirtNetwork> = Object.fromEntries(Object.entries(this.networks).map(([k, v]) => [k, v.network]));
     this.vms = {};
     // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a linked clone of it.
-    const scriptsDir = join(args.projectDir, "scripts");
     const bases =
       spec.disks === "linked" && spec.guest.install === "unattended"
-        ? createBaseImages(this, name, spec, args.secrets.adminPassword, scriptsDir, [this.storage.pool])
+        ? createBaseImages(this, name, spec, args.secrets.adminPassword, [this.storage.pool])
         : new Map<string, LabBaseImage>();
     const baseOf = (vm: VmSpec) => {
       const base = bases.get(vm.os as WindowsOs);
@@ -71,7 +69,7 @@ export class Lab extends pulumi.ComponentResource {
           lab: spec,
           pool: this.storage.pool,
           networks: libvirtNetworks,
-          install: { adminPassword: args.secrets.adminPassword, scriptsDir },
+          install: { adminPassword: args.secrets.adminPassword },
           base: baseOf(vm),
         },
         { parent: this },

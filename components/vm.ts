@@ -17,8 +17,8 @@ export interface VmArgs {
   pool: LibvirtPool;
   /** The networks the VM's NICs attach to, by name. */
   networks: Record<string, LibvirtNetwork>;
-  /** Unattended install (issue 12): homelab:adminPassword (a secret) and the project's scripts/ folder. */
-  install?: { adminPassword: pulumi.Input<string> | undefined; scriptsDir: string };
+  /** Unattended install (issue 12): homelab:adminPassword (a secret). */
+  install?: { adminPassword: pulumi.Input<string> | undefined };
   // ---- base images (issue 13): the disk becomes a linked clone of its edition's base image.
   base?: { image: BaseImage; capacityBytes: number };
   // ---- end base images
@@ -59,11 +59,10 @@ function createVm(component: pulumi.ComponentResource, name: string, args: VmArg
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
   const unattended = installsUnattended(lab, vm) && args.install !== undefined;
   const media = unattended
-    ? new InstallMedia(
-        childName(name, "install-media"),
-        installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir),
-        { parent: component, dependsOn: [volume] },
-      )
+    ? new InstallMedia(childName(name, "install-media"), installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>), {
+        parent: component,
+        dependsOn: [volume],
+      })
     : undefined;
   // The domain waits for its own disk and networks only, so VMs build side by side.
   const networks = [...new Set(vm.nics.map((nic) => nic.network))].map((n) => args.networks[n]);

@@ -69,8 +69,25 @@ describe("dev, unattended (the default), guest phases on", () => {
       volume: "DC01.qcow2",
       answerIso: `${spec.pool.path}-answers/DC01-autounattend.iso`,
       serialLog: "/var/log/libvirt/qemu/DC01-serial.log",
-      scriptsDir: join(PROJECT_DIR, "scripts"),
     });
+    // The provider finds scripts/ from its host's folder: no path of this checkout in the inputs,
+    // so the same project at another path previews no change.
+    expect(Object.keys(media.inputs).sort()).toEqual([
+      "__provider",
+      "adminPassword",
+      "answerIso",
+      "configPath",
+      "hostname",
+      "name",
+      "os",
+      "pool",
+      "readableXml",
+      "serialLog",
+      "sourceIso",
+      "uri",
+      "volume",
+    ]);
+    expect(JSON.stringify({ ...media.inputs, __provider: undefined })).not.toContain(PROJECT_DIR);
     expect(run.isSecret(media.inputs.adminPassword)).toBe(true);
     // Pulumi serialized the provider as a small loader of unattend/provider/ops from the provider
     // host's folder, not the modules themselves, and no path of this checkout.
