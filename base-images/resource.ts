@@ -95,7 +95,6 @@ export function createBaseImages(
   parent: pulumi.Resource,
   prefix: string,
   spec: LabSpec,
-  scriptsDir: string,
   dependsOn: pulumi.Resource[],
 ): Map<WindowsOs, LabBaseImage> {
   const out = new Map<WindowsOs, LabBaseImage>();
@@ -125,7 +124,6 @@ export function createBaseImages(
         readableXml,
         // Not homelab:adminPassword: a throwaway one (a Pulumi secret, encrypted in state), so no lab secret is in the image.
         adminPassword: pulumi.secret(throwawayBuildPassword()),
-        scriptsDir,
       },
       { parent, dependsOn },
     );

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, VmSpec } from "../lab";
 import type { LibvirtNetwork } from "../libvirt/resources";
@@ -52,10 +51,9 @@ export class Lab extends pulumi.ComponentResource {
     // The installers' ISO, checked and built before the domains that attach it (issue 12).
     const mediaIso = createMediaIso(this, childName(name, "media-iso"), spec);
     // ---- base images (issue 13): one per Windows edition; each Windows VM's disk a clone (linked or full) of it.
-    const scriptsDir = join(args.projectDir, "scripts");
     const bases =
       spec.disks !== undefined && spec.guest.install === "unattended"
-        ? createBaseImages(this, name, spec, scriptsDir, [this.storage.pool])
+        ? createBaseImages(this, name, spec, [this.storage.pool])
         : new Map<string, LabBaseImage>();
     const baseOf = (vm: VmSpec) => {
       const base = bases.get(vm.os as WindowsOs);
@@ -79,7 +77,7 @@ export class Lab extends pulumi.ComponentResource {
           lab: spec,
           pool: this.storage.pool,
           networks: libvirtNetworks,
-          install: { adminPassword: args.secrets.adminPassword, scriptsDir },
+          install: { adminPassword: args.secrets.adminPassword },
           base: baseOf(vm),
           mediaIso: vm.isos.media ? mediaIso : undefined,
         },

@@ -18,8 +18,8 @@ export interface VmArgs {
   pool: LibvirtPool;
   /** The networks the VM's NICs attach to, by name. */
   networks: Record<string, LibvirtNetwork>;
-  /** Unattended install (issue 12): homelab:adminPassword (a secret) and the project's scripts/ folder. */
-  install?: { adminPassword: pulumi.Input<string> | undefined; scriptsDir: string };
+  /** Unattended install (issue 12): homelab:adminPassword (a secret). */
+  install?: { adminPassword: pulumi.Input<string> | undefined };
   // ---- base images (issue 13): the disk is made from its edition's base image (linked or full).
   base?: { image: BaseImage; capacityBytes: number; mode: DiskMode; replaceOnBaseChange: boolean };
   // ---- end base images
@@ -89,11 +89,11 @@ function createVm(
   // --- unattended install (issue 12): the installer and answer ISOs exist before the domain starts.
   const unattended = installsUnattended(lab, vm) && args.install !== undefined;
   const media = unattended
-    ? new InstallMedia(
-        childName(name, "install-media"),
-        installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>, args.install!.scriptsDir),
-        { parent: component, dependsOn: [volume], ...withDisk },
-      )
+    ? new InstallMedia(childName(name, "install-media"), installMediaArgs(lab, vm, args.install!.adminPassword as pulumi.Input<string>), {
+        parent: component,
+        dependsOn: [volume],
+        ...withDisk,
+      })
     : undefined;
   // The domain waits for its own disk and networks only, so VMs build side by side.
   const networks = [...new Set(vm.nics.map((nic) => nic.network))].map((n) => args.networks[n]);

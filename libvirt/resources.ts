@@ -1,6 +1,7 @@
 // Pulumi resources for libvirt objects, applied with virsh by the dynamic providers in
 // ./providers. The components create these from a LabSpec and the renderers' XML.
 import * as pulumi from "@pulumi/pulumi";
+import { loadProjectModule } from "../lab/project-module";
 import type { DomainSummary, NetworkSummary, PoolSummary } from "./providers/summary";
 
 /**
@@ -31,39 +32,16 @@ export interface ProviderNote {
 export type CheckNote = string;
 
 type Kind = "network" | "pool" | "volume" | "domain";
+// Pulumi's provider signatures are untyped; ops.ts holds the typed ones.
+type UntypedOps = Record<Kind, Record<string, (...args: unknown[]) => Promise<any>>>;
 
 /**
  * The provider Pulumi serializes into each resource's state. Delete and Read run with the provider
- * stored at the last create or update, possibly from another checkout, so its code must not hold a
- * path: it finds ./providers/ops from the folder the provider host runs in. Pulumi starts the
- * pulumi-nodejs plugin in the project folder, and the plugin itself finds @pulumi/pulumi from there
- * (pulumi/pulumi, sdk/nodejs/dist/pulumi-resource-pulumi-nodejs: `require.resolve` from the working
- * directory). The closure holds one string and small functions, never a path.
+ * stored at the last create or update, possibly from another checkout, so its closure holds no
+ * path: loadProjectModule finds ./providers/ops from the folder the provider host runs in.
  */
 function runtimeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
-  const load = (): Record<string, (...args: unknown[]) => Promise<any>> => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- Pulumi's untyped provider signatures
-    const path = require("node:path") as typeof import("node:path");
-    const cwd = process.cwd();
-    const ops = path.join(cwd, "libvirt", "providers", "ops");
-    let resolved: string;
-    try {
-      resolved = require.resolve(ops, { paths: [cwd] });
-    } catch {
-      try {
-        // The provider host is plain node: teach it TypeScript with the project's own ts-node.
-        const tsNode = require(require.resolve("ts-node", { paths: [cwd] }));
-        tsNode.register({ transpileOnly: true, projectSearchDir: cwd });
-        resolved = require.resolve(ops, { paths: [cwd] });
-      } catch (e) {
-        throw new Error(
-          `the homelab libvirt provider code was not found under ${cwd} (looked for libvirt/providers/ops and ts-node there): ` +
-            `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
-        );
-      }
-    }
-    return (require(resolved) as Record<string, Record<string, (...args: unknown[]) => Promise<any>>>)[kind]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  };
+  const load = () => loadProjectModule<UntypedOps>("libvirt/providers/ops", "libvirt provider")[kind];
   const collecting = (notes: { level: string; message: string; at: number }[]) => ({
     info: (message: string) => {
       notes.push({ level: "info", message, at: Date.now() });
@@ -91,10 +69,11 @@ function runtimeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   };
 }
 
-const networkProvider = runtimeProvider("network");
-const poolProvider = runtimeProvider("pool");
-const volumeProvider = runtimeProvider("volume");
-const domainProvider = runtimeProvider("domain");
+// Exported for the tests that run them as Pulumi ships them (test/libvirt/provider-serialize.test.ts).
+export const networkProvider = runtimeProvider("network");
+export const poolProvider = runtimeProvider("pool");
+export const volumeProvider = runtimeProvider("volume");
+export const domainProvider = runtimeProvider("domain");
 
 /** What every libvirt resource needs to reach its hypervisor. */
 export interface LibvirtConnectionArgs {

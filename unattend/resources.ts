@@ -22,7 +22,6 @@ export interface InstallMediaArgs {
   readableXml: pulumi.Input<string>;
   /** homelab:adminPassword as a Pulumi secret. */
   adminPassword: pulumi.Input<string>;
-  scriptsDir: pulumi.Input<string>;
 }
 
 /** The no-prompt installer ISO and the VM's answer ISO, ready before its domain starts. */
@@ -68,7 +67,7 @@ export class InstallWait extends pulumi.dynamic.Resource {
 }
 
 /** The InstallMedia arguments of one VM, from the spec (pure). */
-export function installMediaArgs(spec: LabSpec, vm: VmSpec, adminPassword: pulumi.Input<string>, scriptsDir: string): InstallMediaArgs {
+export function installMediaArgs(spec: LabSpec, vm: VmSpec, adminPassword: pulumi.Input<string>): InstallMediaArgs {
   return {
     uri: spec.libvirt.uri,
     name: vm.name,
@@ -82,7 +81,6 @@ export function installMediaArgs(spec: LabSpec, vm: VmSpec, adminPassword: pulum
     serialLog: serialLogPath(vm),
     readableXml: renderAnswerFile(spec, vm, "placeholder"),
     adminPassword,
-    scriptsDir,
   };
 }
 

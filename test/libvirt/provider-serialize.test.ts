@@ -1,12 +1,13 @@
 // Pulumi ships a dynamic provider to its provider host as the text of its closure. This test does
 // what the host does (require-from-string, then handler()) in a plain node process, with no
-// TypeScript loader, and calls the provider: it proves the closure is self-contained.
+// TypeScript loader, started in the project folder as Pulumi starts it, and calls the provider: it
+// proves the closure is self-contained and holds no path of the checkout (issue 17, defect 1).
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { domainProvider, networkProvider } from "../../libvirt/providers";
+import { domainProvider, networkProvider } from "../../libvirt/resources";
 
 jest.setTimeout(60_000);
 
@@ -18,23 +19,20 @@ const [method, ...args] = JSON.parse(process.argv[3]);
 provider[method](...args).then((r) => console.log(JSON.stringify(r)), (e) => { console.log(JSON.stringify({ error: e.message })); });
 `;
 
+const PROJECT = join(__dirname, "..", "..");
+
 function runInHost(dir: string, provider: pulumi.dynamic.ResourceProvider, call: unknown[]): Promise<Record<string, unknown>> {
   return pulumi.runtime
     .serializeFunction(() => provider, { allowSecrets: true })
     .then((sf) => {
+      expect(sf.text).not.toContain(PROJECT);
       const file = join(dir, `${String(call[0])}.js`);
       writeFileSync(file, sf.text);
       return new Promise((resolve, reject) => {
-        // cwd elsewhere: the host must not depend on where it runs.
-        execFile(
-          process.execPath,
-          ["-e", HOST, join(__dirname, "..", ".."), file, JSON.stringify(call)],
-          { cwd: tmpdir(), timeout: 50_000 },
-          (err, stdout, stderr) => {
-            if (err) return reject(new Error(`${err.message}\n${stderr}`));
-            resolve(JSON.parse(stdout.trim().split("\n").pop()!));
-          },
-        );
+        execFile(process.execPath, ["-e", HOST, PROJECT, file, JSON.stringify(call)], { cwd: PROJECT, timeout: 50_000 }, (err, stdout, stderr) => {
+          if (err) return reject(new Error(`${err.message}\n${stderr}`));
+          resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+        });
       });
     });
 }

@@ -52,13 +52,15 @@ describe("a lab made from one checkout, after the project moved", () => {
     const project = copyProject(join(daemon.dir, "checkout-third"));
     const state = join(daemon.dir, "state", "third.json");
     expect((await engineFor(project, "nokvm", input, state).up()).error).toBeUndefined();
-    // The plugin still starts (node_modules is there) but the project's code is not.
+    // The plugin still starts (node_modules is there) but the project's code is not, compiled or not.
     renameSync(join(project, "libvirt"), join(project, "libvirt-elsewhere"));
+    renameSync(join(project, "dist"), join(project, "dist-elsewhere"));
     const destroy = await engineFor(project, "nokvm", input, state).destroy();
     expect(destroy.error).toContain(
       `the homelab libvirt provider code was not found under ${project} (looked for libvirt/providers/ops and ts-node there): run pulumi from the project folder, the one with Pulumi.yaml and node_modules`,
     );
     renameSync(join(project, "libvirt-elsewhere"), join(project, "libvirt"));
+    renameSync(join(project, "dist-elsewhere"), join(project, "dist"));
     expect((await engineFor(project, "nokvm", input, state).destroy()).error).toBeUndefined();
   });
 });

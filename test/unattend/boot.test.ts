@@ -20,7 +20,7 @@ import { media, wait } from "../../unattend/provider/ops";
 import { answerIsoPath, noPromptIsoPath } from "../../unattend/paths";
 import { InstallWaitError } from "../../unattend/wait";
 import { PrivateLibvirtd, startPrivateLibvirtd } from "../support/private-libvirtd";
-import { clone, PROJECT_DIR, stackSpec } from "../support/stacks";
+import { clone, stackSpec } from "../support/stacks";
 import { fakeInstallerIso } from "./fake-media";
 
 jest.setTimeout(900_000);
@@ -76,7 +76,6 @@ function mediaInputs(spec: LabSpec, vm: VmSpec) {
     serialLog: join(daemon.dir, "log", "qemu", `${vm.name}-serial.log`),
     readableXml: renderAnswerFile(spec, vm, "placeholder"),
     adminPassword: "Lab-Test-Only-1",
-    scriptsDir: join(PROJECT_DIR, "scripts"),
   };
 }
 

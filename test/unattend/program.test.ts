@@ -69,12 +69,30 @@ describe("dev, unattended (the default), guest phases on", () => {
       volume: "DC01.qcow2",
       answerIso: `${spec.pool.path}-answers/DC01-autounattend.iso`,
       serialLog: "/var/log/libvirt/qemu/DC01-serial.log",
-      scriptsDir: join(PROJECT_DIR, "scripts"),
     });
+    // The provider finds scripts/ from its host's folder: no path of this checkout in the inputs,
+    // so the same project at another path previews no change.
+    expect(Object.keys(media.inputs).sort()).toEqual([
+      "__provider",
+      "adminPassword",
+      "answerIso",
+      "configPath",
+      "hostname",
+      "name",
+      "os",
+      "pool",
+      "readableXml",
+      "serialLog",
+      "sourceIso",
+      "uri",
+      "volume",
+    ]);
+    expect(JSON.stringify({ ...media.inputs, __provider: undefined })).not.toContain(PROJECT_DIR);
     expect(run.isSecret(media.inputs.adminPassword)).toBe(true);
     // Pulumi serialized the provider as a small loader of unattend/provider/ops from the provider
     // host's folder, not the modules themselves, and no path of this checkout.
-    expect(String(media.inputs.__provider)).toContain('path.join(cwd, "unattend", "provider", "ops")');
+    expect(String(media.inputs.__provider)).toContain('"unattend/provider/ops"');
+    expect(String(media.inputs.__provider)).toContain("process.cwd()");
     expect(String(media.inputs.__provider)).not.toContain(PROJECT_DIR);
     expect(String(media.inputs.__provider).length).toBeLessThan(20_000);
     expect(JSON.stringify(media.inputs.readableXml)).not.toContain(PASSWORDS.adminPassword);

@@ -1,42 +1,8 @@
 // The unattended install's dynamic providers as Pulumi ships them. Delete and Read run with the
 // provider stored at the last create or update, possibly from another checkout, so the serialized
-// closure holds no path: it finds ./ops from the folder the provider host runs in (Pulumi starts
-// the pulumi-nodejs plugin in the project folder), as libvirt/resources.ts does, registering the
-// project's ts-node when the host cannot load TypeScript.
-import type * as pulumi from "@pulumi/pulumi";
+// closure holds no path: it finds ./ops from the folder the provider host runs in (lab/project-module.ts).
+import { projectModuleProvider } from "../../lab/project-module";
 import type * as Ops from "./ops";
 
-function loadUnattendOps(): typeof Ops {
-  const path = require("node:path") as typeof import("node:path");
-  const cwd = process.cwd();
-  const ops = path.join(cwd, "unattend", "provider", "ops");
-  try {
-    return require(require.resolve(ops, { paths: [cwd] }));
-  } catch {
-    try {
-      require(require.resolve("ts-node", { paths: [cwd] })).register({ transpileOnly: true, projectSearchDir: cwd });
-      return require(require.resolve(ops, { paths: [cwd] }));
-    } catch (e) {
-      throw new Error(
-        `the homelab install provider code was not found under ${cwd} (looked for unattend/provider/ops and ts-node there): ` +
-          `run pulumi from the project folder, the one with Pulumi.yaml and node_modules (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
-      );
-    }
-  }
-}
-
-function providerOf(kind: "media" | "wait"): pulumi.dynamic.ResourceProvider {
-  // Pulumi's provider signatures are untyped; ops.ts holds the typed ones.
-  const ops = () => loadUnattendOps()[kind] as unknown as Record<string, (...args: unknown[]) => Promise<never>>;
-  return {
-    check: (olds, news) => ops().check(olds, news),
-    diff: (id, olds, news) => ops().diff(id, olds, news),
-    create: (inputs) => ops().create(inputs),
-    read: (id, props) => ops().read(id, props ?? {}),
-    update: (id, olds, news) => ops().update(id, olds, news),
-    delete: (id, props) => ops().remove(id, props),
-  };
-}
-
-export const installMediaProvider = providerOf("media");
-export const installWaitProvider = providerOf("wait");
+export const installMediaProvider = projectModuleProvider<typeof Ops>("unattend/provider/ops", "install provider", "media");
+export const installWaitProvider = projectModuleProvider<typeof Ops>("unattend/provider/ops", "install provider", "wait");

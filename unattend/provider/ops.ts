@@ -4,6 +4,7 @@
 //          the VM is already installed, the answer ISO. Its outputs never hold the ISO or a password.
 //   wait:  after the domain starts: the install marker on the serial log; then the answer ISO goes.
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { Virsh, VirshError } from "../../libvirt/virsh";
 import { buildAnswerIso, deleteAnswerIso } from "../answer-media";
@@ -41,9 +42,14 @@ export interface MediaInputs {
   readableXml: string;
   /** homelab:adminPassword, a Pulumi secret; used to fill the ISO, never returned. */
   adminPassword: string;
-  /** The project's scripts/ folder. */
-  scriptsDir: string;
 }
+
+/**
+ * The project's scripts/ folder, from the folder the provider host runs in (the project folder, as
+ * for the provider's own code: lab/project-module.ts). Never an input: a path of the checkout in
+ * the state would show a moved checkout as a change.
+ */
+const projectScriptsDir = (): string => join(process.cwd(), "scripts");
 
 export interface MediaOutputs extends Omit<MediaInputs, "adminPassword"> {
   /** Why the VM counts as installed already (no answer ISO built), or "" when it installs now. */
@@ -71,7 +77,7 @@ async function applyMedia(i: MediaInputs, log: Log): Promise<MediaOutputs> {
     log.info(`${i.name}: already installed (${adopted}): adopted, no answer ISO`);
     deleteAnswerIso(i.answerIso);
   } else {
-    buildAnswerIso({ answerXml: fillAnswerPasswords(i.readableXml, i.adminPassword), scriptsDir: i.scriptsDir, isoPath: i.answerIso });
+    buildAnswerIso({ answerXml: fillAnswerPasswords(i.readableXml, i.adminPassword), scriptsDir: projectScriptsDir(), isoPath: i.answerIso });
     log.info(`${i.name}: answer ISO ready (${i.answerIso}, mode 0600; deleted once the install marker is seen)`);
   }
   const { adminPassword: _secret, ...rest } = i;
@@ -91,7 +97,7 @@ export const media = {
         ],
       };
     }
-    const failures = (["uri", "name", "hostname", "os", "sourceIso", "pool", "volume", "answerIso", "serialLog", "readableXml", "scriptsDir"] as const)
+    const failures = (["uri", "name", "hostname", "os", "sourceIso", "pool", "volume", "answerIso", "serialLog", "readableXml"] as const)
       .filter((k) => typeof news[k] !== "string" || news[k] === "")
       .map((property) => ({ property, reason: `${property} must be a non-empty string` }));
     return { inputs: news, failures };
