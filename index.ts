@@ -1,14 +1,18 @@
 // The Pulumi program: stack config -> LabSpec -> the lab's resources and outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, readPulumiConfig } from "./components";
-import { LabConfigError, loadLabSpec, NAMESPACE } from "./lab";
+import { LabConfigError, loadLabSpec, missingPhaseSecrets, NAMESPACE } from "./lab";
 import { formatPreflight, preflight } from "./preflight";
 
-const result = loadLabSpec(readPulumiConfig());
+const input = readPulumiConfig();
+const result = loadLabSpec(input);
 for (const w of result.warnings) pulumi.log.warn(`${w.path}: ${w.message}`);
 // A config error stops the program before any resource is registered.
 if (!result.ok) throw new LabConfigError(result.errors);
 const spec = result.spec;
+// Every unset password at once, each with its `pulumi config set --secret` command, before anything is created.
+const unset = missingPhaseSecrets(input, spec);
+if (unset.length > 0) throw new LabConfigError(unset);
 
 const checked = preflight(spec);
 if (checked.skipped) pulumi.log.info(`preflight skipped: ${checked.skipped}`);

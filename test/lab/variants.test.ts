@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { loadLabSpec, projectDefaults } from "../../lab";
 import { scalarSchemas } from "../../lab/schema";
 import { PROJECT_DIR, STACKS, stackConfig, stackSpec } from "../support/stacks";
@@ -72,7 +75,7 @@ describe("the dev lab", () => {
     expect(spec.domain).toEqual({ fqdn: "corp.homelab.test", netbios: "CORP", dn: "DC=corp,DC=homelab,DC=test", dc: "DC01", forwarders: ["192.168.122.1"] });
     expect(spec.sccm).toEqual({ siteCode: "PS1", siteName: "Homelab Primary Site", siteServer: "SCCM01", sqlServer: "SCCM01", sqlColocated: true });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
-    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
+    expect(spec.guest).toEqual({ phases: true, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
   });
 
   it("attaches the media ISO only to the VMs whose phases install from it", () => {
@@ -101,5 +104,26 @@ describe("the other variants", () => {
 
   it("minimal has a DC and one client", () => {
     expect(stackSpec("minimal").vms.map((v) => v.role)).toEqual(["dc", "client"]);
+  });
+});
+
+describe("homelab:guestPhases per stack file", () => {
+  // On by default (issue 12); linux has no Windows to run them on, nokvm keeps them off since Windows
+  // Setup alone takes hours under software emulation (each file says why).
+  it.each([
+    ["dev", true],
+    ["minimal", true],
+    ["split-sql", true],
+    ["linux", false],
+    ["nokvm", false],
+  ])("%s: phases %s", (stack, phases) => {
+    expect(stackSpec(stack).guest.phases).toBe(phases);
+  });
+
+  it("states it in the file only where it differs from Pulumi.yaml's default (true)", () => {
+    const stated = (stack: string) =>
+      (parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>)["homelab:guestPhases"];
+    expect(["dev", "minimal", "split-sql", "linux", "nokvm"].map(stated)).toEqual([undefined, undefined, undefined, false, false]);
+    expect((parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).config.guestPhases as { default: unknown }).default).toBe(true);
   });
 });
