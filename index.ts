@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Lab, readPulumiConfig } from "./components";
 import { LabConfigError, loadLabSpec, missingPhaseSecrets, NAMESPACE } from "./lab";
 import { formatPreflight, preflight } from "./preflight";
+import { guestPhasesSummary } from "./components/summary";
 
 const input = readPulumiConfig();
 const result = loadLabSpec(input);
@@ -39,9 +40,5 @@ export const summary = {
   pool: `${spec.pool.name} at ${spec.pool.path}`,
   domain: spec.domain?.fqdn ?? null,
   site: spec.sccm ? `${spec.sccm.siteCode} on ${spec.sccm.siteServer}, SQL on ${spec.sccm.sqlServer}` : null,
-  guestPhases: spec.guest.phases
-    ? "on"
-    : spec.guest.install === "unattended"
-      ? "off: Windows installs unattended; `pulumi config set homelab:guestPhases true` and `pulumi up` run the phases"
-      : "off: install Windows in each VM, run scripts/common/Enable-LabWinRM.ps1, then `pulumi config set homelab:guestPhases true`",
+  guestPhases: guestPhasesSummary(spec),
 };
