@@ -1,16 +1,21 @@
 // The Pulumi program: stack config -> LabSpec -> the lab's resources and outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { Lab, readPulumiConfig } from "./components";
-import { LabConfigError, loadLabSpec, NAMESPACE } from "./lab";
+import { LabConfigError, loadLabSpec, missingPhaseSecrets, NAMESPACE } from "./lab";
 import { loadMediaManifest } from "./media/manifest-schema";
 import { buildPhaseGraph } from "./phases/graph";
 import { formatPreflight, preflight } from "./preflight";
+import { guestPhasesSummary } from "./components/summary";
 
-const result = loadLabSpec(readPulumiConfig());
+const input = readPulumiConfig();
+const result = loadLabSpec(input);
 for (const w of result.warnings) pulumi.log.warn(`${w.path}: ${w.message}`);
 // A config error stops the program before any resource is registered.
 if (!result.ok) throw new LabConfigError(result.errors);
 const spec = result.spec;
+// Every unset password at once, each with its `pulumi config set --secret` command, before anything is created.
+const unset = missingPhaseSecrets(input, spec);
+if (unset.length > 0) throw new LabConfigError(unset);
 
 const checked = preflight(spec);
 if (checked.skipped) pulumi.log.info(`preflight skipped: ${checked.skipped}`);
@@ -38,9 +43,5 @@ export const summary = {
   pool: `${spec.pool.name} at ${spec.pool.path}`,
   domain: spec.domain?.fqdn ?? null,
   site: spec.sccm ? `${spec.sccm.siteCode} on ${spec.sccm.siteServer}, SQL on ${spec.sccm.sqlServer}` : null,
-  guestPhases: spec.guest.phases
-    ? "on"
-    : spec.guest.install === "unattended"
-      ? "off: Windows installs unattended; `pulumi config set homelab:guestPhases true` and `pulumi up` run the phases"
-      : "off: install Windows in each VM, run scripts/common/Enable-LabWinRM.ps1, then `pulumi config set homelab:guestPhases true`",
+  guestPhases: guestPhasesSummary(spec),
 };

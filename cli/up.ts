@@ -11,6 +11,7 @@ import satisfies from "semver/functions/satisfies";
 import { parse } from "yaml";
 import { loadLabSpec, readStackConfig } from "../lab";
 import type { LabSpec } from "../lab";
+import { installsUnattended } from "../unattend/paths";
 import { CliError } from "./exit-codes";
 import type { Subcommand } from "./io";
 
@@ -66,9 +67,10 @@ export function passphraseProblem(stack: string, env: NodeJS.ProcessEnv, interac
 
 /** The secret config keys the stack uses and has not set yet. */
 export function missingSecrets(spec: LabSpec, setKeys: ReadonlySet<string>): string[] {
-  // The program reads secrets only for the guest phases (index.ts).
-  if (!spec.guest.phases) return [];
-  return spec.secrets.map((s) => s.key).filter((key) => !setKeys.has(key));
+  // The program reads every secret for the guest phases (index.ts); without them, an unattended
+  // install still writes homelab:adminPassword into each answer file (unattend/provider/ops.ts).
+  const used = spec.guest.phases ? spec.secrets.map((s) => s.key) : spec.vms.some((vm) => installsUnattended(spec, vm)) ? ["adminPassword"] : [];
+  return used.filter((key) => !setKeys.has(key));
 }
 
 export function setSecretCommands(stack: string, keys: string[]): string {

@@ -49,7 +49,7 @@ export const scalarSchemas = {
   domainType: z.enum(["kvm", "qemu"], { error: "must be kvm (hardware virtualization) or qemu (software emulation, for hosts without KVM)" }).default("kvm"),
   nvramDir: absPath.default("/var/lib/libvirt/qemu/nvram"),
   graphics: z.enum(["vnc", "spice"], { error: "must be vnc or spice" }).default("vnc"),
-  guestPhases: z.boolean({ error: "write true or false" }).default(false),
+  guestPhases: z.boolean({ error: "write true or false" }).default(true),
   winrmTransport: z.enum(["ntlm", "basic", "basic-https"], { error: "must be ntlm, basic or basic-https" }).default("ntlm"),
   winrmUser: logonUser.default("Administrator"),
   // Unattended Windows install (issue 12): the answer ISO and the wait for the install marker.

@@ -20,6 +20,19 @@ describe("npm run render", () => {
     const out = join(tmp, "dev");
     const r = await render(["--stack", "dev", "--out", out]);
     expect(r.code).toBe(0);
+    // The phases are on by default and no password is set in a checkout: render needs none, and warns
+    // with each command that `pulumi up` would otherwise stop at.
+    expect(r.stderr.split("\n")[0]).toBe("warning: pulumi up will stop until these are set:");
+    expect(r.stderr).toContain(
+      "\n  homelab:clientPushPassword: is not set, and homelab:guestPhases is on: run `pulumi config set --secret homelab:clientPushPassword` (the SCCM client push account password), or turn the phases off\n",
+    );
+    expect(r.stderr.match(/pulumi config set --secret homelab:\w+/g)).toEqual([
+      "pulumi config set --secret homelab:adminPassword",
+      "pulumi config set --secret homelab:dsrmPassword",
+      "pulumi config set --secret homelab:sqlServicePassword",
+      "pulumi config set --secret homelab:networkAccessPassword",
+      "pulumi config set --secret homelab:clientPushPassword",
+    ]);
     // The reviewed files of test/libvirt/golden/dev and the edges of test/support/phase-edges.ts.
     const goldenDir = join(__dirname, "..", "libvirt", "golden", "dev");
     const xmlFiles = [

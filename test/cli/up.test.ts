@@ -56,11 +56,13 @@ async function runUp(argv: string[], opts: { project: string; env?: NodeJS.Proce
 }
 
 const PASS = { PULUMI_CONFIG_PASSPHRASE: "correct horse" };
-const guestPhasesOn = (text: string) => text.replace(/^config:\n/m, "config:\n  homelab:guestPhases: true\n");
+// These tests are about the stack and backend flow, not passwords: a stack that needs none, with the
+// phases (on by default) off and Windows installed by hand (an unattended install needs adminPassword).
+const noPasswords = (text: string) => text.replace(/^config:\n/m, "config:\n  homelab:guestPhases: false\n  homelab:install: manual\n");
 
 describe("npm run up against the recorded Pulumi CLI", () => {
   it("creates the stack on the local backend and runs pulumi up, with no account", async () => {
-    const project = scratchProject();
+    const project = scratchProject("dev", noPasswords);
     const r = await runUp(["--stack", "dev"], { project, env: PASS });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -74,7 +76,7 @@ describe("npm run up against the recorded Pulumi CLI", () => {
   });
 
   it("passes --preview and further flags through", async () => {
-    const project = scratchProject();
+    const project = scratchProject("dev", noPasswords);
     const r = await runUp(["--stack", "dev", "--preview", "--", "--diff"], { project, env: PASS });
     expect(r.code).toBe(0);
     expect(r.calls.at(-1)?.args).toEqual(["preview", "--stack", "dev", "--non-interactive", "--diff"]);
@@ -129,7 +131,7 @@ describe("npm run up against the recorded Pulumi CLI", () => {
   });
 
   it("uses a logged-in Pulumi Cloud backend when the user chose it", async () => {
-    const project = scratchProject();
+    const project = scratchProject("dev", noPasswords);
     const r = await runUp(["--stack", "dev"], { project, env: { ...PASS, PULUMI_BACKEND_URL: "https://api.pulumi.com", FAKE_PULUMI_LOGGED_IN: "1" } });
     expect(r.code).toBe(0);
     expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
@@ -149,8 +151,8 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect((await runUp([], { project, env: PASS })).code).toBe(2);
   });
 
-  it("lists the secret commands of a stack with guest phases on, in a non-interactive run", async () => {
-    const project = scratchProject("dev", guestPhasesOn);
+  it("lists the secret commands of the dev stack as it ships (guest phases on by default), in a non-interactive run", async () => {
+    const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project, env: PASS });
     expect(r.code).toBe(4);
     expect(r.stderr).toBe(
@@ -165,7 +167,7 @@ describe("npm run up against the recorded Pulumi CLI", () => {
   });
 
   it("interactively, sets each missing secret through pulumi's own prompt (the value on stdin, never in argv)", async () => {
-    const project = scratchProject("dev", guestPhasesOn);
+    const project = scratchProject();
     const r = await runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
     expect(r.code).toBe(0);
     const sets = r.calls.filter((c) => c.args[0] === "config");
@@ -186,8 +188,26 @@ describe("npm run up against the recorded Pulumi CLI", () => {
     expect(config["homelab:adminPassword"]).toEqual({ secure: "v1:fake-ciphertext-of-9-chars" });
   });
 
+  it("with the phases off, an unattended install still asks for homelab:adminPassword alone (nokvm as it ships)", async () => {
+    const project = scratchProject("nokvm");
+    const r = await runUp(["--stack", "nokvm"], { project, env: PASS });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      "homelab up: stack nokvm needs 1 password(s) not set yet; set each (pulumi prompts without echo, or reads it from stdin):\n" +
+        "  pulumi config set --secret homelab:adminPassword --stack nokvm\n",
+    );
+  });
+
+  it("a stack without Windows needs no password (linux as it ships)", async () => {
+    const project = scratchProject("linux");
+    const r = await runUp(["--stack", "linux"], { project, env: PASS });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.calls.map((c) => c.args[0])).toEqual(["version", "stack", "up"]);
+  });
+
   it("a second run finds the stack and its secrets and only runs up", async () => {
-    const project = scratchProject("dev", guestPhasesOn);
+    const project = scratchProject();
     await runUp(["--stack", "dev"], { project, env: PASS, interactive: true, stdin: "Pa55word!\n" });
     const r = await runUp(["--stack", "dev"], { project, env: PASS });
     expect(r.code).toBe(0);

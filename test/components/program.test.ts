@@ -44,7 +44,10 @@ describe.each(STACKS)("the program for stack %s", (stack) => {
   let run: Awaited<ReturnType<typeof runProgram>>;
   const spec = specOf(stack);
   beforeAll(async () => {
-    run = await runProgram(stack);
+    // The resource structure without the phases: they are on by default, so turned off here (their own tests follow).
+    run = await runProgram(stack, (c) => {
+      c.guestPhases = false;
+    });
   });
 
   it("registers without error", () => expect(run.error).toBeUndefined());
@@ -137,13 +140,8 @@ describe("guest phases", () => {
   const spec = specOf("dev");
   const graph = buildPhaseGraph({ ...spec, guest: { ...spec.guest, phases: true } }, REPO_MANIFEST);
   beforeAll(async () => {
-    run = await runProgram(
-      "dev",
-      (c) => {
-        c.guestPhases = true;
-      },
-      PASSWORDS,
-    );
+    // The dev stack as it ships: the phases are on by default (issue 12), only the passwords are set.
+    run = await runProgram("dev", undefined, PASSWORDS);
   });
 
   it("registers one local.Command per phase of the graph, under the Lab's GuestPhases", () => {
@@ -208,16 +206,28 @@ describe("guest phases", () => {
     }
   });
 
-  it("stops with the fix when a secret the phases need is missing", async () => {
+  it("stops with the fix when a secret the phases need is missing, before registering anything", async () => {
     const { dsrmPassword: _omit, ...rest } = PASSWORDS;
-    const missing = await runProgram(
-      "dev",
-      (c) => {
-        c.guestPhases = true;
-      },
-      rest,
+    const missing = await runProgram("dev", undefined, rest);
+    expect(missing.registrations).toEqual([]);
+    expect(missing.error?.message).toBe(
+      "the lab config has 1 problem:\n" +
+        "  homelab:dsrmPassword: is not set, and homelab:guestPhases is on: run `pulumi config set --secret homelab:dsrmPassword` (the Directory Services Restore Mode password of the forest), or turn the phases off",
     );
-    expect(missing.error?.message).toMatch(/homelab:dsrmPassword/);
+  });
+
+  it("with no password set, names each `pulumi config set --secret` command at once", async () => {
+    const none = await runProgram("dev");
+    expect(none.registrations).toEqual([]);
+    const lines = none.error!.message.split("\n");
+    expect(lines[0]).toBe("the lab config has 5 problems:");
+    expect(lines.slice(1).map((l) => /run `(pulumi config set --secret homelab:\w+)`/.exec(l)?.[1])).toEqual([
+      "pulumi config set --secret homelab:adminPassword",
+      "pulumi config set --secret homelab:dsrmPassword",
+      "pulumi config set --secret homelab:sqlServicePassword",
+      "pulumi config set --secret homelab:networkAccessPassword",
+      "pulumi config set --secret homelab:clientPushPassword",
+    ]);
   });
 });
 
@@ -243,6 +253,7 @@ describe("a bad config", () => {
 
   it("a missing ISO registers nothing and names the file", async () => {
     const run = await runProgram("minimal", (c) => {
+      c.guestPhases = false; // the preflight's message, not the passwords'
       (c.vms as Array<Record<string, unknown>>)[0].iso = "/nonexistent/server.iso";
     });
     expect(run.registrations).toEqual([]);
@@ -277,7 +288,10 @@ describe("phase triggers", () => {
 describe("the dev program, literally", () => {
   let run: Awaited<ReturnType<typeof runProgram>>;
   beforeAll(async () => {
-    run = await runProgram("dev");
+    // The resources up to installed VMs: the phases (on by default) are turned off here.
+    run = await runProgram("dev", (c) => {
+      c.guestPhases = false;
+    });
   });
   const VMS = ["DC01", "SCCM01", "CLIENT01", "CLIENT02"];
 

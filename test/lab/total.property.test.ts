@@ -238,7 +238,8 @@ interface Generated {
 function applyConfig({ stack, extras, secretsKept, phases, mutations }: Generated): StackConfig {
   const input = clone(variants.get(stack)!);
   const config = input.config;
-  if (phases !== "off") config.guestPhases = pulumiConfigValue(phases === "on as the string true" ? "true" : true);
+  // "off" is said explicitly: the phases are on by default (issue 12).
+  config.guestPhases = phases === "off" ? pulumiConfigValue(false) : pulumiConfigValue(phases === "on as the string true" ? "true" : true);
   if (phases !== "on without secrets" && phases !== "off") for (const key of SECRETS) config[key] = "[secret]";
   // Top-level values reach validation as both readers (Pulumi's engine, the stack file) hand them over.
   for (const i of extras) config[TOP_LEVEL_EXTRAS[i][0]] = pulumiConfigValue(clone(TOP_LEVEL_EXTRAS[i][1]));

@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { loadLabSpec, projectDefaults } from "../../lab";
 import { scalarSchemas } from "../../lab/schema";
 import { PROJECT_DIR, STACKS, stackConfig, stackSpec } from "../support/stacks";
@@ -87,7 +90,7 @@ describe("the dev lab", () => {
       sqlVm: spec.vms[1],
     });
     expect(spec.secrets.map((s) => s.key)).toEqual(["adminPassword", "dsrmPassword", "sqlServicePassword", "networkAccessPassword", "clientPushPassword"]);
-    expect(spec.guest).toEqual({ phases: false, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
+    expect(spec.guest).toEqual({ phases: true, transport: "ntlm", port: 5985, user: "Administrator", install: "unattended", checkpoints: "auto" });
   });
 
   it("attaches the media ISO only to the VMs whose phases install from it", () => {
@@ -116,5 +119,26 @@ describe("the other variants", () => {
 
   it("minimal has a DC and one client", () => {
     expect(stackSpec("minimal").vms.map((v) => v.role)).toEqual(["dc", "client"]);
+  });
+});
+
+describe("homelab:guestPhases per stack file", () => {
+  // On by default (issue 12); linux has no Windows to run them on, nokvm keeps them off since Windows
+  // Setup alone takes hours under software emulation (each file says why).
+  it.each([
+    ["dev", true],
+    ["minimal", true],
+    ["split-sql", true],
+    ["linux", false],
+    ["nokvm", false],
+  ])("%s: phases %s", (stack, phases) => {
+    expect(stackSpec(stack).guest.phases).toBe(phases);
+  });
+
+  it("states it in the file only where it differs from Pulumi.yaml's default (true)", () => {
+    const stated = (stack: string) =>
+      (parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>)["homelab:guestPhases"];
+    expect(["dev", "minimal", "split-sql", "linux", "nokvm"].map(stated)).toEqual([undefined, undefined, undefined, false, false]);
+    expect((parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).config.guestPhases as { default: unknown }).default).toBe(true);
   });
 });

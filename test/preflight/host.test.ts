@@ -183,7 +183,10 @@ describe("domainType kvm needs usable KVM", () => {
   test("the program refuses a kvm stack on a host without KVM before registering any libvirt resource", async () => {
     process.env.HOMELAB_KVM_DEVICE = join(dir, "absent-kvm");
     try {
-      const run = await runProgram("dev");
+      // The preflight's message, not the passwords' (the phases, on by default, would ask for those first).
+      const run = await runProgram("dev", (c) => {
+        c.guestPhases = false;
+      });
       expect(run.error?.message).toContain(`KVM, which homelab:domainType kvm needs: ${join(dir, "absent-kvm")} does not exist`);
       expect(run.error?.message).toContain("pulumi config set homelab:domainType qemu");
       expect(run.registrations.filter((r) => r.custom)).toEqual([]);
