@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 export const ROOT = join(__dirname, "..", "..");
 export const HOMELAB_BIN = join(ROOT, "bin", "homelab.js");
-const SOURCE_DIRS = ["cli", "winrm", "lab", "libvirt", "phases", "media", "diagram", "nixvirt-export", "preflight", "unattend", "checkpoints"];
+const SOURCE_DIRS = ["cli", "winrm", "lab", "libvirt", "phases", "media", "diagram", "nixvirt-export", "preflight", "unattend", "checkpoints", "base-images"];
 const STAMP = join(ROOT, "dist", ".tsbuildinfo");
 
 function newestSource(dir: string): number {
