@@ -83,3 +83,36 @@ describe("reported once, where it is", () => {
     ]);
   });
 });
+
+describe("sizes, subnets and addresses that pass the shape check but not the build", () => {
+  const one = (change: (c: Config) => void) => problems("linux", change);
+  it("memory: at least 256 MiB and whole MiB; disk: at least 1 GiB", () => {
+    expect(one((c) => (c.vms[0].memory = "255MiB"))).toEqual([
+      { path: "homelab:vms[0].memory", message: "255MiB is not a usable memory size: give a whole number of MiB, at least 256MiB, e.g. 4GiB" },
+    ]);
+    expect(one((c) => (c.vms[0].memory = "300000KiB"))).toEqual([
+      { path: "homelab:vms[0].memory", message: "300000KiB is not a usable memory size: give a whole number of MiB, at least 256MiB, e.g. 4GiB" },
+    ]);
+    expect(one((c) => (c.vms[0].memory = "256MiB"))).toEqual([]);
+    expect(one((c) => (c.vms[0].disk = "1023MiB"))).toEqual([
+      { path: "homelab:vms[0].disk", message: "1023MiB is too small for a system disk: give at least 1GiB, e.g. 64GiB" },
+    ]);
+    expect(one((c) => (c.vms[0].disk = "1GiB"))).toEqual([]);
+  });
+  it("a subnet written with a host address", () => {
+    expect(
+      at(
+        one((c) => (c.networks[1].subnet = "192.168.122.1/24")),
+        "homelab:networks[1].subnet",
+      ),
+    ).toEqual(["192.168.122.1/24 is not a network address with a prefix from /8 to /30: write the first address of the subnet, e.g. 192.168.56.0/24"]);
+  });
+  it("a NIC with both a static address and a reservation", () => {
+    expect(
+      at(
+        one((c) => (c.vms[1].nics[0].ip = "192.168.56.30")),
+        "homelab:vms[1].nics[0]",
+      ),
+    ).toEqual(["sets both ip (static, configured in the guest) and reserve (a DHCP reservation): keep one"]);
+  });
+});
