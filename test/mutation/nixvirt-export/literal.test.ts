@@ -228,6 +228,18 @@ describe("what NixVirt cannot declare, message by message", () => {
     ]);
   });
 
+  it("a network name Nix cannot use as a store name", () => {
+    const spec = clone(dev);
+    spec.networks[1].name = "lab net";
+    expect(nixVirtProblems(spec)).toEqual([
+      {
+        path: "homelab:networks[1].name",
+        message:
+          'network "lab net": NixVirt\'s writeXML names a Nix store file after it, and store names allow only letters, digits and + - . _ ? =: rename it',
+      },
+    ]);
+  });
+
   it("Secure Boot only matters with UEFI; store names may start with + or _ but not with a dot", () => {
     const spec = clone(linux);
     spec.vms[0].firmware = { uefi: false, secureBoot: true };
@@ -278,6 +290,10 @@ describe("the Nix printer", () => {
     expect(printNix({ a: { b: 1, c: 2, d: 3 } })).toBe("{\n  a = { b = 1; c = 2; d = 3; };\n}");
     expect(printNix({ a: [1] })).toBe("{\n  a = [ 1 ];\n}");
     expect(printNix({ a: { b: { c: 1 } } })).toBe("{\n  a = { b = { c = 1; }; };\n}");
+    // Two values, one of them not a scalar: not small, even when the inner set fits on one line.
+    expect(printNix({ a: { b: 1, c: { d: 1 } } })).toBe("{\n  a = { b = 1; c = { d = 1; }; };\n}");
+    // A short list that mixes scalars and sets still takes a line per element.
+    expect(printNix([1, { a: 1 }])).toBe("[\n  1\n  { a = 1; }\n]");
   });
   it("refuses numbers Nix cannot hold, naming them", () => {
     expect(() => printNix(0.5)).toThrow(new Error("0.5 is not an integer Nix can hold"));
