@@ -91,12 +91,7 @@ export interface LabBaseImage {
 }
 
 /** A base image per Windows edition of the lab (two VMs of one edition share one). */
-export function createBaseImages(
-  parent: pulumi.Resource,
-  prefix: string,
-  spec: LabSpec,
-  dependsOn: pulumi.Resource[],
-): Map<WindowsOs, LabBaseImage> {
+export function createBaseImages(parent: pulumi.Resource, prefix: string, spec: LabSpec, dependsOn: pulumi.Resource[]): Map<WindowsOs, LabBaseImage> {
   const out = new Map<WindowsOs, LabBaseImage>();
   for (const [os, vms] of vmsByEdition(spec)) {
     const template = vms[0];

@@ -95,6 +95,8 @@ test("in the program: the base's build VM gets virtio-win.iso, and every clone's
     "dev",
     (c) => {
       c.disks = "linked";
+      // The install and its base images, not the guest phases (on by default), are under test here.
+      c.guestPhases = false;
     },
     { adminPassword: "Adm1n-Secret-Value" },
   );

@@ -61,12 +61,20 @@ describe("stack name", () => {
 });
 
 describe("base images (issue 13)", () => {
-  it("full copies are refused for now; linked needs the unattended install; unset keeps no disks key", () => {
-    expect(errors(load("dev", (c) => (c.disks = "full")))).toEqual([
+  it("linked and full both need the unattended install; unset keeps no disks key", () => {
+    expect(spec(load("dev", (c) => (c.disks = "full"))).disks).toBe("full");
+    expect(
+      errors(
+        load("dev", (c) => {
+          c.disks = "full";
+          c.install = "manual";
+        }),
+      ),
+    ).toEqual([
       {
         path: "homelab:disks",
         message:
-          "full: full copies of a base image are made by base-images/clones.ts (createCloneDisk) but not yet by pulumi up: use linked, or leave homelab:disks unset for a blank disk per VM",
+          "full: base images are built by the unattended install, but homelab:install is manual: set homelab:install to unattended, or leave homelab:disks unset",
       },
     ]);
     expect(
@@ -165,8 +173,9 @@ describe("LabConfigError", () => {
   it("requireLabSpec throws it with the problems, and returns spec and warnings otherwise", () => {
     const input = clone(stackConfig("linux"));
     input.config.disks = "full";
+    input.config.install = "manual";
     expect(() => requireLabSpec(input)).toThrow(LabConfigError);
-    expect(() => requireLabSpec(input)).toThrow(/^the lab config has 1 problem:\n {2}homelab:disks: full: /);
+    expect(() => requireLabSpec(input)).toThrow(/^the lab config has 1 problem:\n {2}homelab:disks: full: base images are built by the unattended install/);
     const ok = requireLabSpec(stackConfig("linux"));
     expect(ok.spec.stack).toBe("linux");
     expect(ok.warnings).toEqual([]);
