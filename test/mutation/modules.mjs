@@ -52,6 +52,17 @@ export const MODULES = {
     tests: ["test/lab/bad-configs-total.test.ts", "test/mutation/lab/specs.test.ts", "test/mutation/lab-config/**/*.test.ts"],
   },
 
+  // The whole-lab checks that came after the lab run (names virsh misreads, reserved words, zero MACs,
+  // q35 limits, media paths, membership, forwarders); bad-configs-total.test.ts has their rows.
+  "lab-sense": {
+    mutate: ["lab/sense.ts"],
+    tests: [
+      "test/lab/bad-configs-total.test.ts",
+      "test/mutation/lab/specs.test.ts",
+      "test/mutation/lab-config/**/*.test.ts",
+      "test/mutation/lab-sense/**/*.test.ts",
+    ],
+  },
   "winrm-ntlm-envelope": {
     mutate: ["winrm/ntlm.ts", "winrm/envelope.ts"],
     // client.test.ts talks to the double over loopback HTTP; the literal known-answer tests pin more.

@@ -116,3 +116,40 @@ describe("sizes, subnets and addresses that pass the shape check but not the bui
     ).toEqual(["sets both ip (static, configured in the guest) and reserve (a DHCP reservation): keep one"]);
   });
 });
+
+describe("a VM or network the build drops is not checked further, and only it", () => {
+  const result = (stack: string, change: (c: Config) => void) => {
+    const input = clone(stackConfig(stack));
+    change(input.config);
+    return loadLabSpec(input);
+  };
+  it("a site server with too little memory or disk gets the size error and none of the site server's warnings", () => {
+    for (const [key, value, message] of [
+      ["memory", "255MiB", "255MiB is not a usable memory size: give a whole number of MiB, at least 256MiB, e.g. 4GiB"],
+      ["disk", "512MiB", "512MiB is too small for a system disk: give at least 1GiB, e.g. 64GiB"],
+    ]) {
+      const r = result("dev", (c) => (c.vms[1][key] = value));
+      expect(r).toEqual({ ok: false, errors: [{ path: `homelab:vms[1].${key}`, message }], warnings: [] });
+    }
+  });
+  it("a disk size too large to be a number is refused, not dropped silently", () => {
+    const r = result("linux", (c) => (c.vms[0].disk = `1${"0".repeat(400)}GiB`));
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["homelab:vms[0].disk"]);
+  });
+  it("a network dropped for its subnet is not reported again by the NICs on it", () => {
+    expect(problems("linux", (c) => (c.networks[1].subnet = "192.168.122.1/24"))).toEqual([
+      {
+        path: "homelab:networks[1].subnet",
+        message: "192.168.122.1/24 is not a network address with a prefix from /8 to /30: write the first address of the subnet, e.g. 192.168.56.0/24",
+      },
+    ]);
+  });
+  it("the VMs the build kept are still checked: a lab whose DC lost its role has no DC", () => {
+    expect(
+      at(
+        problems("dev", (c) => (c.vms[0].role = "windows")),
+        "homelab:domain.dc",
+      ),
+    ).toEqual(["the lab has no VM with role dc: add one, or remove homelab:domain", "DC01 has role windows, not dc: name the VM with role dc"]);
+  });
+});
