@@ -22,6 +22,7 @@ const LINUX_VM = (name: string, uuid: string, vcpus: number, memoryMiB: number, 
   tpm: false,
   nvramPath: `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`,
   start: true,
+  winrmUser: "Administrator",
   managementIp,
 });
 
