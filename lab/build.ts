@@ -78,7 +78,11 @@ function buildVm(stack: string, { index, value: v }: Indexed<RawVm>, libvirt: Li
     problems.error(["vms", index, "memory"], `${v.memory} is not a usable memory size: give a whole number of MiB, at least 256MiB, e.g. 4GiB`);
     ok = false;
   }
-  if (diskBytes === undefined || diskBytes < 2 ** 30) {
+  if (diskBytes === undefined) {
+    // The schema proved the shape, so only a number too large for a double is left.
+    problems.error(["vms", index, "disk"], `${v.disk} is too large to be a disk size: give a size like 64GiB`);
+    ok = false;
+  } else if (diskBytes < 2 ** 30) {
     problems.error(["vms", index, "disk"], `${v.disk} is too small for a system disk: give at least 1GiB, e.g. 64GiB`);
     ok = false;
   }

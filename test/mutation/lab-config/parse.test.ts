@@ -134,7 +134,9 @@ describe("a VM or network the build drops is not checked further, and only it", 
   });
   it("a disk size too large to be a number is refused, not dropped silently", () => {
     const r = result("linux", (c) => (c.vms[0].disk = `1${"0".repeat(400)}GiB`));
-    expect(r.ok ? [] : r.errors.map((e) => e.path)).toEqual(["homelab:vms[0].disk"]);
+    expect(r.ok ? [] : r.errors).toEqual([
+      { path: "homelab:vms[0].disk", message: `1${"0".repeat(400)}GiB is too large to be a disk size: give a size like 64GiB` },
+    ]);
   });
   it("a network dropped for its subnet is not reported again by the NICs on it", () => {
     expect(problems("linux", (c) => (c.networks[1].subnet = "192.168.122.1/24"))).toEqual([
