@@ -31,7 +31,7 @@ describe("keys and shapes", () => {
         "homelab:vm",
       ),
     ).toEqual([
-      "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, install, installTimeoutMinutes, disks, checkpoints, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
+      "is not a known config key: the keys are uri, domainType, nvramDir, graphics, guestPhases, winrmTransport, winrmUser, install, installTimeoutMinutes, disks, replaceClonesOnBaseChange, checkpoints, networks, pool, vms, domain, sccm, media, adminPassword, dsrmPassword, sqlServicePassword, networkAccessPassword, clientPushPassword",
     ]);
   });
   it("a misspelled VM setting is named at its own path", () => {
@@ -100,6 +100,7 @@ describe("passwords and secrets", () => {
   });
   it("the phases' secrets are asked for only with phases on", () => {
     const input = clone(stackConfig("dev"));
+    input.config.guestPhases = false;
     expect(missingPhaseSecrets(input, spec(loadLabSpec(input)))).toEqual([]);
     input.config.guestPhases = true;
     expect(missingPhaseSecrets(input, spec(loadLabSpec(input))).map((p) => p.path)).toEqual([
