@@ -9,7 +9,7 @@ import type { LabSpec } from "../lab";
 import { Virsh } from "../libvirt/virsh";
 import type { ClientOptions } from "../winrm";
 import { CheckpointContext, createCheckpoint, deleteCheckpoint, listCheckpoints, revertCheckpoint } from "./checkpoints";
-import { guestShutdownFor } from "./guest-shutdown";
+import { guestLogon, guestShutdownFor } from "./guest-shutdown";
 import { DEFAULT_SWTPM_DIR, Host, requireLocalUri } from "./host";
 import { checkpointRoot, layout } from "./layout";
 import { readLicence, rearm } from "./licence";
@@ -176,11 +176,7 @@ export function winrmClientFor(
     if (!endpoint) return "the VM has no management address (a static IP or a libvirt DHCP reservation)";
     return {
       ...endpoint,
-      user: vm.winrmUser,
-      password,
-      kind: spec.guest.transport,
-      // homelab:winrmTransport basic is the stack's explicit choice of plain HTTP.
-      allowUnencrypted: spec.guest.transport === "basic",
+      ...guestLogon(spec.guest, vm, password),
       ...(opts.ca ? { caFile: opts.ca } : {}),
       ...(opts.pin ? { pinSha256: opts.pin } : {}),
     };

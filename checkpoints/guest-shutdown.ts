@@ -23,6 +23,11 @@ export async function requestGuestShutdown(client: ClientOptions, timeoutMs = 30
   }
 }
 
+/** How the host logs on to a VM over WinRM: its own user, the stack's transport; homelab:winrmTransport basic is the stack's explicit choice of plain HTTP. */
+export function guestLogon(guest: LabSpec["guest"], vm: VmSpec, password: string): Pick<ClientOptions, "user" | "password" | "kind" | "allowUnencrypted"> {
+  return { user: vm.winrmUser, password, kind: guest.transport, allowUnencrypted: guest.transport === "basic" };
+}
+
 /** The WinRM connection to a Windows VM, from the spec and WINRM_PASSWORD; undefined when there is none. */
 export function guestShutdownFor(
   spec: Pick<LabSpec, "vms" | "guest">,
@@ -36,10 +41,7 @@ export function guestShutdownFor(
     return requestGuestShutdown({
       host: vm.managementIp,
       port: spec.guest.port,
-      user: vm.winrmUser,
-      password,
-      kind: spec.guest.transport,
-      allowUnencrypted: spec.guest.transport === "basic",
+      ...guestLogon(spec.guest, vm, password),
     });
   };
 }
